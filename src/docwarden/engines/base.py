@@ -1,0 +1,73 @@
+"""The small contract every engine implements.
+
+An engine is loaded once inside a worker process and then runs jobs, possibly
+from several threads at once (THREADS_PER_WORKER).  It knows nothing about
+processes, pipes or HTTP: it receives bytes and parameters and returns a
+JSON-able dict or a `BinaryResult`, raising `docwarden.errors` for bad input.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+from docwarden.settings import Settings
+
+ProgressFn = Callable[[int, int], None]
+
+
+def _no_progress(done: int, total: int) -> None:
+    """Default progress sink for callers that do not track progress."""
+
+
+@dataclass
+class JobInput:
+    """One job as an engine sees it: the main file, named extra files, parameters."""
+
+    data: bytes | None = None
+    files: dict[str, bytes] = field(default_factory=dict)
+    params: dict[str, Any] = field(default_factory=dict)
+    progress: ProgressFn = _no_progress
+
+
+@dataclass(frozen=True)
+class BinaryResult:
+    """A non-JSON answer (an enhanced image), with metadata sent as headers."""
+
+    data: bytes
+    media_type: str
+    meta: dict[str, Any] = field(default_factory=dict)
+
+
+EngineResult = dict[str, Any] | BinaryResult
+
+
+class Engine(ABC):
+    """Base class of engines; subclasses set `name` and the memory hints."""
+
+    name: ClassVar[str]
+    # Rough figures used before the first measurement (planner, warm replacement).
+    load_rss_hint_mb: ClassVar[int] = 200
+    job_rss_hint_mb: ClassVar[int] = 100
+    # Whether run() may be called from several threads on one loaded model.
+    thread_safe: ClassVar[bool] = True
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+
+    @abstractmethod
+    def load(self) -> None:
+        """Load models; called once in the worker before it reports ready."""
+
+    @abstractmethod
+    def run(self, job: JobInput) -> EngineResult:
+        """Run one job; raise a `DocwardenError` subclass for bad input."""
+
+    def sample_job(self) -> JobInput:
+        """A built-in input used by `docwarden plan` to measure per-job memory."""
+        return JobInput()
+
+    def close(self) -> None:
+        """Release native resources before the worker exits."""

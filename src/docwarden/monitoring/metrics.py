@@ -1,0 +1,35 @@
+"""Prometheus metrics with the names of DESIGN.md, in a registry of their own."""
+
+from __future__ import annotations
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+
+RSS_BUCKETS = tuple(float(mb * 1024 * 1024) for mb in (64, 128, 256, 512, 1024, 2048, 4096, 8192))
+
+
+class Metrics:
+    def __init__(self, registry: CollectorRegistry | None = None) -> None:
+        self.registry = registry or CollectorRegistry()
+        r = self.registry
+        self.jobs = Counter("docwarden_jobs", "Jobs finished, by outcome",
+                            ["engine", "outcome"], registry=r)
+        self.job_duration = Histogram("docwarden_job_duration_seconds",
+                                      "Time a job spent in a worker", ["engine"], registry=r)
+        self.job_peak_rss = Histogram("docwarden_job_peak_rss_bytes",
+                                      "Peak worker RSS seen during a job", ["engine"],
+                                      buckets=RSS_BUCKETS, registry=r)
+        self.queue_depth = Gauge("docwarden_queue_depth", "Jobs waiting for a worker",
+                                 ["engine"], registry=r)
+        self.workers = Gauge("docwarden_workers", "Worker processes by state",
+                             ["engine", "state"], registry=r)
+        self.worker_rss = Gauge("docwarden_worker_rss_bytes",
+                                "RSS of a worker's process tree", ["engine", "slot"], registry=r)
+        self.recycles = Counter("docwarden_worker_recycles", "Workers recycled, by reason",
+                                ["engine", "reason"], registry=r)
+        self.rejected = Counter("docwarden_rejected", "Requests refused before dispatch",
+                                ["engine", "reason"], registry=r)
+        self.gpu_used = Gauge("docwarden_gpu_memory_used_bytes", "GPU memory in use",
+                              ["gpu"], registry=r)
+
+    def render(self) -> bytes:
+        return generate_latest(self.registry)

@@ -1,0 +1,67 @@
+"""A job as the supervisor tracks it, and what its caller gets back."""
+
+from __future__ import annotations
+
+import hashlib
+import time
+import uuid
+from collections.abc import Callable
+from concurrent.futures import Future
+from dataclasses import dataclass, field
+from typing import Any
+
+from docwarden.engines.base import BinaryResult
+from docwarden.worker.protocol import JobPayload
+
+ProgressCallback = Callable[[int, int], None]
+
+
+def new_job_id() -> str:
+    return uuid.uuid4().hex
+
+
+def input_hash(engine: str, payload: JobPayload) -> str:
+    """Content hash of everything a worker sees: the key of the poison table."""
+    digest = hashlib.sha256(engine.encode())
+    if payload.data is not None:
+        digest.update(b"\0data\0" + payload.data)
+    for name in sorted(payload.files):
+        digest.update(b"\0file\0" + name.encode() + b"\0" + payload.files[name])
+    digest.update(repr(sorted(payload.params.items())).encode())
+    return digest.hexdigest()
+
+
+@dataclass(frozen=True)
+class JobOutcome:
+    result: dict[str, Any] | BinaryResult
+    worker_pid: int
+    duration_s: float
+    queue_wait_s: float
+    peak_rss_bytes: int
+
+
+@dataclass(eq=False)
+class Job:
+    id: str
+    engine: str
+    payload: JobPayload
+    timeout_s: float
+    input_hash: str
+    future: Future[JobOutcome] = field(default_factory=Future)
+    on_progress: ProgressCallback | None = None
+    submitted_at: float = field(default_factory=time.monotonic)
+    started_at: float = 0.0
+    attempts: int = 0
+    peak_rss_bytes: int = 0
+
+    @property
+    def deadline(self) -> float:
+        return self.started_at + self.timeout_s
+
+    def finish(self, outcome: JobOutcome) -> None:
+        if not self.future.done():
+            self.future.set_result(outcome)
+
+    def fail(self, error: BaseException) -> None:
+        if not self.future.done():
+            self.future.set_exception(error)

@@ -1,0 +1,395 @@
+"""A governed pool of workers for one engine.
+
+`submit` may be called from any thread; everything else runs on the
+supervisor thread, once per tick, as the short named steps of `tick`.
+"""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+import time
+from collections import Counter, deque
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from docwarden.errors import DocwardenError, JobTimeout, NotReady, Overloaded, WorkerCrashed
+from docwarden.monitoring.metrics import Metrics
+from docwarden.settings import Settings
+from docwarden.supervisor.gpu import GpuProbe
+from docwarden.supervisor.handle import WorkerHandle, spawn_worker
+from docwarden.supervisor.job import Job, JobOutcome
+from docwarden.supervisor.memory import MIB, host_available_bytes, mb, tree_rss_bytes
+from docwarden.supervisor.poison import PoisonTable
+from docwarden.supervisor.states import RecycleReason, WorkerState
+from docwarden.worker.protocol import ExitCode, JobDone, Loaded, LoadFailed, Progress
+
+log = logging.getLogger("docwarden.supervisor")
+SPAWN_WINDOW_S = 60.0
+MAX_ATTEMPTS = 2
+Spawner = Callable[[Settings, str, int], WorkerHandle]
+
+
+@dataclass
+class SpawnGovernor:
+    """Backoff after load failures and a bound on spawns per minute (no fork storm)."""
+
+    base_s: float
+    max_s: float
+    per_minute: int
+    failures: int = 0
+    next_at: float = 0.0
+
+    def __post_init__(self) -> None:
+        self.recent: deque[float] = deque()
+
+    def may_spawn(self, now: float) -> bool:
+        while self.recent and now - self.recent[0] > SPAWN_WINDOW_S:
+            self.recent.popleft()
+        return now >= self.next_at and len(self.recent) < self.per_minute
+
+    def spawned(self, now: float) -> None:
+        self.recent.append(now)
+
+    def failed(self, now: float) -> float:
+        self.failures += 1
+        delay = min(self.base_s * 2 ** (self.failures - 1), self.max_s)
+        self.next_at = now + delay
+        return delay
+
+    def succeeded(self) -> None:
+        self.failures = 0
+        self.next_at = 0.0
+
+
+class Pool:
+    def __init__(self, engine: str, settings: Settings, metrics: Metrics, gpu: GpuProbe,
+                 poison: PoisonTable, spawner: Spawner = spawn_worker) -> None:
+        self.engine = engine
+        self.settings = settings
+        self.metrics = metrics
+        self.gpu = gpu
+        self.poison = poison
+        self.spawner = spawner
+        self.workers: list[WorkerHandle] = []
+        self.queue: deque[Job] = deque()
+        self.recycles: Counter[str] = Counter()
+        self.jobs_done = 0
+        self.last_load_error: str | None = None
+        self.closing = False
+        self.stopping = False
+        self.free_slots = 0
+        self.governor = SpawnGovernor(settings.spawn_backoff_base_s, settings.spawn_backoff_max_s,
+                                      settings.max_spawns_per_minute)
+        self._lock = threading.Lock()
+
+    # ---- any thread -------------------------------------------------------
+
+    def submit(self, job: Job) -> None:
+        """Queue a job, or refuse it at once when the queue is full."""
+        with self._lock:
+            if self.closing:
+                raise NotReady("the service is shutting down", retry_after_s=5)
+            if len(self.queue) >= self.settings.queue_size + self.free_slots:
+                self.metrics.rejected.labels(self.engine, "overloaded").inc()
+                raise Overloaded(
+                    f"{self.engine} queue is full ({self.settings.queue_size} waiting)",
+                    retry_after_s=self.retry_after_s(),
+                )
+            self.queue.append(job)
+            self.free_slots = max(self.free_slots - 1, 0)
+
+    def retry_after_s(self) -> int:
+        return max(1, int(self.settings.job_timeout_s / 60))
+
+    @property
+    def ready(self) -> bool:
+        return any(w.loaded for w in self.workers)
+
+    @property
+    def in_flight(self) -> int:
+        return sum(len(w.in_flight) for w in self.workers) + len(self.queue)
+
+    # ---- supervisor thread ------------------------------------------------
+
+    def tick(self) -> None:
+        self._receive_messages()
+        self._reap_exited()
+        self._enforce_deadlines()
+        self._enforce_memory()
+        self._retire_old()
+        self._stop_retired()
+        self._escalate_kills()
+        self._spawn_missing()
+        self._dispatch_queued()
+        self._publish_metrics()
+
+    def _receive_messages(self) -> None:
+        for worker in list(self.workers):
+            try:
+                while worker.conn.poll():
+                    self._handle_message(worker, worker.conn.recv())
+            except (EOFError, OSError):
+                continue  # the pipe closed: _reap_exited handles the death
+
+    def _handle_message(self, worker: WorkerHandle, message: object) -> None:
+        if isinstance(message, JobDone):
+            self._job_done(worker, message)
+        elif isinstance(message, Progress):
+            job = worker.in_flight.get(message.job_id)
+            if job is not None and job.on_progress is not None:
+                job.on_progress(message.done, message.total)
+        elif isinstance(message, Loaded):
+            self._loaded(worker, message)
+        elif isinstance(message, LoadFailed):
+            self._load_failed(worker, message.error)
+
+    def _loaded(self, worker: WorkerHandle, message: Loaded) -> None:
+        worker.loaded_at = time.monotonic()
+        worker.rss_bytes = worker.load_rss_bytes = message.rss_bytes
+        if worker.state is WorkerState.LOADING:
+            worker.state = WorkerState.IDLE
+        self.governor.succeeded()
+        self.last_load_error = None
+        log.info("worker loaded", extra={"engine": self.engine, "worker_pid": message.pid,
+                 "load_s": round(message.load_s, 3), "rss_mb": mb(message.rss_bytes),
+                 "allocator": message.allocator})
+
+    def _load_failed(self, worker: WorkerHandle, error: str) -> None:
+        worker.kill_reason = RecycleReason.LOAD_FAILED
+        self.last_load_error = error
+        delay = self.governor.failed(time.monotonic())
+        log.warning("engine failed to load; retrying in %.1f s", delay, extra={
+            "engine": self.engine, "worker_pid": worker.pid, "error": error,
+            "attempt": self.governor.failures, "backoff_s": delay})
+
+    def _job_done(self, worker: WorkerHandle, message: JobDone) -> None:
+        job = worker.in_flight.pop(message.job_id, None)
+        worker.jobs_done += 1
+        self.jobs_done += 1
+        worker.rss_bytes = message.rss_bytes
+        if job is not None:
+            job.peak_rss_bytes = max(job.peak_rss_bytes, message.rss_bytes)
+            self._answer(worker, job, message)
+        if message.gpu_exhausted:
+            self._retire(worker, RecycleReason.GPU_MEMORY)
+        elif message.rss_bytes > self.settings.max_worker_rss_mb * MIB:
+            self._retire(worker, RecycleReason.RSS_SOFT)
+        self._settle_state(worker)
+
+    def _answer(self, worker: WorkerHandle, job: Job, message: JobDone) -> None:
+        outcome = "ok" if message.error is None else str(message.error.get("code"))
+        self._record(job, worker.pid, outcome, message.duration_s)
+        if message.error is not None:
+            job.fail(DocwardenError.from_dict(message.error))
+            return
+        assert message.result is not None
+        job.finish(JobOutcome(message.result, worker.pid, message.duration_s,
+                              job.started_at - job.submitted_at, job.peak_rss_bytes))
+
+    def _record(self, job: Job, pid: int, outcome: str, duration_s: float) -> None:
+        self.metrics.jobs.labels(self.engine, outcome).inc()
+        self.metrics.job_duration.labels(self.engine).observe(duration_s)
+        self.metrics.job_peak_rss.labels(self.engine).observe(job.peak_rss_bytes)
+        log.info("job finished", extra={
+            "job_id": job.id, "engine": self.engine, "worker_pid": pid, "outcome": outcome,
+            "duration_s": round(duration_s, 4), "peak_rss_bytes": job.peak_rss_bytes})
+
+    def _reap_exited(self) -> None:
+        for worker in list(self.workers):
+            if not worker.process.is_alive():
+                self._bury(worker)
+
+    def _bury(self, worker: WorkerHandle) -> None:
+        worker.process.join(0)
+        worker.kill_leftovers()
+        worker.conn.close()
+        self.workers.remove(worker)
+        reason, detail = self._death_cause(worker)
+        for job in list(worker.in_flight.values()):
+            self._lost_job(worker, job, WorkerCrashed(
+                f"the worker running this job died ({detail})", details={"reason": reason.value}))
+        if reason is RecycleReason.LOAD_FAILED or not worker.loaded_at:
+            if worker.kill_reason is not RecycleReason.LOAD_FAILED and not self.stopping:
+                self._load_failed(worker, f"worker died while loading ({detail})")
+            return
+        if reason is not RecycleReason.SHUTDOWN:
+            self.recycles[reason] += 1
+            self.metrics.recycles.labels(self.engine, reason.value).inc()
+        log.info("worker recycled", extra={"engine": self.engine, "worker_pid": worker.pid,
+                 "reason": reason.value, "detail": detail, "jobs_done": worker.jobs_done,
+                 "rss_mb": mb(worker.rss_bytes), "uptime_s": round(worker.uptime_s, 1)})
+
+    def _death_cause(self, worker: WorkerHandle) -> tuple[RecycleReason, str]:
+        code = worker.process.exitcode
+        if code is not None and code < 0:
+            detail = f"killed by {signal.Signals(-code).name}"
+            if -code == signal.SIGKILL and worker.kill_reason is None:
+                detail += " from outside (the kernel OOM killer or an operator)"
+        else:
+            detail = f"exited with status {code}"
+        if worker.kill_reason is not None:
+            return worker.kill_reason, detail
+        if code == ExitCode.OK and worker.retire_reason is not None:
+            return worker.retire_reason, detail
+        if code == ExitCode.OK and self.stopping:
+            return RecycleReason.SHUTDOWN, detail
+        if code == ExitCode.LOAD_FAILED:
+            return RecycleReason.LOAD_FAILED, detail
+        return RecycleReason.CRASHED, detail
+
+    def _lost_job(self, worker: WorkerHandle, job: Job, error: DocwardenError) -> None:
+        """A job whose worker died under it: one strike for its input, then fail it."""
+        strikes = self.poison.record_death(job.input_hash)
+        self._record(job, worker.pid, error.code.value, time.monotonic() - job.started_at)
+        log.warning("job lost its worker", extra={"job_id": job.id, "engine": self.engine,
+                    "error": error.message, "input_strikes": strikes})
+        job.fail(error)
+
+    def _enforce_deadlines(self) -> None:
+        now = time.monotonic()
+        for worker in self.workers:
+            late = [job for job in worker.in_flight.values() if now > job.deadline]
+            if not late or worker.kill_reason is not None:
+                continue
+            for job in late:
+                worker.in_flight.pop(job.id)
+                self._lost_job(worker, job, JobTimeout(
+                    f"job exceeded its {job.timeout_s:g} s deadline; "
+                    "the worker was killed and replaced"))
+            self._evacuate(worker)
+            worker.kill(RecycleReason.TIMEOUT, self.settings.kill_grace_s)
+
+    def _evacuate(self, worker: WorkerHandle) -> None:
+        """Jobs sharing a worker that is killed for another job's sake: retry once."""
+        for job in list(worker.in_flight.values()):
+            if job.attempts < MAX_ATTEMPTS:
+                worker.in_flight.pop(job.id)
+                self.queue.appendleft(job)
+
+    def _enforce_memory(self) -> None:
+        hard_bytes = self.settings.hard_worker_rss_mb * MIB
+        for worker in self.workers:
+            if worker.kill_at is not None:
+                continue
+            worker.rss_bytes = tree_rss_bytes(worker.pid) or worker.rss_bytes
+            for job in worker.in_flight.values():
+                job.peak_rss_bytes = max(job.peak_rss_bytes, worker.rss_bytes)
+            if worker.rss_bytes > hard_bytes:
+                self._kill_for_memory(worker)
+            elif self._gpu_over_limit(worker):
+                self._retire(worker, RecycleReason.GPU_MEMORY)
+
+    def _kill_for_memory(self, worker: WorkerHandle) -> None:
+        worker.kill(RecycleReason.RSS_HARD, grace_s=0)
+        detail = (f"memory limit: worker RSS reached {mb(worker.rss_bytes)} MB, over "
+                  f"HARD_WORKER_RSS_MB={self.settings.hard_worker_rss_mb}; the worker was killed")
+        for job in list(worker.in_flight.values()):
+            worker.in_flight.pop(job.id)
+            self._lost_job(worker, job, WorkerCrashed(detail, details={"reason": "rss_hard"}))
+
+    def _gpu_over_limit(self, worker: WorkerHandle) -> bool:
+        limit_mb = self.settings.max_worker_gpu_mb
+        if not limit_mb or not worker.loaded:
+            return False
+        used_mb = self.gpu.process_used_mb(worker.pid)
+        return used_mb is not None and used_mb > limit_mb
+
+    def _retire(self, worker: WorkerHandle, reason: RecycleReason) -> None:
+        if worker.retire_reason is not None or worker.state is WorkerState.STOPPING:
+            return
+        worker.retire_reason = reason
+        worker.state = WorkerState.RETIRING
+        log.info("worker retiring", extra={"engine": self.engine, "worker_pid": worker.pid,
+                 "reason": reason.value, "jobs_done": worker.jobs_done})
+
+    def retire_all(self, reason: RecycleReason) -> int:
+        loaded = [w for w in self.workers if w.loaded]
+        for worker in loaded:
+            self._retire(worker, reason)
+        return len(loaded)
+
+    def _retire_old(self) -> None:
+        for worker in self.workers:
+            if worker.loaded and worker.uptime_s > self.settings.max_worker_uptime_s:
+                self._retire(worker, RecycleReason.UPTIME)
+
+    def _stop_retired(self) -> None:
+        for worker in self.workers:
+            done = worker.state is WorkerState.RETIRING or (self.stopping and worker.loaded)
+            if done and not worker.in_flight:
+                worker.request_stop()
+            elif self.stopping and worker.state is WorkerState.LOADING:
+                worker.kill(RecycleReason.SHUTDOWN, grace_s=0)
+
+    def _escalate_kills(self) -> None:
+        now = time.monotonic()
+        for worker in self.workers:
+            if worker.kill_at is not None and now >= worker.kill_at:
+                worker.signal_group(signal.SIGKILL)
+            elif worker.stop_sent_at and now - worker.stop_sent_at > self.settings.shutdown_grace_s:
+                worker.kill(worker.retire_reason or RecycleReason.SHUTDOWN, grace_s=0)
+
+    def _spawn_missing(self) -> None:
+        if self.stopping:
+            return
+        active = [w for w in self.workers if w.state is not WorkerState.STOPPING
+                  and w.retire_reason is None]
+        now = time.monotonic()
+        if len(active) >= self.settings.workers or not self.governor.may_spawn(now):
+            return
+        if not self._room_for_replacement():
+            return
+        used = {w.slot for w in self.workers}
+        slot = next(i for i in range(len(used) + 1) if i not in used)
+        self.workers.append(self.spawner(self.settings, self.engine, slot))
+        self.governor.spawned(now)
+
+    def _room_for_replacement(self) -> bool:
+        """Two copies may coexist only when the host has room for both."""
+        retiring = [w.rss_bytes for w in self.workers if w.retire_reason is not None]
+        if not retiring:
+            return True
+        needed = self.settings.min_free_memory_mb * MIB + max(retiring)
+        return host_available_bytes() >= needed
+
+    def _dispatch_queued(self) -> None:
+        while self.queue:
+            worker = self._free_worker()
+            if worker is None:
+                return
+            job = self.queue.popleft()
+            if job.future.done():
+                continue
+            if not worker.start_job(job):
+                worker.in_flight.pop(job.id, None)
+                self.queue.appendleft(job)
+                continue
+            worker.state = WorkerState.BUSY
+            if worker.job_limit and worker.jobs_assigned >= worker.job_limit:
+                self._retire(worker, RecycleReason.MAX_JOBS)
+
+    def _free_worker(self) -> WorkerHandle | None:
+        capacity = self.settings.threads_per_worker
+        candidates = [w for w in self.workers if w.loaded and len(w.in_flight) < capacity]
+        return min(candidates, key=lambda w: len(w.in_flight), default=None)
+
+    def _settle_state(self, worker: WorkerHandle) -> None:
+        if worker.loaded:
+            worker.state = WorkerState.BUSY if worker.in_flight else WorkerState.IDLE
+
+    def _publish_metrics(self) -> None:
+        capacity = self.settings.threads_per_worker
+        self.free_slots = sum(capacity - len(w.in_flight) for w in self.workers if w.loaded)
+        self.metrics.queue_depth.labels(self.engine).set(len(self.queue))
+        states = Counter(w.state.value for w in self.workers)
+        for state in WorkerState:
+            self.metrics.workers.labels(self.engine, state.value).set(states.get(state.value, 0))
+        for worker in self.workers:
+            self.metrics.worker_rss.labels(self.engine, str(worker.slot)).set(worker.rss_bytes)
+
+    def fail_queued(self, error: DocwardenError) -> None:
+        with self._lock:
+            while self.queue:
+                self.queue.popleft().fail(error)

@@ -1,0 +1,101 @@
+"""Messages between the supervisor and a worker process, and the worker's spec.
+
+Both ends run code from this package and talk over a private
+`multiprocessing` pipe; no client-supplied object is ever unpickled (job
+inputs travel as bytes, dicts of plain values, and errors as dicts).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import IntEnum
+from typing import Any
+
+from docwarden.engines.base import BinaryResult
+from docwarden.settings import Settings
+
+
+class ExitCode(IntEnum):
+    """Exit statuses a worker chooses itself; anything else is a crash."""
+
+    OK = 0
+    LOAD_FAILED = 10
+    PARENT_GONE = 11
+    PROTOCOL_ERROR = 12
+
+
+@dataclass(frozen=True)
+class WorkerSpec:
+    """Everything a fresh (spawned) worker needs to become a working engine host."""
+
+    engine: str
+    slot: int
+    settings: Settings
+    parent_pid: int
+    threads: int = 1
+    intra_op_threads: int = 1
+    trim_after_job: bool = True
+
+
+@dataclass(frozen=True)
+class JobPayload:
+    """Input of one job: the main file, named files and parameters."""
+
+    data: bytes | None = None
+    files: dict[str, bytes] = field(default_factory=dict)
+    params: dict[str, Any] = field(default_factory=dict)
+
+
+# Parent -> worker
+
+
+@dataclass(frozen=True)
+class RunJob:
+    job_id: str
+    payload: JobPayload
+
+
+@dataclass(frozen=True)
+class Stop:
+    """Finish in-flight jobs, release the model, exit 0."""
+
+
+# Worker -> parent
+
+
+@dataclass(frozen=True)
+class Loaded:
+    pid: int
+    load_s: float
+    rss_bytes: int
+    allocator: str
+
+
+@dataclass(frozen=True)
+class LoadFailed:
+    pid: int
+    error: str
+
+
+@dataclass(frozen=True)
+class Progress:
+    job_id: str
+    done: int
+    total: int
+
+
+@dataclass(frozen=True)
+class JobDone:
+    """One finished job: exactly one of `result` and `error` is set."""
+
+    job_id: str
+    duration_s: float
+    rss_bytes: int
+    result: dict[str, Any] | BinaryResult | None = None
+    error: dict[str, Any] | None = None
+    # The engine saw GPU memory run out: the worker must be replaced.
+    gpu_exhausted: bool = False
+
+
+ToWorker = RunJob | Stop
+FromWorker = Loaded | LoadFailed | Progress | JobDone

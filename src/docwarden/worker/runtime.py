@@ -1,0 +1,91 @@
+"""Process-level set-up of a worker: process group, parent death, threads, allocator.
+
+Everything here runs in the child before the engine is imported, because
+thread-count variables and the allocator only take effect if set first.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import ctypes.util
+import logging
+import os
+import signal
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+log = logging.getLogger("docwarden.worker")
+
+PR_SET_PDEATHSIG = 1
+PARENT_POLL_S = 0.5
+JEMALLOC_CANDIDATES = (
+    "/usr/lib/x86_64-linux-gnu/libjemalloc.so.2",
+    "/usr/lib/aarch64-linux-gnu/libjemalloc.so.2",
+    "/usr/lib64/libjemalloc.so.2",
+    "/usr/lib/libjemalloc.so.2",
+)
+THREAD_VARIABLES = (
+    "OMP_NUM_THREADS",
+    "OPENBLAS_NUM_THREADS",
+    "MKL_NUM_THREADS",
+    "NUMEXPR_NUM_THREADS",
+    "VECLIB_MAXIMUM_THREADS",
+    "OMP_THREAD_LIMIT",
+)
+
+
+def find_jemalloc() -> Path | None:
+    """The installed jemalloc shared library, if any (Debian: libjemalloc2)."""
+    for candidate in JEMALLOC_CANDIDATES:
+        if Path(candidate).exists():
+            return Path(candidate)
+    found = ctypes.util.find_library("jemalloc")
+    return Path(found) if found and Path(found).is_absolute() else None
+
+
+def thread_environment(intra_op_threads: int) -> dict[str, str]:
+    """Variables that cap native thread pools to INTRA_OP_THREADS."""
+    env = dict.fromkeys(THREAD_VARIABLES, str(intra_op_threads))
+    env["ORT_DISABLE_TELEMETRY"] = "1"
+    return env
+
+
+def become_group_leader() -> None:
+    """Own process group, so the parent can kill the worker and its children at once."""
+    try:
+        os.setpgid(0, 0)
+    except PermissionError:  # already a session leader (cannot happen under spawn)
+        log.warning("could not create a process group for the worker")
+
+
+def die_with_parent(parent_pid: int, on_orphaned: Callable[[], None]) -> None:
+    """Never keep a model loaded for nobody: exit when the server process is gone.
+
+    PR_SET_PDEATHSIG covers a parent killed by SIGKILL or the OOM killer; the
+    polling thread covers the cases the signal misses (e.g. the spawning
+    thread exited, or the parent died before prctl ran).
+    """
+    libc = ctypes.CDLL(ctypes.util.find_library("c"), use_errno=True)
+    libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+
+    def watch() -> None:
+        while os.getppid() == parent_pid:
+            time.sleep(PARENT_POLL_S)
+        on_orphaned()
+
+    threading.Thread(target=watch, name="parent-watch", daemon=True).start()
+
+
+def trim_heap() -> None:
+    """Give freed heap back to the OS (glibc only; a no-op elsewhere)."""
+    try:
+        libc = ctypes.CDLL("libc.so.6")
+        libc.malloc_trim(0)
+    except (OSError, AttributeError):
+        pass
+
+
+def current_allocator() -> str:
+    return "jemalloc" if "jemalloc" in os.environ.get("LD_PRELOAD", "") else "glibc"
