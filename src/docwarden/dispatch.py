@@ -1,0 +1,42 @@
+"""The seam between the API and where jobs run.
+
+Routes and the async-job runner only see `Dispatcher`: submit a job, await its
+outcome or a `DocwardenError`.  `LocalDispatcher` runs jobs on this machine's
+governed pools; a Celery-backed dispatcher can replace it without touching
+routes, admission or the supervisor (DESIGN.md section 6).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Protocol
+
+from docwarden.supervisor.job import JobOutcome, ProgressCallback
+from docwarden.supervisor.supervisor import Supervisor
+from docwarden.worker.protocol import JobPayload
+
+
+class Dispatcher(Protocol):
+    async def run(self, engine: str, payload: JobPayload, *, timeout_s: float | None = None,
+                  on_progress: ProgressCallback | None = None) -> JobOutcome:
+        """Run one job to completion; raise a `DocwardenError` on failure."""
+        ...
+
+    def check_admission(self, engine: str) -> None:
+        """Raise NotReady / Overloaded-style errors before any work is queued."""
+        ...
+
+
+class LocalDispatcher:
+    """Jobs run by this process's supervisor."""
+
+    def __init__(self, supervisor: Supervisor) -> None:
+        self.supervisor = supervisor
+
+    async def run(self, engine: str, payload: JobPayload, *, timeout_s: float | None = None,
+                  on_progress: ProgressCallback | None = None) -> JobOutcome:
+        job = self.supervisor.submit(engine, payload, timeout_s, on_progress)
+        return await asyncio.wrap_future(job.future)
+
+    def check_admission(self, engine: str) -> None:
+        self.supervisor.pool(engine)
