@@ -33,6 +33,17 @@ def _touched_block(size_mb: int) -> bytes:
     return b"\x01" * (size_mb * MIB)
 
 
+def _number(params: dict[str, Any], name: str) -> float:
+    value = params.get(name) or 0
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        raise InvalidInput(f"{name} must be a number, not {value!r}") from None
+    if number < 0:
+        raise InvalidInput(f"{name} must not be negative")
+    return number
+
+
 class ChaosEngine(Engine):
     name: ClassVar[str] = "chaos"
     load_rss_hint_mb: ClassVar[int] = 60
@@ -54,13 +65,15 @@ class ChaosEngine(Engine):
         crash = params.get("crash")
         if crash is not None and crash not in CRASH_MODES:
             raise InvalidInput(f"crash must be one of {', '.join(CRASH_MODES)}")
-        if params.get("leak_mb"):
-            _LEAKED.append(_touched_block(int(params["leak_mb"])))
-        if params.get("spike_mb"):
-            self._spike(int(params["spike_mb"]))
-        if params.get("sleep_s"):
-            time.sleep(float(params["sleep_s"]))
-        if params.get("hang"):
+        leak_mb, spike_mb = _number(params, "leak_mb"), _number(params, "spike_mb")
+        if leak_mb:
+            _LEAKED.append(_touched_block(int(leak_mb)))
+        if spike_mb:
+            self._spike(int(spike_mb))
+        sleep_s = _number(params, "sleep_s")
+        if sleep_s:
+            time.sleep(sleep_s)
+        if params.get("hang") in (True, "true", "1", 1):
             self._hang()
         if crash:
             self._crash(str(crash))

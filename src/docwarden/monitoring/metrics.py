@@ -2,8 +2,16 @@
 
 from __future__ import annotations
 
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from prometheus_client import (
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    Histogram,
+    disable_created_metrics,
+    generate_latest,
+)
 
+disable_created_metrics()  # the *_created series only add noise to every scrape
 RSS_BUCKETS = tuple(float(mb * 1024 * 1024) for mb in (64, 128, 256, 512, 1024, 2048, 4096, 8192))
 
 

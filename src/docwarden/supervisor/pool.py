@@ -54,7 +54,7 @@ class SpawnGovernor:
 
     def failed(self, now: float) -> float:
         self.failures += 1
-        delay = min(self.base_s * 2 ** (self.failures - 1), self.max_s)
+        delay = min(self.base_s * 2.0 ** (self.failures - 1), self.max_s)
         self.next_at = now + delay
         return delay
 
@@ -77,6 +77,7 @@ class Pool:
         self.recycles: Counter[str] = Counter()
         self.jobs_done = 0
         self.last_load_error: str | None = None
+        self.has_loaded = False
         self.closing = False
         self.stopping = False
         self.free_slots = 0
@@ -106,6 +107,11 @@ class Pool:
     @property
     def ready(self) -> bool:
         return any(w.loaded for w in self.workers)
+
+    @property
+    def accepts_jobs(self) -> bool:
+        """Ready, or a replacement is loading after a recycle (jobs wait in the queue)."""
+        return self.ready or (self.has_loaded and self.governor.failures == 0)
 
     @property
     def in_flight(self) -> int:
@@ -152,6 +158,7 @@ class Pool:
             worker.state = WorkerState.IDLE
         self.governor.succeeded()
         self.last_load_error = None
+        self.has_loaded = True
         log.info("worker loaded", extra={"engine": self.engine, "worker_pid": message.pid,
                  "load_s": round(message.load_s, 3), "rss_mb": mb(message.rss_bytes),
                  "allocator": message.allocator})

@@ -7,12 +7,14 @@ It wakes on a worker message, on a submitted job, or every watch interval.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import queue
 import socket
 import threading
 import time
 from collections.abc import Callable, Iterable
+from functools import partial
 from multiprocessing.connection import wait
 
 from docwarden.errors import NotReady, PoisonInput
@@ -21,8 +23,8 @@ from docwarden.settings import Settings
 from docwarden.supervisor.gpu import GpuProbe, make_gpu_probe
 from docwarden.supervisor.handle import WorkerHandle
 from docwarden.supervisor.job import Job, ProgressCallback, input_hash, new_job_id
-from docwarden.supervisor.pool import Pool, Spawner
 from docwarden.supervisor.poison import PoisonTable
+from docwarden.supervisor.pool import Pool, Spawner
 from docwarden.supervisor.states import RecycleReason
 from docwarden.worker.protocol import JobPayload
 
@@ -46,7 +48,7 @@ class Supervisor:
         self.started_at = time.monotonic()
         self._wake_r, self._wake_w = socket.socketpair()
         self._wake_r.setblocking(False)
-        self._calls: queue.SimpleQueue[Callable[[], None]] = queue.SimpleQueue()
+        self._calls: queue.SimpleQueue[Callable[[], object]] = queue.SimpleQueue()
         self._running = threading.Event()
         self._thread = threading.Thread(target=self._run, name="supervisor", daemon=True)
 
@@ -121,10 +123,8 @@ class Supervisor:
                 pass
 
     def wake(self) -> None:
-        try:
+        with contextlib.suppress(BlockingIOError, OSError):
             self._wake_w.send(b"x")
-        except (BlockingIOError, OSError):
-            pass
 
     # ---- for callers ------------------------------------------------------
 
@@ -153,7 +153,7 @@ class Supervisor:
         """Recycle every loaded worker (reason `manual`), warm as usual."""
         pools = [self.pool(engine)] if engine else list(self.pools.values())
         for pool in pools:
-            self._calls.put(lambda pool=pool: pool.retire_all(RecycleReason.MANUAL))
+            self._calls.put(partial(pool.retire_all, RecycleReason.MANUAL))
         self.wake()
         return sum(1 for pool in pools for w in pool.workers if w.loaded)
 

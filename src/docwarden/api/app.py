@@ -1,0 +1,75 @@
+"""The FastAPI application: one event loop, the governed pools, no model in sight.
+
+Models live only in worker processes; this process reads uploads, applies
+admission control and waits on futures.  Run it with a single uvicorn
+process (`docwarden serve`): never one model copy per web worker.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import anyio
+from fastapi import Depends, FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+
+from docwarden import __version__
+from docwarden.admission import Admission
+from docwarden.api import compat_routes, system_routes
+from docwarden.api.auth import require_api_key
+from docwarden.api.context import ServiceContext
+from docwarden.api.engine_routes import engine_router
+from docwarden.api.errors import install_error_handlers
+from docwarden.api.limits import BodyLimitMiddleware
+from docwarden.dispatch import LocalDispatcher
+from docwarden.monitoring.metrics import Metrics
+from docwarden.settings import Settings
+from docwarden.supervisor.supervisor import Supervisor
+
+log = logging.getLogger("docwarden.api")
+
+
+def build_context(settings: Settings) -> ServiceContext:
+    metrics = Metrics()
+    supervisor = Supervisor(settings, metrics)
+    admission = Admission(settings, supervisor, supervisor.gpu, metrics)
+    return ServiceContext(settings=settings, supervisor=supervisor,
+                          dispatcher=LocalDispatcher(supervisor), admission=admission,
+                          metrics=metrics, gpu=supervisor.gpu)
+
+
+@asynccontextmanager
+async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    ctx: ServiceContext = app.state.ctx
+    ctx.supervisor.start()
+    log.info("docwarden started", extra={"engines": list(ctx.supervisor.pools),
+                                         "workers_per_pool": ctx.settings.workers})
+    try:
+        yield
+    finally:
+        log.info("docwarden stopping: finishing in-flight jobs")
+        await anyio.to_thread.run_sync(ctx.supervisor.shutdown)
+        log.info("docwarden stopped")
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or Settings()
+    app = FastAPI(title="docwarden", version=__version__, lifespan=lifespan,
+                  description="Governed inference server for OCR, ID cards, PDF and enhancement")
+    app.state.ctx = build_context(settings)
+    install_error_handlers(app)
+    app.include_router(system_routes.router)
+    protected = [Depends(require_api_key)]
+    app.include_router(system_routes.metrics_router, dependencies=protected)
+    app.include_router(engine_router(settings.served_engines), dependencies=protected)
+    if "ocr" in settings.served_engines:
+        app.include_router(compat_routes.router, dependencies=protected)
+    app.add_middleware(BodyLimitMiddleware, upload_bytes=settings.max_upload_bytes,
+                       max_batch=settings.max_batch)
+    if settings.cors_origins:
+        app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins,
+                           allow_methods=["GET", "POST", "DELETE"],
+                           allow_headers=["Authorization", "Content-Type"])
+    return app

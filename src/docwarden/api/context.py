@@ -1,0 +1,38 @@
+"""What every route needs, built once per app and kept on `app.state.ctx`."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from fastapi import Request
+
+from docwarden.admission import Admission
+from docwarden.dispatch import Dispatcher
+from docwarden.monitoring.metrics import Metrics
+from docwarden.settings import Settings
+from docwarden.supervisor.gpu import GpuProbe
+from docwarden.supervisor.supervisor import Supervisor
+
+if TYPE_CHECKING:
+    from docwarden.jobs.runner import JobRunner
+    from docwarden.jobs.store import JobStore
+
+
+@dataclass
+class ServiceContext:
+    settings: Settings
+    supervisor: Supervisor
+    dispatcher: Dispatcher
+    admission: Admission
+    metrics: Metrics
+    gpu: GpuProbe
+    started_at: float = field(default_factory=time.monotonic)
+    job_store: JobStore | None = None
+    job_runner: JobRunner | None = None
+
+
+def get_ctx(request: Request) -> ServiceContext:
+    ctx: ServiceContext = request.app.state.ctx
+    return ctx

@@ -1,0 +1,92 @@
+"""/health, /ready and /metrics: what the service is doing, for people and scrapers."""
+
+from __future__ import annotations
+
+import os
+import time
+from collections import Counter
+from datetime import UTC, datetime
+from typing import Any
+
+from fastapi import APIRouter, Request, Response
+from fastapi.responses import JSONResponse
+from prometheus_client import CONTENT_TYPE_LATEST
+
+from docwarden.api.context import ServiceContext, get_ctx
+from docwarden.supervisor.memory import host_available_bytes, tree_rss_bytes
+
+GIB = 1024**3
+router = APIRouter(tags=["system"])
+metrics_router = APIRouter(tags=["system"])
+
+
+def worker_rows(ctx: ServiceContext) -> list[dict[str, Any]]:
+    return [
+        {"pid": w.pid, "engine": w.engine, "slot": w.slot, "state": w.state.value,
+         "jobs_done": w.jobs_done, "rss_bytes": w.rss_bytes, "uptime_s": round(w.uptime_s, 1),
+         "in_flight": len(w.in_flight)}
+        for w in ctx.supervisor.workers()
+    ]
+
+
+def engine_rows(ctx: ServiceContext) -> dict[str, Any]:
+    return {
+        name: {"ready": pool.ready, "queue_depth": len(pool.queue),
+               "last_load_error": pool.last_load_error, "jobs_done": pool.jobs_done}
+        for name, pool in ctx.supervisor.pools.items()
+    }
+
+
+def health_body(ctx: ServiceContext) -> dict[str, Any]:
+    uptime_s = time.monotonic() - ctx.started_at
+    recycles: Counter[str] = Counter()
+    for pool in ctx.supervisor.pools.values():
+        recycles.update({str(k): v for k, v in pool.recycles.items()})
+    jobs_done = sum(pool.jobs_done for pool in ctx.supervisor.pools.values())
+    service_rss = tree_rss_bytes(os.getpid())
+    gpu = ctx.gpu.snapshot()
+    return {
+        "status": "ok" if ctx.supervisor.ready else "degraded",
+        "uptime_s": round(uptime_s, 1),
+        "jobs_done": jobs_done,
+        "workers": worker_rows(ctx),
+        "engines": engine_rows(ctx),
+        "recycles": dict(recycles),
+        "memory": {"host_available_bytes": host_available_bytes(),
+                   "service_rss_bytes": service_rss},
+        "limits": {"max_worker_rss_mb": ctx.settings.max_worker_rss_mb,
+                   "hard_worker_rss_mb": ctx.settings.hard_worker_rss_mb},
+        "gpu": gpu.to_dict() if gpu else None,
+        "timestamp": datetime.now(UTC).isoformat(timespec="seconds"),
+        # Field names of the seed deployments' /health, kept for their dashboards.
+        "conversion_count": jobs_done,
+        "memory_usage_gb": round(service_rss / GIB, 3),
+        "uptime_hours": round(uptime_s / 3600, 4),
+    }
+
+
+@router.get("/health", summary="Liveness and per-worker state")
+async def health(request: Request) -> dict[str, Any]:
+    return health_body(get_ctx(request))
+
+
+@router.get("/ready", summary="200 when every served engine has a loaded worker")
+async def ready(request: Request) -> JSONResponse:
+    ctx = get_ctx(request)
+    engines = engine_rows(ctx)
+    ok = all(row["ready"] for row in engines.values())
+    body: dict[str, Any] = {"ready": ok, "engines": engines}
+    if not ok:
+        waiting = ", ".join(name for name, row in engines.items() if not row["ready"])
+        body["error"] = {"code": "not_ready", "message": f"no loaded worker yet for: {waiting}",
+                         "retryable": True}
+    return JSONResponse(body, status_code=200 if ok else 503)
+
+
+@metrics_router.get("/metrics", summary="Prometheus metrics")
+async def metrics(request: Request) -> Response:
+    ctx = get_ctx(request)
+    gpu = ctx.gpu.snapshot()
+    if gpu is not None:
+        ctx.metrics.gpu_used.labels(str(gpu.index)).set(gpu.used_mb * 1024 * 1024)
+    return Response(ctx.metrics.render(), media_type=CONTENT_TYPE_LATEST)
