@@ -75,6 +75,8 @@ class Supervisor:
         if self._thread.is_alive():
             self._thread.join(timeout=STOP_WAIT_S)
         self._kill_leftovers()
+        self._wake_r.close()
+        self._wake_w.close()
 
     def _kill_leftovers(self) -> None:
         for pool in self.pools.values():

@@ -1,0 +1,173 @@
+"""The governed pool against misbehaving workers (issue 3, "what must be shown")."""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import psutil
+import pytest
+
+from docwarden.errors import JobTimeout, PoisonInput, WorkerCrashed
+from docwarden.supervisor.job import JobOutcome
+from docwarden.supervisor.memory import MIB
+from docwarden.supervisor.states import RecycleReason
+from docwarden.supervisor.supervisor import Supervisor
+from docwarden.worker.protocol import JobPayload
+from tests.integration.conftest import SupervisorFactory, wait_for
+
+
+def run(supervisor: Supervisor, timeout_s: float | None = None, **params: Any) -> JobOutcome:
+    job = supervisor.submit("chaos", JobPayload(params=params), timeout_s=timeout_s)
+    return job.future.result(timeout=120)
+
+
+def run_many(supervisor: Supervisor, count: int, concurrency: int, **params: Any
+             ) -> list[JobOutcome]:
+    with ThreadPoolExecutor(concurrency) as pool:
+        return list(pool.map(lambda i: run(supervisor, echo=i, **params), range(count)))
+
+
+def test_max_jobs_recycling_loses_no_job(make_supervisor: SupervisorFactory) -> None:
+    supervisor = make_supervisor(workers=2, max_jobs_per_worker=10, max_jobs_jitter=5)
+    outcomes = run_many(supervisor, 300, concurrency=4, sleep_s=0.005)
+    assert [o.result["echo"] for o in outcomes] == list(range(300))  # type: ignore[index]
+    assert supervisor.pools["chaos"].recycles[RecycleReason.MAX_JOBS] >= 20
+
+
+def test_leak_is_bounded_by_soft_limit(make_supervisor: SupervisorFactory) -> None:
+    leak_mb, soft_mb = 40, 300
+    supervisor = make_supervisor(workers=1, max_worker_rss_mb=soft_mb, hard_worker_rss_mb=2000,
+                                 max_jobs_per_worker=0)
+    outcomes = run_many(supervisor, 100, concurrency=2, leak_mb=leak_mb)
+    assert len(outcomes) == 100
+    assert supervisor.pools["chaos"].recycles[RecycleReason.RSS_SOFT] >= 5
+    highest = max(o.peak_rss_bytes for o in outcomes)
+    assert highest <= (soft_mb + 2 * leak_mb) * MIB, highest / MIB
+
+
+def test_spike_over_hard_limit_kills_only_that_job(make_supervisor: SupervisorFactory) -> None:
+    supervisor = make_supervisor(workers=1, hard_worker_rss_mb=600, max_worker_rss_mb=500)
+    available_before = psutil.virtual_memory().available
+    with pytest.raises(WorkerCrashed) as caught:
+        run(supervisor, spike_mb=3000)
+    assert "memory limit" in caught.value.message
+    assert caught.value.details["reason"] == "rss_hard"
+    assert psutil.virtual_memory().available > available_before - 1024 * MIB
+    assert run(supervisor, sleep_s=0.01).result["pid"] > 0  # type: ignore[index]
+    assert supervisor.pools["chaos"].recycles[RecycleReason.RSS_HARD] == 1
+
+
+def test_hung_job_times_out_and_grandchild_dies(make_supervisor: SupervisorFactory) -> None:
+    supervisor = make_supervisor(workers=1, job_timeout_s=2, kill_grace_s=0.5)
+    worker = supervisor.pools["chaos"].workers[0]
+    started = time.monotonic()
+    with pytest.raises(JobTimeout):
+        run(supervisor, hang=True)
+    assert time.monotonic() - started < 4
+    family = [psutil.Process(worker.pid)]
+    wait_for(lambda: not psutil.pid_exists(worker.pid) or
+             psutil.Process(worker.pid).status() == psutil.STATUS_ZOMBIE, 5)
+    assert not any(p.is_running() and p.status() != psutil.STATUS_ZOMBIE for p in family)
+    wait_for(lambda: not _processes_in_group(worker.pid), 5)
+    assert run(supervisor, sleep_s=0.01).result["pid"] != worker.pid  # type: ignore[index]
+
+
+def _processes_in_group(pgid: int) -> list[int]:
+    found = []
+    for process in psutil.process_iter(["pid"]):
+        try:
+            if process.status() != psutil.STATUS_ZOMBIE and _pgid(process.pid) == pgid:
+                found.append(process.pid)
+        except psutil.Error:
+            continue
+    return found
+
+
+def _pgid(pid: int) -> int:
+    import os
+
+    try:
+        return os.getpgid(pid)
+    except ProcessLookupError:
+        return -1
+
+
+@pytest.mark.parametrize("mode", ["segfault", "exit"])
+def test_crash_fails_one_job_and_third_try_is_poison(make_supervisor: SupervisorFactory,
+                                                     mode: str) -> None:
+    supervisor = make_supervisor(workers=2)
+    with ThreadPoolExecutor(4) as pool:
+        neighbours = [pool.submit(run, supervisor, sleep_s=0.3, echo=i) for i in range(4)]
+        time.sleep(0.05)
+        for _ in range(2):
+            with pytest.raises(WorkerCrashed):
+                run(supervisor, crash=mode)
+        assert all(f.result().result["echo"] == i  # type: ignore[index]
+                   for i, f in enumerate(neighbours))
+    with pytest.raises(PoisonInput):
+        run(supervisor, crash=mode)
+    wait_for(lambda: len([w for w in supervisor.pools["chaos"].workers if w.loaded]) == 2)
+    assert supervisor.pools["chaos"].recycles[RecycleReason.CRASHED] == 2
+
+
+def test_failing_load_backs_off_and_reports(make_supervisor: SupervisorFactory,
+                                            caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.WARNING, logger="docwarden.supervisor")
+    supervisor = make_supervisor(wait_ready=False, chaos_fail_load=True,
+                                 spawn_backoff_base_s=0.2, spawn_backoff_max_s=1.0)
+    pool = supervisor.pools["chaos"]
+    wait_for(lambda: pool.governor.failures >= 4, 30)
+    assert not supervisor.ready
+    assert "CHAOS_FAIL_LOAD" in (pool.last_load_error or "")
+    delays = [r.backoff_s for r in caplog.records if hasattr(r, "backoff_s")]
+    assert delays[:4] == [0.2, 0.4, 0.8, 1.0]
+    spawned_in_window = len(pool.governor.recent)
+    time.sleep(1.0)
+    assert len(pool.governor.recent) - spawned_in_window <= 2
+
+
+def test_warm_replacement_hides_the_load_time(make_supervisor: SupervisorFactory) -> None:
+    """The replacement loads while the retiring worker runs its last job."""
+    load_s = 1.0
+    supervisor = make_supervisor(workers=1, max_jobs_per_worker=3, max_jobs_jitter=0,
+                                 chaos_load_delay_s=load_s)
+    outcomes = [run(supervisor, sleep_s=1.5) for _ in range(7)]
+    assert len({o.worker_pid for o in outcomes}) == 3
+    assert max(o.queue_wait_s for o in outcomes) < load_s / 2
+    assert supervisor.pools["chaos"].recycles[RecycleReason.MAX_JOBS] == 2
+
+
+def test_threads_per_worker_share_one_process(make_supervisor: SupervisorFactory) -> None:
+    supervisor = make_supervisor(workers=1, threads_per_worker=2)
+    started = time.monotonic()
+    outcomes = run_many(supervisor, 4, concurrency=4, sleep_s=0.5)
+    assert len({o.worker_pid for o in outcomes}) == 1
+    assert time.monotonic() - started < 1.9  # two at a time, not one
+
+
+def test_uptime_recycle(make_supervisor: SupervisorFactory) -> None:
+    supervisor = make_supervisor(workers=1, max_worker_uptime_s=1.0)
+    wait_for(lambda: supervisor.pools["chaos"].recycles[RecycleReason.UPTIME] >= 1, 10)
+
+
+def test_manual_drain(make_supervisor: SupervisorFactory) -> None:
+    supervisor = make_supervisor(workers=2)
+    wait_for(lambda: all(w.loaded for w in supervisor.pools["chaos"].workers), 10)
+    assert supervisor.drain() == 2
+    wait_for(lambda: supervisor.pools["chaos"].recycles[RecycleReason.MANUAL] == 2, 10)
+    wait_for(lambda: supervisor.ready, 10)
+
+
+def test_gpu_memory_growth_recycles(make_supervisor: SupervisorFactory, tmp_path: Path) -> None:
+    fake = tmp_path / "nvml.json"
+    fake.write_text(json.dumps({"total_mb": 16000, "used_mb": 1000, "processes": {}}))
+    supervisor = make_supervisor(workers=1, fake_nvml=fake, max_worker_gpu_mb=500)
+    pid = supervisor.pools["chaos"].workers[0].pid
+    fake.write_text(json.dumps({"total_mb": 16000, "used_mb": 2000,
+                                "processes": {str(pid): 900}}))
+    wait_for(lambda: supervisor.pools["chaos"].recycles[RecycleReason.GPU_MEMORY] >= 1, 10)
