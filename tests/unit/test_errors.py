@@ -1,0 +1,46 @@
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from docwarden.errors import (
+    ERROR_CLASSES,
+    HTTP_STATUS,
+    DocwardenError,
+    ErrorCode,
+    GpuMemory,
+    InternalError,
+    http_status,
+)
+
+DESIGN = Path(__file__).resolve().parents[2].parent / "shared" / "DESIGN.md"
+
+
+def test_every_code_has_a_status_and_a_class() -> None:
+    assert set(HTTP_STATUS) == set(ErrorCode)
+    assert set(ERROR_CLASSES) == {code.value for code in ErrorCode}
+
+
+def test_table_matches_design_md() -> None:
+    if not DESIGN.exists():
+        pytest.skip("../shared/DESIGN.md is not beside this checkout")
+    rows = re.findall(r"^\| ([a-z_ /]+) \| (\d{3}) \|", DESIGN.read_text(), re.M)
+    assert rows
+    for codes, status in rows:
+        for code in codes.split(" / "):
+            assert HTTP_STATUS[ErrorCode(code.strip())] == int(status), code
+
+
+def test_round_trip_through_a_dict_keeps_details() -> None:
+    error = GpuMemory("full", details={"gpu_info": {"free_mb": 1}})
+    again = DocwardenError.from_dict(error.to_dict())
+    assert isinstance(again, GpuMemory)
+    assert again.details == {"gpu_info": {"free_mb": 1}}
+    assert again.to_dict() == error.to_dict()
+    assert http_status(again) == 503 and again.retryable
+
+
+def test_unknown_code_becomes_internal_error() -> None:
+    assert isinstance(DocwardenError.from_dict({"code": "nope", "message": "x"}), InternalError)
