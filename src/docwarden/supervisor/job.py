@@ -38,6 +38,7 @@ class JobOutcome:
     duration_s: float
     queue_wait_s: float
     peak_rss_bytes: int
+    max_rss_bytes: int = 0
 
 
 @dataclass(eq=False)

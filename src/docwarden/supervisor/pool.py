@@ -193,7 +193,8 @@ class Pool:
             return
         assert message.result is not None
         job.finish(JobOutcome(message.result, worker.pid, message.duration_s,
-                              job.started_at - job.submitted_at, job.peak_rss_bytes))
+                              job.started_at - job.submitted_at, job.peak_rss_bytes,
+                              message.max_rss_bytes))
 
     def _record(self, job: Job, pid: int, outcome: str, duration_s: float) -> None:
         self.metrics.jobs.labels(self.engine, outcome).inc()

@@ -10,6 +10,7 @@ from __future__ import annotations
 import gc
 import logging
 import os
+import resource
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -88,6 +89,7 @@ class WorkerLoop:
             job_id=message.job_id,
             duration_s=time.monotonic() - started,
             rss_bytes=self._process.memory_info().rss,
+            max_rss_bytes=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024,
             result=result,
             error=error,
             gpu_exhausted=gpu_exhausted,

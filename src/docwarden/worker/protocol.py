@@ -91,6 +91,8 @@ class JobDone:
     job_id: str
     duration_s: float
     rss_bytes: int
+    # High-water mark of the worker's RSS since it started (kernel ru_maxrss).
+    max_rss_bytes: int = 0
     result: dict[str, Any] | BinaryResult | None = None
     error: dict[str, Any] | None = None
     # The engine saw GPU memory run out: the worker must be replaced.

@@ -1,0 +1,103 @@
+"""`docwarden plan`: measure each engine, then say how many workers fit.
+
+Each engine is loaded in a throwaway governed worker (the same spawn path as
+the server), its load RSS read, and its built-in sample job run a few times;
+the worker's RSS high-water mark is the per-worker cost.  The advice is pure
+arithmetic on those measurements, so it can be checked against them.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from docwarden.engines.registry import load_engine_class
+from docwarden.settings import Settings
+from docwarden.supervisor.memory import MIB
+from docwarden.supervisor.supervisor import Supervisor
+from docwarden.worker.protocol import JobPayload
+
+PARENT_OVERHEAD_MB = 200      # the API process with its supervisor thread
+SAFETY_FACTOR = 1.25          # inputs larger than the sample need room
+SAMPLE_RUNS = 3
+READY_TIMEOUT_S = 180.0
+
+
+@dataclass(frozen=True)
+class EngineMeasurement:
+    engine: str
+    load_rss_mb: float
+    peak_rss_mb: float
+    job_s: float
+
+    @property
+    def cost_mb(self) -> float:
+        return math.ceil(self.peak_rss_mb * SAFETY_FACTOR)
+
+
+@dataclass(frozen=True)
+class Plan:
+    memory_mb: int
+    usable_mb: int
+    measurements: list[EngineMeasurement]
+    workers_per_engine: int
+    threads_per_worker: int
+    settings: dict[str, str]
+
+    def to_dict(self) -> dict[str, Any]:
+        body = asdict(self)
+        for row, measurement in zip(body["measurements"], self.measurements, strict=True):
+            row["cost_mb"] = measurement.cost_mb
+        return body
+
+
+def parse_memory_mb(text: str) -> int:
+    """'4G', '512M', '4096' (MB) -> MB."""
+    units = {"G": 1024, "M": 1, "T": 1024 * 1024}
+    text = text.strip().upper().removesuffix("B").removesuffix("I")
+    if text and text[-1] in units:
+        return int(float(text[:-1]) * units[text[-1]])
+    return int(float(text))
+
+
+def measure(settings: Settings, engine: str) -> EngineMeasurement:
+    """Load `engine` in one throwaway worker and run its sample job a few times."""
+    sample = load_engine_class(engine)(settings).sample_job()
+    payload = JobPayload(data=sample.data, files=sample.files, params=sample.params)
+    one_worker = settings.model_copy(update={"workers": 1, "max_jobs_per_worker": 0})
+    supervisor = Supervisor(one_worker, engines=[engine])
+    supervisor.start()
+    try:
+        deadline = time.monotonic() + READY_TIMEOUT_S
+        while not supervisor.ready:
+            if time.monotonic() > deadline:
+                error = supervisor.pool(engine).last_load_error
+                raise RuntimeError(f"{engine} did not load: {error}")
+            time.sleep(0.05)
+        load_rss = supervisor.pool(engine).workers[0].load_rss_bytes
+        outcomes = [supervisor.submit(engine, payload).future.result(timeout=READY_TIMEOUT_S)
+                    for _ in range(SAMPLE_RUNS)]
+    finally:
+        supervisor.shutdown(grace_s=5)
+    peak = max(max(o.max_rss_bytes, o.peak_rss_bytes) for o in outcomes)
+    return EngineMeasurement(engine, round(load_rss / MIB, 1), round(max(peak, load_rss) / MIB, 1),
+                             round(sum(o.duration_s for o in outcomes) / len(outcomes), 3))
+
+
+def advise(memory_mb: int, measurements: list[EngineMeasurement], settings: Settings) -> Plan:
+    usable_mb = memory_mb - PARENT_OVERHEAD_MB - settings.min_free_memory_mb
+    per_round_mb = sum(m.cost_mb for m in measurements)
+    workers = max(int(usable_mb // per_round_mb), 0) if per_round_mb else 0
+    light = all(m.peak_rss_mb - m.load_rss_mb < 0.5 * m.load_rss_mb for m in measurements)
+    threads = 2 if light else 1
+    biggest = max((m.cost_mb for m in measurements), default=0)
+    advice = {
+        "DOCWARDEN_ENGINES": ",".join(m.engine for m in measurements),
+        "DOCWARDEN_WORKERS": str(max(workers, 1)),
+        "DOCWARDEN_THREADS_PER_WORKER": str(threads),
+        "DOCWARDEN_MAX_WORKER_RSS_MB": str(math.ceil(biggest * 1.2)),
+        "DOCWARDEN_HARD_WORKER_RSS_MB": str(math.ceil(biggest * 2)),
+    }
+    return Plan(memory_mb, usable_mb, measurements, workers, threads, advice)
