@@ -17,13 +17,15 @@ from fastapi.middleware.cors import CORSMiddleware
 
 from docwarden import __version__
 from docwarden.admission import Admission
-from docwarden.api import compat_routes, system_routes
+from docwarden.api import compat_routes, jobs_routes, system_routes
 from docwarden.api.auth import require_api_key
 from docwarden.api.context import ServiceContext
 from docwarden.api.engine_routes import engine_router
 from docwarden.api.errors import install_error_handlers
 from docwarden.api.limits import BodyLimitMiddleware
 from docwarden.dispatch import LocalDispatcher
+from docwarden.jobs.runner import JobRunner
+from docwarden.jobs.store import JobStore
 from docwarden.monitoring.metrics import Metrics
 from docwarden.settings import Settings
 from docwarden.supervisor.supervisor import Supervisor
@@ -44,13 +46,18 @@ def build_context(settings: Settings) -> ServiceContext:
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     ctx: ServiceContext = app.state.ctx
     ctx.supervisor.start()
+    ctx.job_store = await anyio.to_thread.run_sync(JobStore.from_settings, ctx.settings)
+    ctx.job_runner = JobRunner(ctx.job_store, ctx.dispatcher, ctx.settings)
+    await ctx.job_runner.start()
     log.info("docwarden started", extra={"engines": list(ctx.supervisor.pools),
                                          "workers_per_pool": ctx.settings.workers})
     try:
         yield
     finally:
         log.info("docwarden stopping: finishing in-flight jobs")
+        await ctx.job_runner.stop()
         await anyio.to_thread.run_sync(ctx.supervisor.shutdown)
+        ctx.job_store.close()
         log.info("docwarden stopped")
 
 
@@ -63,6 +70,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(system_routes.router)
     protected = [Depends(require_api_key)]
     app.include_router(system_routes.metrics_router, dependencies=protected)
+    app.include_router(jobs_routes.router, dependencies=protected)
     app.include_router(engine_router(settings.served_engines), dependencies=protected)
     if "ocr" in settings.served_engines:
         app.include_router(compat_routes.router, dependencies=protected)

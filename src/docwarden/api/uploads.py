@@ -41,7 +41,7 @@ class Upload:
 
 async def read_upload(request: Request, settings: Settings) -> Upload:
     content_type = request.headers.get("content-type", "").lower()
-    if content_type.startswith("multipart/form-data"):
+    if content_type.startswith(("multipart/form-data", "application/x-www-form-urlencoded")):
         async with request.form(max_files=settings.max_batch + 2, max_fields=MAX_FORM_FIELDS,
                                 max_part_size=MAX_FIELD_BYTES) as form:
             return await _from_form(form, settings.max_upload_bytes)
