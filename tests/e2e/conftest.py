@@ -83,30 +83,39 @@ class Server:
 ServerFactory = Callable[..., Server]
 
 
+def launch(tmp_path: Path, wait: str = "ready", **settings: Any) -> Server:
+    """Start `docwarden serve` (chaos enabled) with DOCWARDEN_* settings; TMPDIR private."""
+    port = free_port()
+    tmp_dir = tmp_path / f"tmp-{port}"
+    tmp_dir.mkdir()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DOCWARDEN_")}
+    env.update({"DOCWARDEN_PORT": str(port), "DOCWARDEN_ENGINES": "chaos",
+                "DOCWARDEN_ENABLE_CHAOS": "1", "DOCWARDEN_DATA_DIR": str(tmp_path / "data"),
+                "DOCWARDEN_MIN_FREE_MEMORY_MB": "0", "TMPDIR": str(tmp_dir)})
+    env.update({f"DOCWARDEN_{k.upper()}": str(v) for k, v in settings.items()})
+    log_path = tmp_path / f"server-{port}.log"
+    with log_path.open("wb") as log:
+        process = subprocess.Popen([sys.executable, "-m", "docwarden.cli", "serve"], env=env,
+                                   stdout=log, stderr=subprocess.STDOUT)
+    server = Server(process, f"http://127.0.0.1:{port}", log_path, tmp_dir)
+    try:
+        if wait == "ready":
+            server.wait_ready()
+        elif wait == "listening":
+            server.wait_listening()
+    except BaseException:
+        server.stop()
+        raise
+    return server
+
+
 @pytest.fixture
 def start_server(tmp_path: Path) -> Iterator[ServerFactory]:
     servers: list[Server] = []
 
     def factory(wait: str = "ready", **settings: Any) -> Server:
-        port = free_port()
-        tmp_dir = tmp_path / f"tmp-{port}"
-        tmp_dir.mkdir()
-        env = {k: v for k, v in os.environ.items() if not k.startswith("DOCWARDEN_")}
-        env.update({"DOCWARDEN_PORT": str(port), "DOCWARDEN_ENGINES": "chaos",
-                    "DOCWARDEN_ENABLE_CHAOS": "1", "DOCWARDEN_DATA_DIR": str(tmp_path / "data"),
-                    "DOCWARDEN_MIN_FREE_MEMORY_MB": "0", "TMPDIR": str(tmp_dir)})
-        env.update({f"DOCWARDEN_{k.upper()}": str(v) for k, v in settings.items()})
-        log_path = tmp_path / f"server-{port}.log"
-        with log_path.open("wb") as log:
-            process = subprocess.Popen(
-                [sys.executable, "-m", "docwarden.cli", "serve"], env=env,
-                stdout=log, stderr=subprocess.STDOUT)
-        server = Server(process, f"http://127.0.0.1:{port}", log_path, tmp_dir)
+        server = launch(tmp_path, wait, **settings)
         servers.append(server)
-        if wait == "ready":
-            server.wait_ready()
-        elif wait == "listening":
-            server.wait_listening()
         return server
 
     yield factory
