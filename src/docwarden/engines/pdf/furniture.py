@@ -1,0 +1,95 @@
+"""Page furniture: running headers, footers and page numbers.
+
+A line in the top or bottom margin band is furniture when the same text (digits
+and a trailing roman numeral ignored) sits at about the same height on a good
+share of the pages, or when it is only a page number.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from docwarden.engines.pdf.layout import Line
+from docwarden.engines.pdf.order import Item
+
+MARGIN_FRACTION = 0.12  # top and bottom bands where headers and footers live
+REPEAT_FRACTION = 0.4  # share of pages (alternating left/right headers: about half each)
+POSITION_TOLERANCE_PT = 8.0
+_ROMAN = r"m{0,3}(?:cm|cd|d?c{0,3})(?:xc|xl|l?x{0,3})(?:ix|iv|v?i{0,3})"
+PAGE_NUMBER_RE = re.compile(
+    rf"^(?:(?:page|p\.|seite)\s*)?[-–(\[]?\s*(?:\d{{1,5}}|(?=[mdclxvi])({_ROMAN}))\s*[-–)\]]?"
+    rf"(?:\s*(?:/|of|von)\s*\d{{1,5}})?$|^第\s*\d+\s*页(?:\s*/\s*共\s*\d+\s*页)?$"
+    r"|^\d{1,3}[-–]\d{1,4}$",
+    re.IGNORECASE,
+)
+_DIGITS_RE = re.compile(r"\d+")
+_TRAILING_ROMAN_RE = re.compile(rf"\s(?=[mdclxvi]+$){_ROMAN}$", re.IGNORECASE)
+
+
+@dataclass(slots=True)
+class PageLayout:
+    """One converted page: its items in reading order and how its text was read."""
+
+    number: int
+    width_pt: float
+    height_pt: float
+    method: str
+    items: list[Item] = field(default_factory=list)
+    chars: int = 0
+
+
+def _zone(line: Line, page: PageLayout) -> str | None:
+    if line.y1 <= page.height_pt * MARGIN_FRACTION:
+        return "top"
+    if line.y0 >= page.height_pt * (1 - MARGIN_FRACTION):
+        return "bottom"
+    return None
+
+
+def furniture_key(text: str) -> str:
+    """Text with page-dependent parts (numbers) blanked, for comparing across pages."""
+    plain = " ".join(text.lower().split())
+    return _DIGITS_RE.sub("#", _TRAILING_ROMAN_RE.sub(" #", plain))
+
+
+def is_page_number(text: str) -> bool:
+    return bool(PAGE_NUMBER_RE.match(text.strip()))
+
+
+def _repeated(
+    occurrences: list[tuple[int, float, Line]], min_pages: int
+) -> list[Line]:
+    """Occurrences whose height is shared by at least `min_pages` distinct pages."""
+    marked: list[Line] = []
+    for _, centre, line in occurrences:
+        pages = {p for p, c, _ in occurrences if abs(c - centre) <= POSITION_TOLERANCE_PT}
+        if len(pages) >= min_pages:
+            marked.append(line)
+    return marked
+
+
+def drop_furniture(pages: Sequence[PageLayout]) -> int:
+    """Remove headers, footers and page numbers in place; returns how many lines went."""
+    by_key: dict[tuple[str, str], list[tuple[int, float, Line]]] = defaultdict(list)
+    doomed: set[int] = set()
+    for index, page in enumerate(pages):
+        for item in page.items:
+            if not isinstance(item, Line) or (zone := _zone(item, page)) is None:
+                continue
+            if is_page_number(item.text):
+                doomed.add(id(item))
+                continue
+            by_key[(zone, furniture_key(item.text))].append(
+                (index, (item.y0 + item.y1) / 2, item)
+            )
+    min_pages = max(2, math.ceil(REPEAT_FRACTION * len(pages)))
+    for occurrences in by_key.values():
+        if len({p for p, _, _ in occurrences}) >= min_pages:
+            doomed.update(id(line) for line in _repeated(occurrences, min_pages))
+    for page in pages:
+        page.items = [item for item in page.items if id(item) not in doomed]
+    return len(doomed)

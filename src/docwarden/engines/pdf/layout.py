@@ -1,0 +1,342 @@
+"""Text lines with positions, font sizes and weight from a pdfium text page.
+
+pdfium gives characters in content-stream order with boxes but no layout.  Here
+characters become fragments (runs on one baseline, split at column-sized gaps)
+and fragments on one visual line are merged into `Line`s.  Coordinates are PDF
+points with the origin at the top-left of the visible page, y growing down, the
+same frame OCR boxes are mapped into, so both share the Markdown builder.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import math
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+
+import pypdfium2 as pdfium
+import pypdfium2.raw as pdfium_c
+
+INVISIBLE_RENDER_MODES = frozenset({3, 7})  # FPDF_TEXTRENDERMODE_INVISIBLE, _CLIP
+FORCE_BOLD_FLAG = 1 << 18
+ITALIC_FLAG = 1 << 6
+HYPHEN_CODES = frozenset({0x2D, 0x2010, 0x2011, 0xAD})
+ITALIC_NAME_RE = re.compile(r"italic|oblique|^[a-z]{0,4}ti\d*$", re.IGNORECASE)
+BOLD_WEIGHT = 600
+# "Bold", "Black" ... and TeX's bold-extended faces (CMBX12, SFBX1000).
+BOLD_NAME_RE = re.compile(r"bold|black|heavy|demi|^[a-z]{0,4}bx\d*$", re.IGNORECASE)
+SOFT_HYPHEN = "\u00ad"
+UNMAPPED = "\ufffc"  # a glyph without a Unicode mapping (symbol fonts, junk)
+UNMAPPED_BULLET_RE = re.compile(f"^{UNMAPPED}+\\s+(?=\\w)")
+BREAK_GAP_EM = 1.0  # a gap wider than this without a real space starts a new fragment
+BREAK_GAP_SPACED_EM = 3.0  # ... and with a real space character in it
+MERGE_GAP_EM = 0.8  # fragments closer than this on one line are merged
+MARKER_GAP_EM = 4.0  # a lone list marker joins the text this far to its right
+SPACE_GAP_EM = 0.25  # an unspaced gap wider than this still separates words
+# A fragment that is only a list marker or a section number joins the text to its right.
+LEAD_RE = re.compile(
+    r"^(?:[•●○◦▪■□‣⁃∙·\-–—*]|\(?\d{1,3}[.)]|\(?[a-zA-Z][.)]|\d{1,3}(?:\.\d{1,3})+\.?)$"
+)
+
+
+@dataclass(slots=True)
+class Line:
+    """One visual text line (or a cell-sized fragment of one)."""
+
+    text: str
+    x0: float
+    y0: float
+    x1: float
+    y1: float
+    size_pt: float
+    bold: bool = False
+    italic: bool = False
+
+    @property
+    def styled(self) -> bool:
+        """Set apart from body text by weight or slant."""
+        return self.bold or self.italic
+
+    @property
+    def height(self) -> float:
+        return self.y1 - self.y0
+
+    @property
+    def width(self) -> float:
+        return self.x1 - self.x0
+
+
+@dataclass(slots=True)
+class Char:
+    """One drawn character in top-left page coordinates."""
+
+    text: str
+    x0: float
+    y0: float
+    x1: float
+    y1: float
+    size_pt: float
+    bold: bool
+    italic: bool = False
+    space_before: bool = False
+    real_space_before: bool = False
+    break_before: bool = False
+
+
+@dataclass(slots=True)
+class _Style:
+    size_pt: float
+    bold: bool
+    italic: bool
+    invisible: bool
+    quarter_turns: int
+
+
+@dataclass(slots=True)
+class PageText:
+    """What one page's text layer holds."""
+
+    width_pt: float
+    height_pt: float
+    lines: list[Line] = field(default_factory=list)
+    visible_chars: int = 0
+    invisible_chars: int = 0
+    invisible_text: list[Line] = field(default_factory=list)
+
+
+def _font_style(textpage: pdfium.PdfTextPage, index: int) -> tuple[bool, bool]:
+    """(bold, italic) from the font name, weight and flags."""
+    name_buf = ctypes.create_string_buffer(128)
+    flags = ctypes.c_int(0)
+    pdfium_c.FPDFText_GetFontInfo(textpage, index, name_buf, len(name_buf), ctypes.byref(flags))
+    name = name_buf.value.decode("latin-1", "replace").split("+")[-1]
+    weight = pdfium_c.FPDFText_GetFontWeight(textpage, index)
+    bold = bool(BOLD_NAME_RE.search(name)) or weight >= BOLD_WEIGHT or bool(
+        flags.value & FORCE_BOLD_FLAG
+    )
+    return bold, bool(ITALIC_NAME_RE.search(name)) or bool(flags.value & ITALIC_FLAG)
+
+
+def _style(textpage: pdfium.PdfTextPage, index: int, text_obj: object) -> _Style:
+    """Effective font size (font size times the text matrix scale), weight, visibility."""
+    matrix = pdfium_c.FS_MATRIX()
+    scale = 1.0
+    if pdfium_c.FPDFText_GetMatrix(textpage, index, ctypes.byref(matrix)):
+        scale = math.hypot(matrix.c, matrix.d) or math.hypot(matrix.a, matrix.b) or 1.0
+    size_pt = pdfium_c.FPDFText_GetFontSize(textpage, index) * scale
+    invisible = False
+    if text_obj:
+        invisible = pdfium_c.FPDFTextObj_GetTextRenderMode(text_obj) in INVISIBLE_RENDER_MODES
+    angle = pdfium_c.FPDFText_GetCharAngle(textpage, index)
+    # pdfium measures the angle clockwise; turns count counter-clockwise quarter turns.
+    turns = -round(angle / (math.pi / 2)) % 4 if angle >= 0 else 0
+    bold, italic = _font_style(textpage, index)
+    return _Style(size_pt, bold, italic, invisible, turns)
+
+
+def _char_box(textpage: pdfium.PdfTextPage, index: int) -> tuple[float, float, float, float]:
+    """The tight box, for the rare char whose loose box pdfium cannot give."""
+    left, right, bottom, top = (ctypes.c_double() for _ in range(4))
+    pdfium_c.FPDFText_GetCharBox(textpage, index, left, right, bottom, top)
+    return left.value, bottom.value, right.value, top.value
+
+
+class _Reader:
+    """Walks a text page once, keeping the per-object style cache and space/break state."""
+
+    def __init__(self, textpage: pdfium.PdfTextPage, bbox: tuple[float, ...]) -> None:
+        self.textpage = textpage
+        self.raw = textpage.raw  # the bare handle: ctypes calls skip the helper's conversion
+        self.rect = pdfium_c.FS_RECTF()
+        self.left, self.top = bbox[0], bbox[3]
+        self.styles: dict[int, _Style] = {}  # by text object address
+        self.chars: list[tuple[Char, int]] = []
+        self.invisible: list[Char] = []
+        self.space = self.real_space = self.brk = False
+
+    def read(self) -> None:
+        count = pdfium_c.FPDFText_CountChars(self.raw)
+        for index in range(max(count, 0)):
+            self._read_one(index)
+
+    def _read_one(self, index: int) -> None:
+        textpage = self.raw
+        code = pdfium_c.FPDFText_GetUnicode(textpage, index)
+        generated = pdfium_c.FPDFText_IsGenerated(textpage, index) == 1
+        hyphen = code == 0xFFFE or (
+            code in HYPHEN_CODES and pdfium_c.FPDFText_IsHyphen(textpage, index) == 1
+        )
+        if code in (10, 13) or (generated and not hyphen and code != 32):
+            self.brk = self.brk or code in (10, 13)
+            return
+        if code in (32, 9, 0xA0, 0x3000) or (code < 32 and not hyphen):
+            self.space = True
+            self.real_space = self.real_space or (not generated and code != 0)
+            return
+        text_obj = pdfium_c.FPDFText_GetTextObject(textpage, index)
+        key = ctypes.c_void_p.from_buffer(text_obj).value or -index - 1
+        style = self.styles.get(key)
+        if style is None:
+            style = self.styles[key] = _style(textpage, index, text_obj)
+        if pdfium_c.FPDFText_HasUnicodeMapError(textpage, index) == 1:
+            code = ord(UNMAPPED)
+        if pdfium_c.FPDFText_GetLooseCharBox(textpage, index, self.rect):
+            left, bottom, right, top = (self.rect.left, self.rect.bottom, self.rect.right,
+                                        self.rect.top)
+        else:
+            left, bottom, right, top = _char_box(self.textpage, index)
+        char = Char(
+            SOFT_HYPHEN if hyphen else chr(code),
+            left - self.left, self.top - top, right - self.left, self.top - bottom,
+            style.size_pt, style.bold, style.italic, self.space, self.real_space, self.brk,
+        )
+        self.space = self.real_space = self.brk = False
+        if style.invisible:
+            self.invisible.append(char)
+        else:
+            self.chars.append((char, style.quarter_turns))
+
+
+def _rotate_char(char: Char, turns: int, width: float, height: float) -> None:
+    """Map a char of text drawn at `turns` quarter turns into the text's upright frame."""
+    x0, y0, x1, y1 = char.x0, char.y0, char.x1, char.y1
+    if turns == 1:
+        char.x0, char.x1, char.y0, char.y1 = height - y1, height - y0, x0, x1
+    elif turns == 2:
+        char.x0, char.x1, char.y0, char.y1 = width - x1, width - x0, height - y1, height - y0
+    elif turns == 3:
+        char.x0, char.x1, char.y0, char.y1 = y0, y1, width - x1, width - x0
+
+
+def turns_of(chars: list[tuple[Char, int]]) -> int:
+    """The quarter turns most characters are drawn at."""
+    return Counter(t for _, t in chars).most_common(1)[0][0] if chars else 0
+
+
+def dominant_chars(chars: list[tuple[Char, int]], width: float, height: float) -> list[Char]:
+    """Chars in the dominant text direction, turned upright; other directions are dropped."""
+    if not chars:
+        return []
+    turns = turns_of(chars)
+    kept = [c for c, t in chars if t == turns]
+    if turns:
+        for char in kept:
+            _rotate_char(char, turns, width, height)
+    return kept
+
+
+def extract_text(page: pdfium.PdfPage, textpage: pdfium.PdfTextPage) -> PageText:
+    """Lines of the visible text layer (and of the invisible one, kept apart)."""
+    left, bottom, right, top = page.get_bbox()
+    reader = _Reader(textpage, (left, bottom, right, top))
+    reader.read()
+    width, height = right - left, top - bottom
+    chars = dominant_chars(reader.chars, width, height)
+    if turns_of(reader.chars) % 2:
+        width, height = height, width
+    result = PageText(width, height, visible_chars=len(chars),
+                      invisible_chars=len(reader.invisible))
+    result.lines = build_lines(chars)
+    if len(chars) < len(reader.invisible):
+        result.invisible_text = build_lines(reader.invisible)
+    return result
+
+
+def _same_line(frag: list[Char], char: Char) -> bool:
+    last = frag[-1]
+    overlap = min(last.y1, char.y1) - max(last.y0, char.y0)
+    return overlap >= 0.5 * min(last.y1 - last.y0, char.y1 - char.y0)
+
+
+def _starts_fragment(frag: list[Char], char: Char) -> bool:
+    if not frag:
+        return False
+    if char.break_before or not _same_line(frag, char):
+        return True
+    last = frag[-1]
+    em = max(last.size_pt, char.size_pt, 1.0)
+    gap = char.x0 - last.x1
+    if char.x0 < last.x0 - 0.5 * em:  # moved back left (ligature parts share one box)
+        return True
+    limit = BREAK_GAP_SPACED_EM if char.real_space_before else BREAK_GAP_EM
+    return gap > limit * em
+
+
+def _fragment_line(frag: list[Char]) -> Line:
+    parts: list[str] = []
+    sizes: Counter[float] = Counter()
+    bold = italic = 0
+    for i, char in enumerate(frag):
+        if i and (char.space_before or char.x0 - frag[i - 1].x1 > SPACE_GAP_EM * char.size_pt):
+            parts.append(" ")
+        parts.append(char.text)
+        sizes[round(char.size_pt, 1)] += 1
+        bold += char.bold
+        italic += char.italic
+    text = "".join(parts).encode("utf-16-le", "surrogatepass").decode("utf-16-le", "replace")
+    # An unmapped glyph opening a line before a space is a symbol-font bullet.
+    text = UNMAPPED_BULLET_RE.sub("• ", text.strip()).replace(UNMAPPED, "")
+    return Line(
+        text=text.strip(),
+        x0=min(c.x0 for c in frag), y0=min(c.y0 for c in frag),
+        x1=max(c.x1 for c in frag), y1=max(c.y1 for c in frag),
+        size_pt=sizes.most_common(1)[0][0], bold=bold * 2 > len(frag),
+        italic=italic * 2 > len(frag),
+    )
+
+
+def _fragments(chars: list[Char]) -> list[Line]:
+    frags: list[Line] = []
+    current: list[Char] = []
+    for char in chars:
+        if _starts_fragment(current, char):
+            frags.append(_fragment_line(current))
+            current = []
+        current.append(char)
+    if current:
+        frags.append(_fragment_line(current))
+    return [f for f in frags if f.text]
+
+
+def _mergeable(left: Line, right: Line) -> bool:
+    overlap = min(left.y1, right.y1) - max(left.y0, right.y0)
+    if overlap < 0.6 * min(left.height, right.height):
+        return False
+    em = max(left.size_pt, right.size_pt, 1.0)
+    gap = right.x0 - left.x1
+    limit = MARKER_GAP_EM if LEAD_RE.match(left.text) else MERGE_GAP_EM
+    return -0.3 * em <= gap <= limit * em
+
+
+def _merge(left: Line, right: Line) -> Line:
+    sep = "" if right.x0 - left.x1 < SPACE_GAP_EM * left.size_pt else " "
+    longer = left if len(left.text) >= len(right.text) else right
+    return Line(
+        text=f"{left.text}{sep}{right.text}",
+        x0=left.x0, y0=min(left.y0, right.y0), x1=max(left.x1, right.x1),
+        y1=max(left.y1, right.y1), size_pt=longer.size_pt, bold=longer.bold,
+        italic=longer.italic,
+    )
+
+
+def merge_fragments(frags: list[Line]) -> list[Line]:
+    """Join fragments that sit side by side on one visual line (out-of-order streams)."""
+    pending = sorted(frags, key=lambda f: (round(f.y0), f.x0))
+    lines: list[Line] = []
+    for frag in pending:
+        for i in range(len(lines) - 1, max(len(lines) - 40, 0) - 1, -1):
+            if _mergeable(lines[i], frag):
+                lines[i] = _merge(lines[i], frag)
+                break
+            if _mergeable(frag, lines[i]):
+                lines[i] = _merge(frag, lines[i])
+                break
+        else:
+            lines.append(frag)
+    return lines
+
+
+def build_lines(chars: list[Char]) -> list[Line]:
+    """Chars in stream order -> visual lines (stream order kept where it is sane)."""
+    return merge_fragments(_fragments(chars))

@@ -1,0 +1,253 @@
+"""Markdown from ordered page items: headings, paragraphs, lists and tables.
+
+Headings come from font size ranks relative to the body size (the size most
+characters use) and from bold lines standing alone; paragraphs are re-flowed
+across line breaks (CJK joined without spaces, hyphenated words joined).
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+import statistics
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from docwarden.engines.pdf.furniture import PageLayout, drop_furniture
+from docwarden.engines.pdf.layout import SOFT_HYPHEN, Line
+from docwarden.engines.pdf.order import Table
+
+HEADING_SIZE_RATIO = 1.12  # a line this much larger than the body size may be a heading
+MAX_HEADING_CHARS = 200
+MAX_BOLD_HEADING_CHARS = 120
+MAX_SIZE_LEVELS = 3
+MAX_ITALIC_HEADING_WORDS = 8
+STYLED_HEADING_WIDTH = 0.75  # a bold/italic heading is shorter than this share of a column
+PARA_GAP_EM = 0.5  # extra vertical gap (beyond the usual leading) that ends a paragraph
+INDENT_EM = 1.0
+BULLET_RE = re.compile(r"^(?:[•●○◦▪■□‣⁃∙·]\s*|[-–—*]\s+)(?P<rest>\S.*)$")
+NUMBER_RE = re.compile(r"^\(?(?P<num>\d{1,3})[.)]\s+(?P<rest>\S.*)$")
+LETTER_RE = re.compile(r"^(?P<mark>\(?[a-z][.)])\s+(?P<rest>\S.*)$")
+SENTENCE_END = tuple(".!?:;。！？：；")
+CJK_RE = re.compile(
+    "[\u2e80-\u2fdf\u3000-\u303f\u3040-\u30ff\u3100-\u31ff\u3400-\u4dbf\u4e00-\u9fff"
+    "\uac00-\ud7af\uf900-\ufaff\ufe30-\ufe4f\uff00-\uffef]"
+)
+
+
+@dataclass(slots=True)
+class Block:
+    """A heading, paragraph, list item or table, before rendering."""
+
+    kind: str
+    lines: list[Line] = field(default_factory=list)
+    level: int = 0
+    marker: str = ""
+    table: Table | None = None
+
+
+def _is_cjk(char: str) -> bool:
+    return bool(CJK_RE.match(char))
+
+
+def join_lines(texts: Sequence[str]) -> str:
+    """Re-flow wrapped lines into one paragraph string."""
+    texts = [t.strip() for t in texts if t.strip()]
+    if not texts:
+        return ""
+    cjk = sum(len(CJK_RE.findall(t)) for t in texts)
+    latin = sum(1 for t in texts for ch in t if ch.isascii() and ch.isalpha())
+    cjk_block = cjk > latin
+    out = texts[0]
+    for text in texts[1:]:
+        hyphenated = out.endswith("-") and len(out) > 1 and out[-2].isalpha()
+        if out.endswith(SOFT_HYPHEN) or (hyphenated and text[0].islower()):
+            out = out[:-1] + text
+        elif cjk_block or _is_cjk(out[-1]) or _is_cjk(text[0]):
+            out += text
+        else:
+            out += " " + text
+    return out.replace(SOFT_HYPHEN, "")
+
+
+def body_size(pages: Sequence[PageLayout]) -> float:
+    """The font size carrying the most characters."""
+    sizes: Counter[float] = Counter()
+    for page in pages:
+        for item in page.items:
+            if isinstance(item, Line):
+                sizes[round(item.size_pt * 2) / 2] += len(item.text)
+    return sizes.most_common(1)[0][0] if sizes else 10.0
+
+
+def heading_sizes(pages: Sequence[PageLayout], body: float) -> list[float]:
+    """Distinct sizes clearly above the body size, largest first (level 1, 2, ...)."""
+    found = {
+        round(item.size_pt * 2) / 2
+        for page in pages
+        for item in page.items
+        if isinstance(item, Line) and item.size_pt >= body * HEADING_SIZE_RATIO
+        and len(item.text) <= MAX_HEADING_CHARS
+    }
+    return sorted(found, reverse=True)
+
+
+def list_marker(text: str) -> tuple[str, str] | None:
+    """(Markdown marker, rest of the text) when the line starts a list item."""
+    if match := BULLET_RE.match(text):
+        return "-", match.group("rest")
+    if match := NUMBER_RE.match(text):
+        return f"{int(match.group('num'))}.", match.group("rest")
+    if match := LETTER_RE.match(text):
+        return "-", f"{match.group('mark')} {match.group('rest')}"
+    return None
+
+
+def _line_gap(items: Sequence[Line]) -> float:
+    """The usual gap between consecutive lines of one paragraph on this page."""
+    gaps = [
+        b.y0 - a.y1 for a, b in itertools.pairwise(items)
+        if abs(a.size_pt - b.size_pt) < 0.5 and -a.size_pt < b.y0 - a.y1 < a.size_pt
+    ]
+    return statistics.median(gaps) if gaps else 0.0
+
+
+class _Grouper:
+    """Groups one page's ordered lines into blocks."""
+
+    def __init__(self, lines: Sequence[Line]) -> None:
+        self.usual_gap = _line_gap(lines)
+        widths = sorted(ln.width for ln in lines if len(ln.text) >= 20)
+        self.column_width = widths[int(0.9 * (len(widths) - 1))] if widths else 0.0
+        self.blocks: list[Block] = []
+
+    def add(self, item: Line | Table) -> None:
+        if isinstance(item, Table):
+            self.blocks.append(Block("table", table=item))
+            return
+        marker = list_marker(item.text)
+        if self.blocks and marker is None and self._continues(self.blocks[-1], item):
+            self.blocks[-1].lines.append(item)
+        elif marker is not None:
+            self.blocks.append(Block("item", [item], marker=marker[0]))
+        else:
+            self.blocks.append(Block("para", [item]))
+
+    def _continues(self, block: Block, line: Line) -> bool:
+        if block.kind == "table":
+            return False
+        prev = block.lines[-1]
+        em = max(prev.size_pt, 1.0)
+        if abs(line.size_pt - prev.size_pt) > 0.12 * em:
+            return False
+        if line.styled != prev.styled and block.kind != "item":
+            return False
+        gap = line.y0 - prev.y1
+        if gap < -0.6 * em or gap > self.usual_gap + PARA_GAP_EM * em:
+            return False
+        left = min(ln.x0 for ln in block.lines)
+        right = max(ln.x1 for ln in block.lines)
+        if min(line.x1, right) - max(line.x0, left) <= 0:
+            return False
+        if block.kind == "item":
+            return line.x0 > block.lines[0].x0 + 0.3 * em
+        if len(block.lines) >= 2 and line.x0 > left + INDENT_EM * em:
+            return False
+        short = prev.x1 < right - 0.15 * (right - left)
+        return not (len(block.lines) >= 2 and short and prev.text.endswith(SENTENCE_END))
+
+
+def _heading_level(block: Block, body: float, sizes: list[float], column_width: float) -> int:
+    """Heading level of a block, 0 when it is not a heading."""
+    text = " ".join(ln.text for ln in block.lines)
+    if block.kind != "para" or not any(ch.isalpha() for ch in text):
+        return 0
+    size = round(block.lines[0].size_pt * 2) / 2
+    if size in sizes and len(block.lines) <= 3 and len(text) <= MAX_HEADING_CHARS:
+        return min(sizes.index(size), MAX_SIZE_LEVELS - 1) + 1
+    bold_heading = (
+        all(ln.styled for ln in block.lines) and len(block.lines) <= 2
+        and (all(ln.bold for ln in block.lines) or len(text.split()) <= MAX_ITALIC_HEADING_WORDS)
+        and max(ln.width for ln in block.lines) <= STYLED_HEADING_WIDTH * (column_width or 1e9)
+        and len(text) <= MAX_BOLD_HEADING_CHARS and block.lines[0].size_pt >= body * 0.95
+        and not text.endswith((".", ",", ";", ":", "。", "，"))
+    )
+    if bold_heading:
+        return max(2, min(len(sizes), MAX_SIZE_LEVELS) + 1)
+    return 0
+
+
+def page_blocks(page: PageLayout, body: float, sizes: list[float]) -> list[Block]:
+    grouper = _Grouper([item for item in page.items if isinstance(item, Line)])
+    for item in page.items:
+        grouper.add(item)
+    for block in grouper.blocks:
+        if level := _heading_level(block, body, sizes, grouper.column_width):
+            block.kind, block.level = "heading", level
+    return grouper.blocks
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|").strip()
+
+
+def render_table(table: Table) -> str:
+    width = max(len(row) for row in table.rows)
+    rows = [[_cell(c) for c in row] + [""] * (width - len(row)) for row in table.rows]
+    lines = ["| " + " | ".join(rows[0]) + " |", "|" + "---|" * width]
+    lines += ["| " + " | ".join(row) + " |" for row in rows[1:]]
+    return "\n".join(lines)
+
+
+def render_block(block: Block) -> str:
+    if block.kind == "table" and block.table is not None:
+        return render_table(block.table)
+    text = join_lines([ln.text for ln in block.lines])
+    if block.kind == "heading":
+        return f"{'#' * block.level} {text}"
+    if block.kind == "item":
+        found = list_marker(text)
+        return f"{block.marker} {found[1] if found else text}"
+    return text
+
+
+def _continues_across(prev: Block, nxt: Block) -> bool:
+    """A paragraph cut by a page break: no sentence end, next page starts in lower case."""
+    if prev.kind != "para" or nxt.kind != "para":
+        return False
+    last, first = prev.lines[-1].text.rstrip(), nxt.lines[0].text.lstrip()
+    return bool(last) and bool(first) and not last.endswith(SENTENCE_END) and first[0].islower()
+
+
+def _join_blocks(blocks: Sequence[Block]) -> str:
+    parts: list[str] = []
+    for i, block in enumerate(blocks):
+        if i:
+            lists = block.kind == "item" and blocks[i - 1].kind == "item"
+            parts.append("\n" if lists else "\n\n")
+        parts.append(render_block(block))
+    return "".join(parts)
+
+
+def build_markdown(pages: Sequence[PageLayout], page_separators: bool = False) -> str:
+    """The document's Markdown; page furniture is removed from `pages` in place."""
+    drop_furniture(pages)
+    body = body_size(pages)
+    sizes = heading_sizes(pages, body)
+    per_page = [page_blocks(page, body, sizes) for page in pages]
+    if page_separators:
+        chunks = [
+            f"<!-- page {page.number} -->\n\n{_join_blocks(blocks)}".rstrip()
+            for page, blocks in zip(pages, per_page, strict=True)
+        ]
+        return "\n\n".join(chunks).strip() + "\n"
+    merged: list[Block] = []
+    for blocks in per_page:
+        start = 0
+        if merged and blocks and _continues_across(merged[-1], blocks[0]):
+            merged[-1].lines.extend(blocks[0].lines)
+            start = 1
+        merged.extend(blocks[start:])
+    text = _join_blocks(merged).strip()
+    return text + "\n" if text else ""

@@ -1,0 +1,168 @@
+"""Scanned pages: render one page, find which way is up, read it with OCR.
+
+Rendering is bounded twice: the render scale is lowered until the bitmap fits
+MAX_IMAGE_PIXELS (huge MediaBoxes), and a page whose embedded images would
+decode to more than EMBEDDED_IMAGE_FACTOR x MAX_IMAGE_PIXELS is refused before
+pdfium decodes anything (a flate-bombed image inflates in full when drawn).
+
+Orientation: the page is read as displayed, or first with its /Rotate undone
+when it has one (scanners often set /Rotate on upright scans, and a rotated
+display is the usual mistake).  A reading is accepted when its lines are
+horizontal and confidently read; otherwise the remaining quarter turns are
+tried and the best reading kept.  Upside-down text is read well line by line
+(the OCR's angle classifier turns crops), so an upside-down scan without a
+/Rotate hint is not detected: its lines come out in reverse order.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+import pypdfium2 as pdfium
+import pypdfium2.raw as pdfium_c
+from PIL import Image
+
+from docwarden.engines.pdf.layout import Line
+from docwarden.errors import InputTooLarge
+
+POINTS_PER_INCH = 72.0
+EMBEDDED_IMAGE_FACTOR = 4  # a 600-dpi A4 scan is ~2x the default MAX_IMAGE_PIXELS
+CONFIDENT_MEAN_SCORE = 0.85
+CONFIDENT_HORIZONTAL_SHARE = 0.8
+BOX_HEIGHT_PER_PT = 1.2  # an OCR line box is about this many times the font size
+_TRANSPOSE = {1: Image.Transpose.ROTATE_90, 2: Image.Transpose.ROTATE_180,
+              3: Image.Transpose.ROTATE_270}
+
+
+class OcrLineLike(Protocol):
+    """What the OCR engine's lines offer (docwarden.engines.ocr.OcrLine)."""
+
+    @property
+    def text(self) -> str: ...
+
+    @property
+    def score(self) -> float: ...
+
+    @property
+    def box(self) -> list[list[float]]: ...
+
+
+Recognizer = Callable[[Image.Image], Sequence[OcrLineLike]]
+
+
+@dataclass(slots=True)
+class Rendered:
+    """A page bitmap (display orientation) and its pixels per point."""
+
+    image: Image.Image
+    scale: float
+    rotation: int
+
+
+@dataclass(slots=True)
+class OcrPage:
+    """An OCR reading: lines in page points (upright frame) and that frame's size."""
+
+    lines: list[Line]
+    width_pt: float
+    height_pt: float
+    turns: int
+    quality: float
+
+
+def render_scale(width_pt: float, height_pt: float, dpi: int, max_pixels: int) -> float:
+    """Pixels per point for `dpi`, lowered so the bitmap stays within `max_pixels`."""
+    scale = dpi / POINTS_PER_INCH
+    area = max(width_pt, 1.0) * max(height_pt, 1.0)
+    if area * scale * scale > max_pixels:
+        scale = math.sqrt(max_pixels / area) * 0.999
+    return scale
+
+
+def check_images(page: pdfium.PdfPage, max_pixels: int) -> None:
+    """Refuse a page whose embedded images would decode past the limit (no decoding here)."""
+    limit = EMBEDDED_IMAGE_FACTOR * max_pixels
+    for obj in page.get_objects(filter=[pdfium_c.FPDF_PAGEOBJ_IMAGE], max_depth=4):
+        width, height = _image_px_size(obj)
+        if width * height > limit:
+            raise InputTooLarge(
+                f"an embedded image of {width}x{height} pixels is over the limit of "
+                f"{limit:,} pixels ({EMBEDDED_IMAGE_FACTOR} x DOCWARDEN_MAX_IMAGE_PIXELS)"
+            )
+
+
+def _image_px_size(obj: pdfium.PdfImage) -> tuple[int, int]:
+    """Declared pixel size of an image object, 0x0 when pdfium cannot tell."""
+    try:
+        width, height = obj.get_px_size()
+    except pdfium.PdfiumError:
+        return 0, 0
+    return int(width), int(height)
+
+
+def render_page(page: pdfium.PdfPage, dpi: int, max_pixels: int) -> Rendered:
+    """Grayscale render in display orientation; the pdfium bitmap is freed at once."""
+    width_pt, height_pt = page.get_size()
+    scale = render_scale(width_pt, height_pt, dpi, max_pixels)
+    bitmap = page.render(scale=scale, grayscale=True, may_draw_forms=False)
+    try:
+        image = bitmap.to_pil().copy()
+    finally:
+        bitmap.close()
+    return Rendered(image=image, scale=scale, rotation=page.get_rotation() % 360)
+
+
+def _box_size(box: Sequence[Sequence[float]]) -> tuple[float, float]:
+    (x0, y0), (x1, y1), (x2, y2) = box[0], box[1], box[2]
+    return math.hypot(x1 - x0, y1 - y0), math.hypot(x2 - x1, y2 - y1)
+
+
+def quality(lines: Sequence[OcrLineLike]) -> tuple[float, bool]:
+    """Confidence-weighted characters on horizontal lines, and whether that is convincing."""
+    total = sum(len(line.text) for line in lines)
+    flat = [ln for ln in lines if (size := _box_size(ln.box))[0] >= size[1]]
+    chars = sum(len(line.text) for line in flat)
+    score = sum(line.score * len(line.text) for line in flat)
+    confident = chars > 0 and score / chars >= CONFIDENT_MEAN_SCORE and (
+        chars >= CONFIDENT_HORIZONTAL_SHARE * total
+    )
+    return score, confident
+
+
+def to_lines(found: Sequence[OcrLineLike], scale: float) -> list[Line]:
+    """OCR boxes (pixels) as layout lines in points."""
+    lines: list[Line] = []
+    for item in found:
+        xs = [p[0] / scale for p in item.box]
+        ys = [p[1] / scale for p in item.box]
+        height = max(ys) - min(ys)
+        lines.append(Line(item.text.strip(), min(xs), min(ys), max(xs), max(ys),
+                          size_pt=round(height / BOX_HEIGHT_PER_PT, 1)))
+    return [line for line in lines if line.text]
+
+
+def _turn_order(rotation: int) -> list[int]:
+    """Quarter turns (counter-clockwise) to try, most likely first."""
+    undo = (rotation // 90) % 4
+    first = [undo, 0] if undo else [0]
+    return first + [t for t in (1, 2, 3, 0) if t not in first]
+
+
+def read_upright(rendered: Rendered, recognize: Recognizer) -> OcrPage:
+    """OCR the page in the first convincing orientation, else in the best one."""
+    best: OcrPage | None = None
+    for turns in _turn_order(rendered.rotation):
+        image = rendered.image.transpose(_TRANSPOSE[turns]) if turns else rendered.image
+        found = recognize(image)
+        score, confident = quality(found)
+        page = OcrPage(to_lines(found, rendered.scale), image.width / rendered.scale,
+                       image.height / rendered.scale, turns, score)
+        if confident or not found:
+            return page
+        if best is None or score > best.quality:
+            best = page
+    assert best is not None
+    return best

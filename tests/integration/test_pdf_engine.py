@@ -1,0 +1,175 @@
+"""The pdf engine on real PDFs: text vs reference, passwords, pages, limits, scans, hostile."""
+
+from __future__ import annotations
+
+import difflib
+import json
+import re
+import subprocess
+import sys
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from docwarden.engines.base import JobInput
+from docwarden.engines.pdf import PdfEngine
+from docwarden.engines.pdf.sample import PageSpec, TextRun, build_pdf
+from docwarden.errors import InputTooLarge, InvalidInput
+from docwarden.settings import Settings
+
+DATA = Path(__file__).resolve().parents[1] / "data" / "pdf"
+SHARED = Path(__file__).resolve().parents[2].parent / "shared" / "testdata"
+RUNNER = Path(__file__).resolve().parent / "pdf_hostile_runner.py"
+HOSTILE_TIMEOUT_S = 60
+
+
+@pytest.fixture(scope="module")
+def engine() -> PdfEngine:
+    loaded = PdfEngine(Settings())
+    loaded.load()
+    return loaded
+
+
+def convert(engine: PdfEngine, path: Path, **params: Any) -> dict[str, Any]:
+    result = engine.run(JobInput(data=path.read_bytes(), params=params))
+    assert isinstance(result, dict)
+    return result
+
+
+def plain_words(markdown: str) -> list[str]:
+    text = re.sub(r"^(#+|-|\d+\.)\s+", "", markdown, flags=re.M).replace("|", " ")
+    return text.split()
+
+
+def test_text_pdf_matches_reference(engine: PdfEngine) -> None:
+    progress: list[tuple[int, int]] = []
+    path = DATA / "docling" / "text" / "multi_page.pdf"
+    result = engine.run(JobInput(data=path.read_bytes(), progress=lambda d, t: progress.append(
+        (d, t))))
+    assert isinstance(result, dict)
+    reference = path.with_suffix(".md").read_text("utf-8")
+    ratio = difflib.SequenceMatcher(
+        None, plain_words(reference), plain_words(result["markdown"]), autojunk=False).ratio()
+    assert ratio >= 0.95
+    assert "## The Evolution of the Word Processor" in result["markdown"]
+    assert "- WordStar (1978): Developed for the CP/M operating system" in result["markdown"]
+    assert [p["method"] for p in result["pages"]] == ["text"] * 5
+    assert progress == [(n, 5) for n in range(1, 6)]
+
+
+def test_cjk_pdf_is_exact(engine: PdfEngine) -> None:
+    result = convert(engine, DATA / "generated" / "cjk_text.pdf")
+    assert result["markdown"].strip() == (DATA / "generated" / "cjk_text.md").read_text(
+        "utf-8").strip()
+
+
+@pytest.mark.parametrize(("name", "password"), [("pypdf/r6-user-password.pdf", "asdfzxcv"),
+                                                ("generated/cjk_text_encrypted.pdf", "docwarden")])
+def test_encrypted_pdf_needs_the_password(engine: PdfEngine, name: str, password: str) -> None:
+    path = DATA / name
+    with pytest.raises(InvalidInput, match="password is needed"):
+        convert(engine, path)
+    with pytest.raises(InvalidInput, match="password is wrong"):
+        convert(engine, path, password="not-it")
+    assert convert(engine, path, password=password)["markdown"].strip()
+
+
+def test_page_range_and_separators(engine: PdfEngine) -> None:
+    result = convert(engine, DATA / "docling" / "text" / "multi_page.pdf", pages="2,4-5",
+                     page_separators=True)
+    assert [p["number"] for p in result["pages"]] == [2, 4, 5]
+    assert "<!-- page 4 -->" in result["markdown"]
+    assert "The Evolution of the Word Processor" not in result["markdown"]
+    with pytest.raises(InvalidInput, match="out of bounds"):
+        convert(engine, DATA / "docling" / "text" / "multi_page.pdf", pages="3-9")
+
+
+def test_max_pages_is_checked_before_any_work() -> None:
+    small = PdfEngine(Settings(max_pdf_pages=3))
+    pages: list[tuple[int, int]] = []
+    data = (DATA / "docling" / "text" / "multi_page.pdf").read_bytes()
+    with pytest.raises(InputTooLarge):
+        small.run(JobInput(data=data, progress=lambda d, t: pages.append((d, t))))
+    assert pages == []
+    result = small.run(JobInput(data=data, params={"pages": "1-3"}))
+    assert isinstance(result, dict) and len(result["pages"]) == 3
+
+
+def test_invisible_text_layer_is_not_read_as_visible_text(engine: PdfEngine) -> None:
+    result = convert(engine, DATA / "docling" / "text" / "invisible_text_layer.pdf")
+    assert "Visible heading line" in result["markdown"]
+    assert "Invisible" not in result["markdown"]
+
+
+def test_only_invisible_text_falls_back_to_that_layer(engine: PdfEngine) -> None:
+    runs = [TextRun(72, 100, "An earlier OCR layer says hello", invisible=True)]
+    result = engine.run(JobInput(data=build_pdf([PageSpec(runs=runs)])))
+    assert isinstance(result, dict)
+    assert result["markdown"].strip() == "An earlier OCR layer says hello"
+    assert result["pages"][0]["method"] == "text" and result["warnings"]
+
+
+def test_rotated_scanned_page_is_ocred_upright(engine: PdfEngine) -> None:
+    result = convert(engine, DATA / "docling" / "scanned" / "ocr_test_rotated_90.pdf")
+    assert result["pages"][0]["method"] == "ocr"
+    assert " ".join(result["markdown"].split()) == (
+        "Docling bundles PDF document conversion to JSON and Markdown in an easy self "
+        "contained package")
+
+
+def test_upside_down_page_with_rotate_entry(engine: PdfEngine) -> None:
+    path = SHARED / "pdf" / "docling" / "scanned" / "ocr_test_rotated_180.pdf"
+    if not path.is_file():
+        pytest.skip(f"shared test data not found at {SHARED}")
+    assert convert(engine, path)["markdown"].startswith("Docling bundles PDF")
+
+
+def hostile_files() -> list[Path]:
+    local = sorted((DATA / "hostile").rglob("*.pdf"))
+    if not (SHARED / "hostile").is_dir():
+        return local
+    shared = sorted((SHARED / "hostile" / "qpdf").glob("*.pdf"))
+    shared += sorted((SHARED / "hostile" / "pdfjs").glob("*.pdf"))
+    shared += sorted((SHARED / "hostile" / "generated").glob("*.pdf"))
+    return shared
+
+
+def run_isolated(files: list[Path]) -> list[dict[str, Any]]:
+    """Convert files in child interpreters; a crash or hang is the outcome of its file."""
+    results: list[dict[str, Any]] = []
+    while len(results) < len(files):
+        pending = files[len(results):]
+        try:
+            done = subprocess.run([sys.executable, str(RUNNER), *map(str, pending)],
+                                  capture_output=True, text=True, check=False,
+                                  timeout=HOSTILE_TIMEOUT_S * len(pending))
+            output, failure = done.stdout, f"exit {done.returncode}: {done.stderr[-500:]}"
+        except subprocess.TimeoutExpired as exc:
+            partial = exc.stdout or ""
+            output = partial.decode() if isinstance(partial, bytes) else partial
+            failure = "timeout"
+        rows = [json.loads(line) for line in output.splitlines() if line.startswith("{")]
+        results += rows
+        if len(results) < len(files):
+            results.append({"file": files[len(results)].name, "outcome": failure})
+    return results
+
+
+def test_hostile_pdfs_finish_with_an_expected_outcome() -> None:
+    files = hostile_files()
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        halves = list(pool.map(run_isolated, [files[0::2], files[1::2]]))
+    results = halves[0] + halves[1]
+    assert len(results) == len(files)
+    bad = [r for r in results if r["outcome"] not in {"ok", "invalid_input", "input_too_large"}]
+    assert not bad, bad
+    by_name = {r["file"]: r for r in results}
+    assert by_name["pdf_20000_pages.pdf"]["outcome"] == "input_too_large"
+    assert by_name["pdf_flate_bomb_image_400MB.pdf"]["outcome"] == "input_too_large"
+    assert by_name["zero_bytes.pdf"]["outcome"] == "invalid_input"
+    assert by_name["zip_as.pdf"]["outcome"] == "invalid_input"
+    assert "Hello, docwarden" in by_name["minimal_valid.pdf"]["markdown"]
+    assert by_name["pdf_huge_mediabox_14400pt.pdf"]["outcome"] == "ok"
+    assert max(r.get("peak_rss_mb", 0) for r in results) < 600

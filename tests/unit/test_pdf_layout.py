@@ -1,0 +1,95 @@
+"""Page selection, parameters, line building and scanned-page helpers (no PDF rendering)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pytest
+
+from docwarden.engines.pdf.document import parse_pages
+from docwarden.engines.pdf.engine import parse_params
+from docwarden.engines.pdf.furniture import furniture_key, is_page_number
+from docwarden.engines.pdf.layout import Char, build_lines
+from docwarden.engines.pdf.scanned import quality, render_scale, to_lines
+from docwarden.errors import InvalidInput
+
+
+def test_parse_pages() -> None:
+    assert parse_pages(None, 5) == [0, 1, 2, 3, 4]
+    assert parse_pages("1-3,7", 9) == [0, 1, 2, 6]
+    assert parse_pages(" 2 , 2-3 ", 5) == [1, 2]
+    assert parse_pages("4-", 6) == [3, 4, 5]
+
+
+@pytest.mark.parametrize("spec", ["0", "3-1", "a", "1-2-3", "8", "2-9", "1,,2"])
+def test_parse_pages_rejects_bad_or_out_of_bounds(spec: str) -> None:
+    with pytest.raises(InvalidInput):
+        parse_pages(spec, 7)
+
+
+def test_parse_params() -> None:
+    params = parse_params({"page_separators": "true", "dpi": "150", "pages": "1"}, 200)
+    assert params.page_separators and params.dpi == 150 and params.pages == "1"
+    assert parse_params({}, 200).dpi == 200
+    for bad in ({"dpi": "x"}, {"dpi": 5000}, {"page_separators": "maybe"}):
+        with pytest.raises(InvalidInput):
+            parse_params(bad, 200)
+
+
+def test_page_numbers_and_furniture_keys() -> None:
+    for text in ("9", "xiv", "Page 3", "3 / 10", "第 1 页 / 共 2 页", "- 12 -", "7-45"):
+        assert is_page_number(text), text
+    for text in ("civil", "Hello", "1.2 Scope"):
+        assert not is_page_number(text), text
+    assert furniture_key("Report 2024, page 3") == furniture_key("Report 2024, page 14")
+    assert furniture_key("Copyright reserved. iii") == furniture_key("Copyright reserved. xi")
+
+
+def chars(text: str, x0: float, y0: float, size: float = 10.0, width: float = 5.0) -> list[Char]:
+    out, space = [], False
+    for i, ch in enumerate(text):
+        if ch == " ":
+            space = True
+            continue
+        out.append(Char(ch, x0 + i * width, y0, x0 + (i + 1) * width, y0 + size * 1.2, size,
+                        False, space_before=space))
+        space = False
+    return out
+
+
+def test_build_lines_splits_columns_and_joins_ligature_parts() -> None:
+    left = chars("left text", 72, 100)
+    right = chars("right text", 300, 100)
+    lig_f = Char("f", 200, 100, 206, 112, 10.0, False)
+    lig_i = Char("i", 200, 100, 206, 112, 10.0, False)
+    lines = build_lines([*left, *right])
+    assert [ln.text for ln in lines] == ["left text", "right text"]
+    assert build_lines([lig_f, lig_i])[0].text == "fi"
+
+
+def test_build_lines_merges_a_lone_bullet_with_its_text() -> None:
+    bullet = chars("•", 90, 100)
+    text = chars("item text", 108, 100)
+    assert [ln.text for ln in build_lines([*bullet, *text])] == ["• item text"]
+
+
+def test_render_scale_caps_pixels() -> None:
+    assert render_scale(595, 842, 200, 16_777_216) == pytest.approx(200 / 72)
+    scale = render_scale(14400, 14400, 200, 16_777_216)
+    assert (14400 * scale) ** 2 <= 16_777_216
+
+
+@dataclass
+class FakeLine:
+    text: str
+    score: float
+    box: list[list[float]]
+
+
+def test_quality_prefers_horizontal_confident_lines() -> None:
+    flat = [FakeLine("upright text", 0.95, [[0, 0], [200, 0], [200, 20], [0, 20]])]
+    tall = [FakeLine("sideways text", 0.95, [[0, 0], [20, 0], [20, 200], [0, 200]])]
+    assert quality(flat)[1] and not quality(tall)[1]
+    assert quality(flat)[0] > quality(tall)[0]
+    lines = to_lines(flat, scale=2.0)
+    assert (lines[0].x1, lines[0].y1) == (100.0, 10.0)

@@ -1,0 +1,148 @@
+"""Markdown builder of the PDF engine on synthetic line structures (no PDF involved)."""
+
+from __future__ import annotations
+
+from docwarden.engines.pdf.furniture import PageLayout
+from docwarden.engines.pdf.layout import SOFT_HYPHEN, Line
+from docwarden.engines.pdf.markdown import build_markdown, join_lines, list_marker
+from docwarden.engines.pdf.order import layout_page
+
+BODY = 10.0
+
+
+def line(text: str, x0: float, y0: float, width: float = 400.0, size: float = BODY,
+         bold: bool = False, italic: bool = False) -> Line:
+    return Line(text, x0, y0, x0 + width, y0 + size * 1.2, size, bold, italic)
+
+
+def paragraph(texts: list[str], x0: float, y0: float, width: float = 400.0) -> list[Line]:
+    return [line(t, x0, y0 + i * BODY * 1.2, width) for i, t in enumerate(texts)]
+
+
+def page(lines: list[Line], number: int = 1, height: float = 842.0) -> PageLayout:
+    return PageLayout(number, 595.0, height, "text", layout_page(lines), 0)
+
+
+def test_join_lines_reflows_latin_and_joins_hyphenated_words() -> None:
+    assert join_lines(["The quick", "brown fox"]) == "The quick brown fox"
+    assert join_lines([f"docu{SOFT_HYPHEN}", "ment"]) == "document"
+    assert join_lines(["a well-", "known case"]) == "a wellknown case"
+    assert join_lines(["ends with a dash -", "Next"]) == "ends with a dash - Next"
+
+
+def test_join_lines_joins_cjk_without_spaces() -> None:
+    joined = join_lines(["本文件由测试数据生成脚本", "自动生成，用于验证"])
+    assert joined == "本文件由测试数据生成脚本自动生成，用于验证"
+    assert join_lines(["大小 3.", "5 MB，准确率"]) == "大小 3.5 MB，准确率"
+
+
+def test_list_markers() -> None:
+    assert list_marker("• first item") == ("-", "first item")
+    assert list_marker("- dash item") == ("-", "dash item")
+    assert list_marker("3) third") == ("3.", "third")
+    assert list_marker("12. twelfth") == ("12.", "twelfth")
+    assert list_marker("a) letter") == ("-", "a) letter")
+    assert list_marker("-5 degrees is cold") is None
+    assert list_marker("5.1 Hyper Parameter Optimization") is None
+
+
+def test_headings_from_size_ranks_and_bold_lines() -> None:
+    lines = [
+        line("Document Title", 72, 60, 300, size=20),
+        line("Section One", 72, 100, 200, size=14),
+        *paragraph(["Body text of the first section that is long enough to be body",
+                    "and continues on the next line of the same paragraph."], 72, 130),
+        line("Bold Subsection", 72, 180, 150, bold=True),
+        *paragraph(["More body text follows here, again long enough to be body text",
+                    "with a second line."], 72, 200),
+    ]
+    markdown = build_markdown([page(lines)])
+    assert markdown.splitlines()[0] == "# Document Title"
+    assert "## Section One" in markdown
+    assert "### Bold Subsection" in markdown
+    assert ("Body text of the first section that is long enough to be body and continues on "
+            "the next line of the same paragraph.") in markdown
+
+
+def test_paragraph_breaks_on_vertical_gap() -> None:
+    lines = [*paragraph(["First paragraph line one is here and it is long", "line two."], 72, 100),
+             *paragraph(["Second paragraph starts after a gap and is long", "too."], 72, 150)]
+    blocks = build_markdown([page(lines)]).strip().split("\n\n")
+    assert blocks == ["First paragraph line one is here and it is long line two.",
+                      "Second paragraph starts after a gap and is long too."]
+
+
+def test_bullet_list_with_wrapped_item() -> None:
+    lines = [
+        line("• first item that wraps onto", 90, 100, 300),
+        line("a second line", 108, 112, 100),
+        line("• second item", 90, 124, 120),
+    ]
+    expected = "- first item that wraps onto a second line\n- second item\n"
+    assert build_markdown([page(lines)]) == expected
+
+
+def test_two_columns_are_read_one_after_the_other() -> None:
+    left = [f"left column line {i} with enough words in it" for i in range(6)]
+    right = [f"right column line {i} with enough words in it" for i in range(6)]
+    lines = [line("A Title Spanning Both Columns Of The Page", 72, 60, 451, size=16)]
+    lines += paragraph(left, 72, 100, width=215) + paragraph(right, 308, 100, width=215)
+    text = build_markdown([page(lines)])
+    assert text.index("left column line 5") < text.index("right column line 0")
+    assert text.startswith("# A Title Spanning Both Columns")
+
+
+def test_simple_table_becomes_markdown_table() -> None:
+    rows = [("Item", "Qty", "Price"), ("Apple", "3", "4.50"), ("Pear", "12", "0.80")]
+    lines = [line("A paragraph before the table, long enough to be body text.", 72, 80)]
+    for r, cells in enumerate(rows):
+        lines += [line(text, 80 + 140 * c, 120 + 20 * r, 40) for c, text in enumerate(cells)]
+    markdown = build_markdown([page(lines)])
+    assert "| Item | Qty | Price |\n|---|---|---|\n| Apple | 3 | 4.50 |\n| Pear | 12 | 0.80 |" in (
+        markdown
+    )
+
+
+def test_repeated_headers_footers_and_page_numbers_are_dropped() -> None:
+    pages = []
+    for number in range(1, 4):
+        lines = [
+            line("ACME Quarterly Report", 72, 30, 150),
+            *paragraph([f"Body text on page {number} that is long enough to be read",
+                        "as a real paragraph of the document."], 72, 200),
+            line(f"Page {number} of 3", 270, 800, 60),
+        ]
+        pages.append(page(lines, number))
+    markdown = build_markdown(pages)
+    assert "ACME" not in markdown
+    assert "Page 1" not in markdown
+    assert markdown.count("Body text on page") == 3
+
+
+def test_a_single_page_number_is_dropped_but_margin_text_kept() -> None:
+    lines = [line("Draft notice in the header", 72, 30, 150), line("7", 290, 800, 8),
+             *paragraph(["Body text that is long enough to be the body of this page.",
+                         "Another line."], 72, 200)]
+    markdown = build_markdown([page(lines)])
+    assert "Draft notice in the header" in markdown
+    assert "\n7\n" not in markdown and not markdown.rstrip().endswith("7")
+
+
+def test_paragraph_continues_across_a_page_break() -> None:
+    first = page(paragraph(["A sentence that runs to the end of the page and",
+                            "does not finish here but"], 72, 700), 1)
+    second = page(paragraph(["continues on the next page.", "More text."], 72, 100), 2)
+    assert "does not finish here but continues on the next page." in build_markdown(
+        [first, second])
+
+
+def test_page_separators() -> None:
+    pages = [page(paragraph([f"Text of page {n} long enough to be a body paragraph."], 72, 300),
+                  n) for n in (1, 2)]
+    markdown = build_markdown(pages, page_separators=True)
+    assert markdown.index("<!-- page 1 -->") < markdown.index("Text of page 1")
+    assert markdown.index("<!-- page 2 -->") < markdown.index("Text of page 2")
+
+
+def test_empty_document_gives_empty_markdown() -> None:
+    assert build_markdown([PageLayout(1, 595, 842, "text")]) == ""
