@@ -12,6 +12,7 @@ from typing import Any
 
 import typer
 
+from docwarden import cli_tools
 from docwarden.settings import Settings
 
 app = typer.Typer(help="docwarden: a governed inference server for document models",
@@ -60,6 +61,9 @@ app.command("serve", help="Run the HTTP service with the governed worker pools."
 
 def main() -> None:
     app()
+
+
+cli_tools.register(app)
 
 
 @app.command()

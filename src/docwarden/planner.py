@@ -53,15 +53,6 @@ class Plan:
         return body
 
 
-def parse_memory_mb(text: str) -> int:
-    """'4G', '512M', '4096' (MB) -> MB."""
-    units = {"G": 1024, "M": 1, "T": 1024 * 1024}
-    text = text.strip().upper().removesuffix("B").removesuffix("I")
-    if text and text[-1] in units:
-        return int(float(text[:-1]) * units[text[-1]])
-    return int(float(text))
-
-
 def measure(settings: Settings, engine: str) -> EngineMeasurement:
     """Load `engine` in one throwaway worker and run its sample job a few times."""
     sample = load_engine_class(engine)(settings).sample_job()

@@ -11,7 +11,7 @@ from prometheus_client import (
     generate_latest,
 )
 
-disable_created_metrics()  # the *_created series only add noise to every scrape
+disable_created_metrics()  # type: ignore[no-untyped-call]  # the *_created series only add noise to every scrape
 RSS_BUCKETS = tuple(float(mb * 1024 * 1024) for mb in (64, 128, 256, 512, 1024, 2048, 4096, 8192))
 
 

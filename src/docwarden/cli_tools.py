@@ -1,0 +1,175 @@
+"""Operator commands of `docwarden`: engines one-shot, batch, monitor, plan, deploy.
+
+Each command is a thin wrapper: the work lives in `docwarden.client`,
+`docwarden.planner` and `docwarden.deploy`, which are tested on their own.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from docwarden.settings import Settings
+
+URL_HELP = "server URL; without it the engine runs in this process"
+Url = Annotated[str | None, typer.Option("--url", help=URL_HELP)]
+ApiKey = Annotated[str | None, typer.Option("--api-key", envvar="DOCWARDEN_API_KEY",
+                                            help="Bearer key of the server")]
+Files = Annotated[list[Path], typer.Argument(exists=True, dir_okay=False, readable=True)]
+
+
+def _run_in_process(engine: str, path: Path, params: dict[str, Any]) -> dict[str, Any] | bytes:
+    """Load the engine here (no server): handy for a one-off file or a smoke test."""
+    from docwarden.engines.base import BinaryResult, JobInput
+    from docwarden.engines.registry import load_engine_class
+
+    instance = load_engine_class(engine)(Settings())
+    instance.load()
+    result = instance.run(JobInput(data=path.read_bytes(), params=params))
+    return result.data if isinstance(result, BinaryResult) else result
+
+
+def _run(engine: str, files: list[Path], url: str | None, api_key: str | None,
+         params: dict[str, Any], out: Path | None = None) -> None:
+    from docwarden.client.client import DocwardenClient
+
+    client = DocwardenClient(url, api_key=api_key) if url else None
+    for path in files:
+        params = {k: v for k, v in params.items() if v is not None}
+        answer = (client.run_engine(engine, path, **params) if client
+                  else _run_in_process(engine, path, params))
+        if isinstance(answer, bytes):
+            target = (out or path.parent) / f"{path.stem}.{engine}.png"
+            target.write_bytes(answer)
+            typer.echo(f"{path} -> {target}")
+        else:
+            typer.echo(json.dumps({"file": str(path), **answer}, ensure_ascii=False, indent=2))
+    if client:
+        client.close()
+
+
+def register(app: typer.Typer) -> None:
+    """Add the operator commands to the main Typer app."""
+
+    @app.command()
+    def ocr(files: Files, url: Url = None, api_key: ApiKey = None) -> None:
+        """Recognise text in images."""
+        _run("ocr", files, url, api_key, {})
+
+    @app.command()
+    def idcard(files: Files, url: Url = None, api_key: ApiKey = None,
+               side: Annotated[str, typer.Option(help="front, back or auto")] = "auto") -> None:
+        """Read Chinese resident ID cards."""
+        _run("idcard", files, url, api_key, {"side": side})
+
+    @app.command()
+    def pdf(files: Files, url: Url = None, api_key: ApiKey = None,
+            password: Annotated[str | None, typer.Option()] = None,
+            pages: Annotated[str | None, typer.Option(help="e.g. 1-3,7")] = None) -> None:
+        """Convert PDFs to Markdown."""
+        _run("pdf", files, url, api_key, {"password": password, "pages": pages})
+
+    @app.command()
+    def enhance(files: Files, url: Url = None, api_key: ApiKey = None,
+                scale: Annotated[int, typer.Option(help="2 or 4")] = 4,
+                out: Annotated[Path | None, typer.Option(file_okay=False)] = None) -> None:
+        """Upscale images (writes FILE.enhance.png)."""
+        _run("enhance", files, url, api_key, {"scale": scale}, out)
+
+    _register_operations(app)
+
+
+def _register_operations(app: typer.Typer) -> None:
+    @app.command()
+    def batch(input_dir: Annotated[Path, typer.Argument(exists=True, file_okay=False)],
+              out: Annotated[Path, typer.Option("--out", help="result directory")],
+              engine: Annotated[str, typer.Option()] = "ocr",
+              url: Annotated[str, typer.Option()] = "http://127.0.0.1:8000",
+              api_key: ApiKey = None,
+              concurrency: Annotated[int, typer.Option(min=1)] = 4,
+              pattern: Annotated[str, typer.Option(help="glob of files to send")] = "*",
+              retry_failed: Annotated[bool, typer.Option()] = False) -> None:
+        """Send every file of a directory; resumable (finished files are skipped)."""
+        from docwarden.client.batch import print_summary, run_batch
+
+        summary = run_batch(input_dir, out, engine=engine, url=url, api_key=api_key,
+                            concurrency=concurrency, pattern=pattern, retry_failed=retry_failed)
+        print_summary(summary)
+        raise typer.Exit(1 if summary.failed or summary.aborted else 0)
+
+    @app.command()
+    def monitor(url: Annotated[str, typer.Option()] = "http://127.0.0.1:8000",
+                api_key: ApiKey = None,
+                watch: Annotated[bool, typer.Option("--watch")] = False,
+                interval: Annotated[float, typer.Option(min=0.2)] = 5.0,
+                threshold: Annotated[float | None, typer.Option(help="MB of service RSS")] = None
+                ) -> None:
+        """Host and worker memory; exit 0 normal, 1 attention, 2 warning, 3 unreachable."""
+        from docwarden.client import monitor as monitoring
+
+        if watch:
+            level = monitoring.watch(url, interval_s=interval, api_key=api_key,
+                                     threshold_mb=threshold)
+        else:
+            level = monitoring.monitor_once(url, api_key=api_key, threshold_mb=threshold)
+        raise typer.Exit(int(level))
+
+    @app.command()
+    def plan(memory: Annotated[str, typer.Option(help="memory for the service, e.g. 4G")],
+             engines: Annotated[str | None, typer.Option(help="comma separated")] = None,
+             as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
+        """Measure each engine in a throwaway worker and print how many workers fit."""
+        from docwarden.deploy import parse_memory_size
+        from docwarden.planner import advise, measure
+        from docwarden.supervisor.memory import MIB
+
+        settings = Settings(engines=engines.split(",")) if engines else Settings()
+        measured = [measure(settings, name) for name in settings.served_engines]
+        result = advise(parse_memory_size(memory) // MIB, measured, settings)
+        if as_json:
+            typer.echo(json.dumps(result.to_dict(), indent=2))
+            return
+        _print_plan(result.to_dict())
+
+    @app.command()
+    def deploy(kind: Annotated[str, typer.Argument(help="systemd or supervisor")],
+               memory_max: Annotated[str, typer.Option()] = "4G",
+               user: Annotated[str, typer.Option()] = "docwarden",
+               working_dir: Annotated[Path, typer.Option()] = Path("/var/lib/docwarden"),
+               out: Annotated[Path | None, typer.Option(dir_okay=False)] = None) -> None:
+        """Write a systemd unit or a supervisord program section (stdout or --out)."""
+        from docwarden.deploy import DeployOptions, render_supervisor, render_systemd
+
+        renderers = {"systemd": render_systemd, "supervisor": render_supervisor}
+        if kind not in renderers:
+            raise typer.BadParameter("choose systemd or supervisor")
+        options = DeployOptions(memory_max=memory_max, user=user, working_dir=working_dir)
+        text = renderers[kind](Settings(), options)
+        if out is None:
+            sys.stdout.write(text)
+        else:
+            out.write_text(text)
+            typer.echo(f"wrote {out}")
+
+
+def _print_plan(plan: dict[str, Any]) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title=f"docwarden plan for {plan['memory_mb']} MB "
+                        f"({plan['usable_mb']} MB usable for workers)")
+    for column in ("engine", "load MB", "peak MB", "cost MB", "job s"):
+        table.add_column(column)
+    for row in plan["measurements"]:
+        table.add_row(row["engine"], str(row["load_rss_mb"]), str(row["peak_rss_mb"]),
+                      str(row["cost_mb"]), str(row["job_s"]))
+    console = Console()
+    console.print(table)
+    console.print(f"workers per engine: {plan['workers_per_engine']}, "
+                  f"threads per worker: {plan['threads_per_worker']}")
+    for key, value in plan["settings"].items():
+        console.print(f"{key}={value}")
