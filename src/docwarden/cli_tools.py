@@ -99,7 +99,7 @@ def _register_operations(app: typer.Typer) -> None:
         summary = run_batch(input_dir, out, engine=engine, url=url, api_key=api_key,
                             concurrency=concurrency, pattern=pattern, retry_failed=retry_failed)
         print_summary(summary)
-        raise typer.Exit(1 if summary.failed or summary.aborted else 0)
+        raise typer.Exit(summary.exit_code)
 
     @app.command()
     def monitor(url: Annotated[str, typer.Option()] = "http://127.0.0.1:8000",

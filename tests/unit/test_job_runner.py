@@ -65,7 +65,12 @@ class ScriptedDispatcher:
     def _report_from_thread(self, on_progress: ProgressCallback) -> None:
         """Progress arrives from a supervisor thread, never the event loop."""
         steps = list(self.progress_steps)
-        thread = threading.Thread(target=lambda: [on_progress(*step) for step in steps])
+
+        def report() -> None:
+            for step in steps:
+                on_progress(*step)
+
+        thread = threading.Thread(target=report)
         thread.start()
         thread.join()
 
