@@ -15,10 +15,12 @@ the client's memory stays flat however many files there are.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import fnmatch
 import json
 import os
 import secrets
+import signal
 import time
 from collections import Counter
 from collections.abc import Iterator, Mapping, Sequence
@@ -241,6 +243,7 @@ async def run_batch_async(job: BatchJob, client: AsyncDocwardenClient, *,
                         TimeRemainingColumn(), console=console or Console(stderr=True),
                         disable=not show_progress)
     started = time.monotonic()
+    _finish_in_flight_on_ctrl_c(summary)
     try:
         with progress:
             task_id = progress.add_task(run.describe(), total=summary.total)
@@ -251,6 +254,20 @@ async def run_batch_async(job: BatchJob, client: AsyncDocwardenClient, *,
     finally:
         summary.elapsed_s = time.monotonic() - started
     return summary
+
+
+def _finish_in_flight_on_ctrl_c(summary: BatchSummary) -> None:
+    """First Ctrl-C: send no more files but keep the answers in flight (the server has
+    done that work); a second Ctrl-C stops at once."""
+    loop = asyncio.get_running_loop()
+
+    def first_interrupt() -> None:
+        summary.aborted = "interrupted"
+        loop.remove_signal_handler(signal.SIGINT)
+
+    # Not the main thread, or no signal support: then Ctrl-C stops at once.
+    with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+        loop.add_signal_handler(signal.SIGINT, first_interrupt)
 
 
 def run_batch(input_dir: Path, out_dir: Path, *, engine: str = "ocr", url: str = DEFAULT_URL,
