@@ -72,7 +72,9 @@ class Settings(BaseSettings):
     max_pdf_pages: int = Field(500, gt=0, description="largest PDF, in pages")
     max_batch: int = Field(10, ge=1, description="largest batch")
     api_key: str | None = Field(None, description="Bearer key required on every route but health")
-    cors_origins: Annotated[list[str], NoDecode] = Field(default_factory=list, description="CORS origins (off: empty)")
+    cors_origins: Annotated[list[str], NoDecode] = Field(
+        default_factory=list, description="CORS origins (off: empty)"
+    )
     data_dir: Path = Field(Path("./docwarden-data"), description="job store and results")
     job_retention_s: float = Field(7 * 24 * 3600, gt=0, description="keep async results this long")
     log_level: str = Field("INFO", description="logging level")

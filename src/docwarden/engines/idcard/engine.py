@@ -1,0 +1,160 @@
+"""The `idcard` engine: second-generation Chinese resident ID cards, front and back.
+
+It composes the OCR engine (same process, same loaded models) with pure
+layout parsing.  A photo may show the card on its side or upside down: the
+first OCR pass tells which way up it lies, one more pass reads it upright,
+and other quarter turns are tried only when a read does not look like a card.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+from collections.abc import Sequence
+from dataclasses import replace
+from pathlib import Path
+from typing import ClassVar
+
+from PIL import Image, ImageDraw, ImageFont
+
+from docwarden.engines.base import Engine, EngineResult, JobInput
+from docwarden.engines.idcard import regions
+from docwarden.engines.idcard.layout import LineLike
+from docwarden.engines.idcard.reader import (
+    FRONT,
+    SideRead,
+    choose_quarter_turns,
+    interpret,
+    text_region,
+)
+from docwarden.engines.idcard.record import AUTO, SIDES, check_side, merge, requested_side
+from docwarden.engines.idcard.reread import REREAD_SCALE, place, value_crops
+from docwarden.engines.images import open_image
+from docwarden.engines.ocr import OcrEngine, OcrLine
+from docwarden.errors import InvalidInput, UnsupportedMediaType
+from docwarden.media import sniff
+from docwarden.settings import Settings
+
+# Cards smaller than this (long side) are enlarged before OCR: thin strokes survive better.
+SMALL_LONG_SIDE_PX = 640
+UPSCALE_LONG_SIDE_PX = 1000
+# Fewer lines than this on the first pass: no text worth turning the image for.
+MIN_LINES_FOR_RETRY = 3
+_TRANSPOSE = {1: Image.Transpose.ROTATE_90, 2: Image.Transpose.ROTATE_180,
+              3: Image.Transpose.ROTATE_270}
+SAMPLE_NUMBER = "110101199005121513"
+SAMPLE_FONTS = ("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",
+                "/usr/share/fonts/noto-cjk/NotoSansCJK-Regular.ttc")
+
+
+def turned(image: Image.Image, quarter_turns: int) -> Image.Image:
+    """The image turned counter-clockwise by 90° * quarter_turns."""
+    method = _TRANSPOSE.get(quarter_turns % 4)
+    return image.transpose(method) if method is not None else image
+
+
+def enlarge_small(image: Image.Image) -> Image.Image:
+    """Upscale a low-resolution card so its text reaches the recogniser's comfortable size."""
+    long_side = max(image.width, image.height)
+    if long_side >= SMALL_LONG_SIDE_PX:
+        return image
+    scale = UPSCALE_LONG_SIDE_PX / long_side
+    size = (round(image.width * scale), round(image.height * scale))
+    return image.convert("RGB").resize(size, Image.Resampling.BICUBIC)
+
+
+def sample_card() -> Image.Image:
+    """A plain card-sized image with an ID number (and a date when a CJK font is installed)."""
+    image = Image.new("RGB", (856, 540), (236, 242, 246))
+    draw = ImageDraw.Draw(image)
+    path = next((p for p in SAMPLE_FONTS if Path(p).is_file()), None)
+    font = ImageFont.truetype(path, 34) if path else ImageFont.load_default(size=34)
+    if path:
+        draw.text((60, 180), "出生   1990年5月12日", fill="black", font=font)
+    draw.text((240, 440), SAMPLE_NUMBER, fill="black", font=font)
+    return image
+
+
+class IdCardEngine(Engine):
+    name: ClassVar[str] = "idcard"
+    load_rss_hint_mb: ClassVar[int] = 270
+    job_rss_hint_mb: ClassVar[int] = 180
+    thread_safe: ClassVar[bool] = OcrEngine.thread_safe
+
+    def __init__(self, settings: Settings) -> None:
+        super().__init__(settings)
+        self._ocr = OcrEngine(settings)
+
+    def load(self) -> None:
+        self._ocr.load()
+        regions.current_table()
+        regions.history_table()
+
+    def run(self, job: JobInput) -> EngineResult:
+        today = dt.date.today()
+        if job.files:
+            unknown = sorted(set(job.files) - set(SIDES))
+            if unknown:
+                raise InvalidInput(f"batch files must be named front and/or back, not {unknown}")
+            reads = [self.read_side(job.files[side], side, f"the file sent as {side}")
+                     for side in SIDES if side in job.files]
+            return merge(reads, today)
+        if not job.data:
+            raise InvalidInput("no image: send a photo or scan of the ID card as the job's file")
+        return merge([self.read_side(job.data, requested_side(job.params), "this image")], today)
+
+    def read_side(self, data: bytes, requested: str, what: str) -> SideRead:
+        """Decode, OCR upright, parse; raise InvalidInput for a non-card or the wrong side."""
+        if not sniff(data).is_image:
+            raise UnsupportedMediaType("the idcard engine reads images (JPEG, PNG, ...), not PDFs")
+        image = enlarge_small(open_image(data, self.settings.max_image_pixels))
+        read = self.best_read(image, None if requested == AUTO else requested)
+        check_side(read, requested, what)
+        return read
+
+    def best_read(self, image: Image.Image, side_hint: str | None) -> SideRead:
+        """The upright read: text region and orientation come from a first pass.
+
+        Other quarter turns are read only when that read does not look like a card.
+        """
+        raw = self._ocr.recognize(image)
+        region = text_region(raw, image.width, image.height)
+        if region is not None:
+            image = enlarge_small(image.crop(region))
+            raw = self._ocr.recognize(image)
+        turns = choose_quarter_turns(raw, image.width, image.height)
+        best = self._read_turned(image, turns, side_hint, None if turns else raw)
+        if best.good or len(raw) < MIN_LINES_FOR_RETRY:
+            return best
+        for other in (t for t in range(4) if t != turns):
+            read = self._read_turned(image, other, side_hint)
+            if read.quality > best.quality:
+                best = read
+            if best.good:
+                break
+        return best
+
+    def _read_turned(self, image: Image.Image, quarter_turns: int, side_hint: str | None,
+                     raw: Sequence[OcrLine] | None = None) -> SideRead:
+        """Read the image turned by `quarter_turns` (reusing `raw` when already read)."""
+        upright = turned(image, quarter_turns)
+        lines: list[LineLike] = list(raw if raw is not None else self._ocr.recognize(upright))
+        read = interpret(lines, upright.width, upright.height, side_hint=side_hint)
+        if read.side == FRONT:
+            crops = value_crops(lines, upright.width, upright.height, read.fields)
+            for crop in crops:
+                piece = upright.crop(crop)
+                size = (piece.width * REREAD_SCALE, piece.height * REREAD_SCALE)
+                found = self._ocr.recognize(piece.resize(size, Image.Resampling.BICUBIC))
+                lines += place(found, crop, REREAD_SCALE)
+            if crops:
+                read = interpret(lines, upright.width, upright.height, side_hint=side_hint)
+        return replace(read, quarter_turns=quarter_turns)
+
+    def sample_job(self) -> JobInput:
+        buffer = io.BytesIO()
+        sample_card().save(buffer, format="PNG")
+        return JobInput(data=buffer.getvalue(), params={"side": AUTO})
+
+    def close(self) -> None:
+        self._ocr.close()

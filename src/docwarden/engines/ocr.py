@@ -1,0 +1,279 @@
+"""The `ocr` engine: RapidOCR's PP-OCR det/cls/rec models on onnxruntime (CPU).
+
+The three ONNX models ship inside the rapidocr wheel; they are opened from
+there and nothing is ever downloaded (a missing file is a load error, not a
+fetch).  The ONNX sessions are built here, not by RapidOCR, so the options
+that decide a long-running worker's memory (CPU arena, memory patterns,
+threads) are set once at load and never touched per call; the
+det -> crop -> cls -> rec pipeline uses no shared mutable state, so one loaded
+engine serves several threads (THREADS_PER_WORKER).
+
+Other engines (ID card, PDF) compose this one through `recognize()`.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import os
+
+# Must precede the first import of onnxruntime (through rapidocr below).
+os.environ["ORT_DISABLE_TELEMETRY"] = "1"
+
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any, ClassVar, cast
+
+import numpy as np
+import numpy.typing as npt
+import onnxruntime as ort
+import rapidocr
+from omegaconf import DictConfig, OmegaConf
+from PIL import Image, ImageDraw, ImageFont
+from rapidocr.ch_ppocr_cls import TextClassifier
+from rapidocr.ch_ppocr_det import TextDetector
+from rapidocr.ch_ppocr_rec import TextRecInput, TextRecognizer
+from rapidocr.inference_engine.base import FileInfo, InferSession
+from rapidocr.utils.parse_parameters import ParseParams
+from rapidocr.utils.process_img import (
+    apply_vertical_padding,
+    get_rotate_crop_image,
+)
+
+from docwarden.engines.base import Engine, EngineResult, JobInput
+from docwarden.engines.images import open_image
+from docwarden.engines.ocr_prep import (
+    Box,
+    prepare,
+    reading_order,
+    to_bgr_array,
+    unscale_box,
+)
+from docwarden.errors import InvalidInput, UnsupportedMediaType
+from docwarden.media import sniff
+from docwarden.settings import Settings
+
+RAPIDOCR_DIR = Path(rapidocr.__file__).resolve().parent
+MODEL_DIR = RAPIDOCR_DIR / "models"
+CONFIG_PATH = RAPIDOCR_DIR / "config.yaml"
+SAMPLE_TEXT = "docwarden 123"
+RawLine = tuple[list[list[float]], str, float]
+
+
+@dataclass(frozen=True)
+class _Models:
+    """The three loaded PP-OCR stages; immutable once built, shared by all threads."""
+
+    det: TextDetector
+    cls: TextClassifier
+    rec: TextRecognizer
+
+
+@dataclass(frozen=True)
+class OcrLine:
+    """One recognised line: text, recogniser confidence, 4 corner points (input pixels)."""
+
+    text: str
+    score: float
+    box: Box
+
+
+@dataclass(frozen=True)
+class OrtMemoryOptions:
+    """onnxruntime allocation options; the defaults come from bench/ocr_memory.py.
+
+    300 varied jobs, one thread: with the CPU arena on RSS climbed from 216 to
+    696 MiB and stayed there; arena off kept it flat (~177 MiB glibc with
+    MALLOC_ARENA_MAX=2 + trim, ~200 MiB jemalloc, peak 385 MiB) for ~13-28 %
+    more CPU per job.  Memory patterns made no measurable difference either
+    way; off drops a per-input-shape cache that dynamic OCR shapes never reuse.
+    """
+
+    cpu_mem_arena: bool = False
+    mem_pattern: bool = False
+
+
+DEFAULT_ORT_OPTIONS = OrtMemoryOptions()
+
+
+def model_path(section: DictConfig) -> Path:
+    """The wheel's model file for a det/cls/rec config section (never downloaded)."""
+    info = InferSession.get_model_url(
+        FileInfo(
+            engine_type=section.engine_type,
+            ocr_version=section.ocr_version,
+            task_type=section.task_type,
+            lang_type=section.lang_type,
+            model_type=section.model_type,
+        )
+    )
+    path = MODEL_DIR / Path(str(info["model_dir"])).name
+    if not path.is_file():
+        raise RuntimeError(
+            f"OCR model {path.name} is not in the rapidocr wheel ({MODEL_DIR}); docwarden "
+            "never downloads models: reinstall a rapidocr wheel that ships it"
+        )
+    return path
+
+
+def sample_image() -> Image.Image:
+    """A small white image with black printed text, drawn with Pillow's built-in font."""
+    image = Image.new("RGB", (640, 160), "white")
+    font = ImageFont.load_default(size=64)
+    ImageDraw.Draw(image).text((24, 40), SAMPLE_TEXT, fill="black", font=font)
+    return image
+
+
+class OcrEngine(Engine):
+    name: ClassVar[str] = "ocr"
+    # Measured: ~200 MiB after load; jobs add up to ~190 MiB (jemalloc) / ~500 MiB (glibc).
+    load_rss_hint_mb: ClassVar[int] = 220
+    job_rss_hint_mb: ClassVar[int] = 300
+    thread_safe: ClassVar[bool] = True
+
+    def __init__(
+        self, settings: Settings, ort_options: OrtMemoryOptions = DEFAULT_ORT_OPTIONS
+    ) -> None:
+        super().__init__(settings)
+        self.ort_options = ort_options
+        self._models: _Models | None = None
+        self._text_score = 0.5
+        self._cls_thresh = 0.9
+        self._pad_ratio = 8.0
+        self._pad_min_height_px = 30.0
+
+    def load(self) -> None:
+        logging.getLogger("RapidOCR").setLevel(logging.WARNING)
+        base = ParseParams.load(CONFIG_PATH)
+        det_limits = {"limit_type": "max", "limit_side_len": self.settings.ocr_det_limit_side_px}
+        self._models = _Models(
+            det=TextDetector(self._component_config(base.Det, det_limits)),
+            cls=TextClassifier(self._component_config(base.Cls, {})),
+            rec=TextRecognizer(self._component_config(base.Rec, {"font_path": None})),
+        )
+        self._text_score = float(base.Global.text_score)
+        self._cls_thresh = float(base.Cls.cls_thresh)
+        self._pad_ratio = float(base.Global.width_height_ratio)
+        self._pad_min_height_px = float(base.Global.min_height)
+        self.recognize(sample_image())  # warm-up: first-run allocations happen before ready
+
+    def _session_options(self) -> ort.SessionOptions:
+        options = ort.SessionOptions()
+        options.log_severity_level = 3
+        options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+        options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
+        options.intra_op_num_threads = self.settings.intra_op_threads
+        options.inter_op_num_threads = 1
+        options.enable_cpu_mem_arena = self.ort_options.cpu_mem_arena
+        options.enable_mem_pattern = self.ort_options.mem_pattern
+        # Idle pool threads must not spin on CPU that other workers need.
+        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+        return options
+
+    def _component_config(
+        self, section: DictConfig, overrides: dict[str, Any]
+    ) -> dict[str, Any]:
+        """A det/cls/rec config carrying our own session (RapidOCR's `session` hook).
+
+        rapidocr annotates these configs as dicts but reads them as DictConfig
+        (attribute access), hence a DictConfig that allows the session object.
+        """
+        session = ort.InferenceSession(
+            str(model_path(section)),
+            sess_options=self._session_options(),
+            providers=["CPUExecutionProvider"],
+        )
+        values = OmegaConf.to_container(section)
+        if not isinstance(values, dict):
+            raise TypeError(f"rapidocr config section is not a mapping: {values!r}")
+        values.update(overrides)
+        config = OmegaConf.create({}, flags={"allow_objects": True})
+        for key, value in values.items():
+            config[key] = value
+        config["session"] = session
+        return cast("dict[str, Any]", config)
+
+    def run(self, job: JobInput) -> EngineResult:
+        data = job.data
+        if not data:
+            raise InvalidInput("no image: send the image bytes as the job's file")
+        if not sniff(data).is_image:
+            raise UnsupportedMediaType("the ocr engine reads images; send PDFs to the pdf engine")
+        image = open_image(data, self.settings.max_image_pixels)
+        lines = self.recognize(image)
+        return {
+            "text": "\n".join(line.text for line in lines),
+            "lines": [asdict(line) for line in lines],
+            "width": image.width,
+            "height": image.height,
+        }
+
+    def recognize(self, image: Image.Image) -> list[OcrLine]:
+        """Lines of an upright PIL image (any mode), in reading order, boxes in its pixels."""
+        if image.width < 1 or image.height < 1:
+            return []
+        prepared = prepare(image, self.settings.ocr_max_side_px)
+        found = self._ocr(to_bgr_array(prepared.image))
+        lines = [
+            OcrLine(text, score, unscale_box(points, prepared, image.width, image.height))
+            for points, text, score in found
+        ]
+        return [lines[index] for index in reading_order([line.box for line in lines])]
+
+    def _ocr(self, bgr: npt.NDArray[np.uint8]) -> list[RawLine]:
+        """det -> crop -> angle cls -> rec on a prepared image; boxes in its pixels."""
+        models = self._loaded()
+        padded, record = apply_vertical_padding(bgr, {}, self._pad_ratio, self._pad_min_height_px)
+        top_px = float(record["padding_1"]["top"])
+        detected = models.det(padded)
+        if detected.boxes is None or len(detected.boxes) == 0:
+            return []
+        crops = [get_rotate_crop_image(padded, box.astype(np.float32)) for box in detected.boxes]
+        readings = self._read_crops(models, crops)
+        lines: list[RawLine] = []
+        for box, (text, score) in zip(detected.boxes, readings, strict=True):
+            if text.strip() and score >= self._text_score:
+                points = [[float(x), float(y) - top_px] for x, y in box]
+                lines.append((points, text, round(score, 4)))
+        return lines
+
+    def _loaded(self) -> _Models:
+        if self._models is None:
+            raise RuntimeError("OcrEngine.load() must run before recognising")
+        return self._models
+
+    def _read_crops(
+        self, models: _Models, crops: list[npt.NDArray[np.uint8]]
+    ) -> list[tuple[str, float]]:
+        """Text and score per crop, upright as the angle classifier says, when it is right.
+
+        The classifier squeezes a line into 192x48 px and calls long lines
+        upside-down with high confidence; a crop it turned is therefore read
+        both ways and the reading the recogniser is surer of wins.
+        """
+        classified = models.cls(crops)
+        upright, labels = classified.img_list or [], classified.cls_res or []
+        turned = [
+            index
+            for index, (label, score) in enumerate(labels)
+            if "180" in label and score > self._cls_thresh
+        ]
+        batch = list(upright) + [crops[index] for index in turned]
+        recognised = models.rec(TextRecInput(img=batch))
+        texts, scores = recognised.txts or (), recognised.scores or ()
+        readings = [(str(t), float(s)) for t, s in zip(texts, scores, strict=True)]
+        if len(readings) != len(batch):
+            raise RuntimeError(f"recogniser returned {len(readings)} results for {len(batch)}")
+        for offset, index in enumerate(turned):
+            as_is = readings[len(crops) + offset]
+            if as_is[1] > readings[index][1]:
+                readings[index] = as_is
+        return readings[: len(crops)]
+
+    def sample_job(self) -> JobInput:
+        buffer = io.BytesIO()
+        sample_image().save(buffer, format="PNG")
+        return JobInput(data=buffer.getvalue())
+
+    def close(self) -> None:
+        self._models = None
