@@ -155,3 +155,19 @@ def test_empty_reading_order() -> None:
 def test_reading_order_is_a_permutation(specs: list[tuple[int, int, int, int]]) -> None:
     boxes = [rect(x, y, x + w, y + h) for x, y, w, h in specs]
     assert sorted(reading_order(boxes)) == list(range(len(boxes)))
+
+
+def test_execution_providers_follow_the_device() -> None:
+    import onnxruntime as ort
+
+    from docwarden.engines.ocr import execution_providers, is_gpu_out_of_memory
+    from docwarden.settings import Device
+
+    assert execution_providers(Device.CPU) == ["CPUExecutionProvider"]
+    if "CUDAExecutionProvider" in ort.get_available_providers():
+        assert execution_providers(Device.CUDA)[0] == "CUDAExecutionProvider"
+    else:
+        with pytest.raises(RuntimeError, match="docwarden\\[gpu\\]"):
+            execution_providers(Device.CUDA)
+    assert is_gpu_out_of_memory(RuntimeError("CUDA failure 2: out of memory"))
+    assert not is_gpu_out_of_memory(RuntimeError("shape mismatch"))

@@ -49,9 +49,9 @@ from docwarden.engines.ocr_prep import (
     to_bgr_array,
     unscale_box,
 )
-from docwarden.errors import InvalidInput, UnsupportedMediaType
+from docwarden.errors import GpuMemory, InvalidInput, UnsupportedMediaType
 from docwarden.media import sniff
-from docwarden.settings import Settings
+from docwarden.settings import Device, Settings
 
 RAPIDOCR_DIR = Path(rapidocr.__file__).resolve().parent
 MODEL_DIR = RAPIDOCR_DIR / "models"
@@ -124,6 +124,28 @@ def sample_image() -> Image.Image:
     return image
 
 
+def execution_providers(device: Device) -> list[str]:
+    """CUDA when asked for and present (onnxruntime-gpu, extra `gpu`), else the CPU.
+
+    Asking for CUDA without it fails the load with a clear error instead of
+    silently running on the CPU with GPU settings.
+    """
+    if device is not Device.CUDA:
+        return ["CPUExecutionProvider"]
+    available = ort.get_available_providers()
+    if "CUDAExecutionProvider" not in available:
+        raise RuntimeError(
+            "DOCWARDEN_DEVICE=cuda but onnxruntime has no CUDAExecutionProvider "
+            f"(available: {', '.join(available)}); install the extra: pip install 'docwarden[gpu]'"
+        )
+    return ["CUDAExecutionProvider", "CPUExecutionProvider"]
+
+
+def is_gpu_out_of_memory(error: BaseException) -> bool:
+    text = str(error).lower()
+    return "cuda" in text and ("out of memory" in text or "failed to allocate" in text)
+
+
 class OcrEngine(Engine):
     name: ClassVar[str] = "ocr"
     # Measured: ~200 MiB after load; jobs add up to ~190 MiB (jemalloc) / ~500 MiB (glibc).
@@ -181,7 +203,7 @@ class OcrEngine(Engine):
         session = ort.InferenceSession(
             str(model_path(section)),
             sess_options=self._session_options(),
-            providers=["CPUExecutionProvider"],
+            providers=execution_providers(self.settings.device),
         )
         values = OmegaConf.to_container(section)
         if not isinstance(values, dict):
@@ -213,7 +235,12 @@ class OcrEngine(Engine):
         if image.width < 1 or image.height < 1:
             return []
         prepared = prepare(image, self.settings.ocr_max_side_px)
-        found = self._ocr(to_bgr_array(prepared.image))
+        try:
+            found = self._ocr(to_bgr_array(prepared.image))
+        except Exception as exc:
+            if is_gpu_out_of_memory(exc):
+                raise GpuMemory(f"the GPU ran out of memory during OCR: {exc}") from None
+            raise
         lines = [
             OcrLine(text, score, unscale_box(points, prepared, image.width, image.height))
             for points, text, score in found
