@@ -12,7 +12,7 @@ from typing import Any
 import psutil
 import pytest
 
-from docwarden.errors import JobTimeout, PoisonInput, WorkerCrashed
+from docwarden.errors import JobTimeout, NotReady, PoisonInput, WorkerCrashed
 from docwarden.supervisor.job import JobOutcome
 from docwarden.supervisor.memory import MIB
 from docwarden.supervisor.states import RecycleReason
@@ -171,3 +171,20 @@ def test_gpu_memory_growth_recycles(make_supervisor: SupervisorFactory, tmp_path
     fake.write_text(json.dumps({"total_mb": 16000, "used_mb": 2000,
                                 "processes": {str(pid): 900}}))
     wait_for(lambda: supervisor.pools["chaos"].recycles[RecycleReason.GPU_MEMORY] >= 1, 10)
+
+
+def test_queued_job_fails_when_no_worker_can_load(make_supervisor: SupervisorFactory) -> None:
+    supervisor = make_supervisor(wait_ready=False, chaos_fail_load=True,
+                                 spawn_backoff_base_s=5.0)
+    job = supervisor.submit("chaos", JobPayload(params={"sleep_s": 0}))
+    with pytest.raises(NotReady, match="CHAOS_FAIL_LOAD"):
+        job.future.result(timeout=20)
+
+
+def test_queued_job_past_its_deadline_fails(make_supervisor: SupervisorFactory) -> None:
+    supervisor = make_supervisor(workers=1)
+    blocker = supervisor.submit("chaos", JobPayload(params={"sleep_s": 3}))
+    waiting = supervisor.submit("chaos", JobPayload(params={"sleep_s": 0}), timeout_s=1)
+    with pytest.raises(JobTimeout, match="queue"):
+        waiting.future.result(timeout=10)
+    assert blocker.future.result(timeout=10).result["pid"] > 0  # type: ignore[index]

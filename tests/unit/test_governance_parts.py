@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+from docwarden.supervisor.governor import SpawnGovernor
 from docwarden.supervisor.gpu import GpuInfo, gpu_pressure
 from docwarden.supervisor.job import input_hash
 from docwarden.supervisor.poison import PoisonTable
-from docwarden.supervisor.pool import SpawnGovernor
 from docwarden.worker.protocol import JobPayload
 
 

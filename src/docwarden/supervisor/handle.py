@@ -22,7 +22,7 @@ from docwarden.supervisor.job import Job
 from docwarden.supervisor.memory import descendants
 from docwarden.supervisor.states import RecycleReason, WorkerState
 from docwarden.worker import runtime
-from docwarden.worker.protocol import RunJob, Stop, ToWorker, WorkerSpec
+from docwarden.worker.protocol import ExitCode, RunJob, Stop, ToWorker, WorkerSpec
 
 log = logging.getLogger("docwarden.supervisor")
 SPAWN = multiprocessing.get_context("spawn")
@@ -136,6 +136,25 @@ class WorkerHandle:
         else:
             self.signal_group(signal.SIGTERM)
             self.kill_at = time.monotonic() + grace_s
+
+    def death_cause(self, pool_stopping: bool) -> tuple[RecycleReason, str]:
+        """Why this (exited) worker is gone, and how it went, for logs and answers."""
+        code = self.process.exitcode
+        if code is not None and code < 0:
+            detail = f"killed by {signal.Signals(-code).name}"
+            if -code == signal.SIGKILL and self.kill_reason is None:
+                detail += " from outside (the kernel OOM killer or an operator)"
+        else:
+            detail = f"exited with status {code}"
+        if self.kill_reason is not None:
+            return self.kill_reason, detail
+        if code == ExitCode.OK and self.retire_reason is not None:
+            return self.retire_reason, detail
+        if code == ExitCode.OK and pool_stopping:
+            return RecycleReason.SHUTDOWN, detail
+        if code == ExitCode.LOAD_FAILED:
+            return RecycleReason.LOAD_FAILED, detail
+        return RecycleReason.CRASHED, detail
 
     def kill_leftovers(self) -> None:
         """After the worker exits: KILL whatever remains of its group and children."""

@@ -12,55 +12,22 @@ import threading
 import time
 from collections import Counter, deque
 from collections.abc import Callable
-from dataclasses import dataclass
 
 from docwarden.errors import DocwardenError, JobTimeout, NotReady, Overloaded, WorkerCrashed
 from docwarden.monitoring.metrics import Metrics
 from docwarden.settings import Settings
+from docwarden.supervisor.governor import SpawnGovernor
 from docwarden.supervisor.gpu import GpuProbe
 from docwarden.supervisor.handle import WorkerHandle, spawn_worker
 from docwarden.supervisor.job import Job, JobOutcome
 from docwarden.supervisor.memory import MIB, host_available_bytes, mb, tree_rss_bytes
 from docwarden.supervisor.poison import PoisonTable
 from docwarden.supervisor.states import RecycleReason, WorkerState
-from docwarden.worker.protocol import ExitCode, JobDone, Loaded, LoadFailed, Progress
+from docwarden.worker.protocol import JobDone, Loaded, LoadFailed, Progress
 
 log = logging.getLogger("docwarden.supervisor")
-SPAWN_WINDOW_S = 60.0
 MAX_ATTEMPTS = 2
 Spawner = Callable[[Settings, str, int], WorkerHandle]
-
-
-@dataclass
-class SpawnGovernor:
-    """Backoff after load failures and a bound on spawns per minute (no fork storm)."""
-
-    base_s: float
-    max_s: float
-    per_minute: int
-    failures: int = 0
-    next_at: float = 0.0
-
-    def __post_init__(self) -> None:
-        self.recent: deque[float] = deque()
-
-    def may_spawn(self, now: float) -> bool:
-        while self.recent and now - self.recent[0] > SPAWN_WINDOW_S:
-            self.recent.popleft()
-        return now >= self.next_at and len(self.recent) < self.per_minute
-
-    def spawned(self, now: float) -> None:
-        self.recent.append(now)
-
-    def failed(self, now: float) -> float:
-        self.failures += 1
-        delay = min(self.base_s * 2.0 ** (self.failures - 1), self.max_s)
-        self.next_at = now + delay
-        return delay
-
-    def succeeded(self) -> None:
-        self.failures = 0
-        self.next_at = 0.0
 
 
 class Pool:
@@ -129,6 +96,7 @@ class Pool:
         self._escalate_kills()
         self._spawn_missing()
         self._dispatch_queued()
+        self._expire_queued()
         self._publish_metrics()
 
     def _receive_messages(self) -> None:
@@ -214,7 +182,7 @@ class Pool:
         worker.kill_leftovers()
         worker.conn.close()
         self.workers.remove(worker)
-        reason, detail = self._death_cause(worker)
+        reason, detail = worker.death_cause(self.stopping)
         for job in list(worker.in_flight.values()):
             self._lost_job(worker, job, WorkerCrashed(
                 f"the worker running this job died ({detail})", details={"reason": reason.value}))
@@ -228,24 +196,6 @@ class Pool:
         log.info("worker recycled", extra={"engine": self.engine, "worker_pid": worker.pid,
                  "reason": reason.value, "detail": detail, "jobs_done": worker.jobs_done,
                  "rss_mb": mb(worker.rss_bytes), "uptime_s": round(worker.uptime_s, 1)})
-
-    def _death_cause(self, worker: WorkerHandle) -> tuple[RecycleReason, str]:
-        code = worker.process.exitcode
-        if code is not None and code < 0:
-            detail = f"killed by {signal.Signals(-code).name}"
-            if -code == signal.SIGKILL and worker.kill_reason is None:
-                detail += " from outside (the kernel OOM killer or an operator)"
-        else:
-            detail = f"exited with status {code}"
-        if worker.kill_reason is not None:
-            return worker.kill_reason, detail
-        if code == ExitCode.OK and worker.retire_reason is not None:
-            return worker.retire_reason, detail
-        if code == ExitCode.OK and self.stopping:
-            return RecycleReason.SHUTDOWN, detail
-        if code == ExitCode.LOAD_FAILED:
-            return RecycleReason.LOAD_FAILED, detail
-        return RecycleReason.CRASHED, detail
 
     def _lost_job(self, worker: WorkerHandle, job: Job, error: DocwardenError) -> None:
         """A job whose worker died under it: one strike for its input, then fail it."""
@@ -377,6 +327,27 @@ class Pool:
             worker.state = WorkerState.BUSY
             if worker.job_limit and worker.jobs_assigned >= worker.job_limit:
                 self._retire(worker, RecycleReason.MAX_JOBS)
+
+    def _expire_queued(self) -> None:
+        """Waiting jobs fail when no worker can load, or when their deadline passed in the queue."""
+        now = time.monotonic()
+        unloadable = not self.ready and self.governor.failures > 0
+        with self._lock:
+            waiting = list(self.queue)
+        for job in waiting:
+            if unloadable:
+                error: DocwardenError = NotReady(
+                    f"no {self.engine} worker could be loaded: {self.last_load_error}",
+                    retry_after_s=self.governor.next_at - now + 1)
+            elif now - job.submitted_at > job.timeout_s:
+                error = JobTimeout(f"job waited {job.timeout_s:g} s in the queue without a free "
+                                   "worker")
+            else:
+                continue
+            with self._lock:
+                if job in self.queue:
+                    self.queue.remove(job)
+            job.fail(error)
 
     def _free_worker(self) -> WorkerHandle | None:
         capacity = self.settings.threads_per_worker
