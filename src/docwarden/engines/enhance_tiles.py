@@ -6,9 +6,13 @@ follows the tile size, which is chosen from the worker's memory limit.  Only
 the image buffers grow with the image, and those are bounded by
 ENHANCE_MAX_OUTPUT_PIXELS, checked before any work starts.
 
-The coefficients in `ModelCost` are upper envelopes of measurements taken on
-the CPU (glibc and jemalloc give the same figures within 3 %); `python
-bench/enhance_bench.py` re-measures them and compares with `predict_peak_mb`.
+Predicted peak = resident (BASE_RSS_MB + loaded networks) + 12 bytes per
+input and per output pixel + one model call (`tile_kb_per_px` x the pixels
+the model sees, plus the tile's copies).  Every call has the same shape, so
+the call term does not ratchet up from tile to tile.  The coefficients are
+upper envelopes of CPU measurements (glibc and jemalloc agree within 3 %);
+`python bench/enhance_bench.py` re-measures peaks and prints them next to
+`predict_peak_mb`.
 """
 
 from __future__ import annotations
