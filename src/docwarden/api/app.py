@@ -17,7 +17,7 @@ from fastapi.middleware.cors import CORSMiddleware
 
 from docwarden import __version__
 from docwarden.admission import Admission
-from docwarden.api import compat_routes, jobs_routes, system_routes
+from docwarden.api import compat_routes, dashboard, jobs_routes, system_routes
 from docwarden.api.auth import require_api_key
 from docwarden.api.context import ServiceContext
 from docwarden.api.engine_routes import engine_router
@@ -68,6 +68,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.ctx = build_context(settings)
     install_error_handlers(app)
     app.include_router(system_routes.router)
+    app.include_router(dashboard.router)  # the page is public; its data and drain need the key
     protected = [Depends(require_api_key)]
     app.include_router(system_routes.metrics_router, dependencies=protected)
     app.include_router(jobs_routes.router, dependencies=protected)

@@ -29,6 +29,7 @@ from docwarden.errors import (
 log = logging.getLogger("docwarden.api")
 
 _HTTP_TO_ERROR: dict[int, type[DocwardenError]] = {
+    400: InvalidInput,  # malformed requests Starlette refuses itself (multipart without boundary)
     401: Unauthorized,
     404: NotFound,
     405: NotFound,

@@ -154,10 +154,11 @@ class Supervisor:
     def drain(self, engine: str | None = None) -> int:
         """Recycle every loaded worker (reason `manual`), warm as usual."""
         pools = [self.pool(engine)] if engine else list(self.pools.values())
+        loaded = sum(1 for pool in pools for w in list(pool.workers) if w.loaded)
         for pool in pools:
             self._calls.put(partial(pool.retire_all, RecycleReason.MANUAL))
         self.wake()
-        return sum(1 for pool in pools for w in pool.workers if w.loaded)
+        return loaded
 
     def workers(self) -> list[WorkerHandle]:
         return [w for pool in self.pools.values() for w in pool.workers]
