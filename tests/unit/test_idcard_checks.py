@@ -12,10 +12,15 @@ from docwarden.engines.idcard.reader import SideRead
 from docwarden.errors import InvalidInput
 
 TODAY = dt.date(2025, 6, 1)
-FRONT = {"name": "张三", "sex": "男", "ethnicity": "汉", "birth": "1990-05-12",
-         "address": "北京市东城区示例大街88号", "id_number": "110101199005121513"}
-BACK = {"issuing_authority": "北京市公安局东城分局", "valid_from": "2015-03-01",
-        "valid_to": "2035-03-01"}
+Fields = dict[str, str | None]
+FRONT: Fields = {
+    "name": "张三", "sex": "男", "ethnicity": "汉", "birth": "1990-05-12",
+    "address": "北京市东城区示例大街88号", "id_number": "110101199005121513",
+}
+BACK: Fields = {
+    "issuing_authority": "北京市公安局东城分局", "valid_from": "2015-03-01",
+    "valid_to": "2035-03-01",
+}
 
 
 def test_consistent_front() -> None:

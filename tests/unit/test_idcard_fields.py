@@ -151,6 +151,15 @@ def test_multi_character_ethnicity_with_suffix() -> None:
     assert read_front(lines)["ethnicity"] == "维吾尔"
 
 
+@pytest.mark.parametrize(("read", "ethnicity"), [
+    ("维吾儿", "维吾尔"), ("仏佬", "仏佬"),  # 仫佬 or 仡佬: ambiguous, left as read
+    ("汉族", "汉"), ("土家族", "土家"), ("蒙古", "蒙古"), ("火", "火")])
+def test_ethnicity_matching(read: str, ethnicity: str) -> None:
+    lines = [item for item in front_lines() if item.text != "汉"]
+    lines.append(line(read, 340, 122))
+    assert read_front(lines)["ethnicity"] == ethnicity
+
+
 def test_back_labelled() -> None:
     read = interpret(back_lines(), WIDTH, HEIGHT)
     assert read.side == "back"

@@ -13,21 +13,30 @@ _KNOWN = frozenset(ETHNICITIES)
 SUFFIX = "族"
 
 
-def match_ethnicity(text: str) -> str | None:
-    """The printed ethnicity in OCR text: exact name, name + 族, or a known name inside specks.
+def _one_char_off(text: str) -> str | None:
+    """The only known name of 2+ characters that differs from `text` in one character."""
+    near = [name for name in ETHNICITIES if len(name) == len(text) >= 2
+            and sum(a != b for a, b in zip(name, text, strict=True)) == 1]
+    return near[0] if len(near) == 1 else None
 
-    Unknown text is returned as read (the caller warns), never guessed into a name.
+
+def match_ethnicity(text: str) -> str | None:
+    """The printed ethnicity in OCR text: exact name, name + 族, a known name inside specks,
+    or the one name of 2+ characters a single misread character away (维吾儿 -> 维吾尔).
+
+    Other text is returned as read (the caller warns), never guessed into a name.
     """
     if not text:
         return None
     if text in _KNOWN:
         return text
-    if text.endswith(SUFFIX) and text[:-1] in _KNOWN:
-        return text[:-1]
-    inside = [name for name in ETHNICITIES if name in text]
+    stem = text[:-1] if text.endswith(SUFFIX) and len(text) > 1 else text
+    if stem in _KNOWN:
+        return stem
+    inside = [name for name in ETHNICITIES if name in stem]
     if inside:
         return max(inside, key=len)
-    return text
+    return _one_char_off(stem) or text
 
 
 def is_known(name: str) -> bool:

@@ -1,7 +1,7 @@
 """Printed labels of the card, split off OCR lines, and what the labels say about a read.
 
 OCR returns a label and its value as one line ("姓名张三"), as two lines, or
-misses the (light blue) label altogether; `segments` turns each row into
+misses the (light blue) label altogether; `row_segments` turns each row into
 (label, value) pieces so the parsers never depend on which of these happened.
 The same markers score which side of the card an image shows and which way
 up it is.
@@ -17,7 +17,7 @@ from docwarden.engines.idcard import numbers
 from docwarden.engines.idcard.layout import Line, Row
 
 CJK_CHARS = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
-# Label -> pattern anchored where a label may start (text is already normalised, no spaces).
+# Label -> pattern (text is already normalised: no spaces, simplified forms).
 LABEL_PATTERNS: dict[str, str] = {
     "name": "姓名",
     "sex": "性别",
@@ -29,8 +29,9 @@ LABEL_PATTERNS: dict[str, str] = {
     "validity": "有效期限",
 }
 _LABEL_RE = re.compile("|".join(f"(?P<{key}>{pat})" for key, pat in LABEL_PATTERNS.items()))
-# 民族 may follow the sex value on one merged line ("性别男民族汉").
+# A label opens its row, after at most this many non-CJK specks the recogniser saw.
 MAX_SPECKS_BEFORE_LABEL = 2
+# 民族 may follow the sex value on one merged line ("性别男民族汉").
 _MIDLINE_OK = {"ethnicity": re.compile("[男女]$")}
 DATE_STRICT_RE = re.compile(r"((?:18|19|20)\d{2})年(\d{1,2})月(\d{1,2})日?")
 _DATE_DOTTED = r"(?:19|20)\d{2}\D?[01]\d\D?[0-3]\d"

@@ -18,6 +18,7 @@ AUTO = "auto"
 
 
 def requested_side(params: dict[str, Any]) -> str:
+    """The `side` parameter: front, back or auto (the default, detect from the content)."""
     side = str(params.get("side") or AUTO).strip().lower()
     if side not in (*SIDES, AUTO):
         raise InvalidInput(f"side must be front, back or auto, not {side!r}")
