@@ -323,7 +323,7 @@ class Pool:
             if not worker.start_job(job):
                 worker.in_flight.pop(job.id, None)
                 self.queue.appendleft(job)
-                continue
+                return  # its pipe is broken: the worker is dying; the next tick reaps it
             worker.state = WorkerState.BUSY
             if worker.job_limit and worker.jobs_assigned >= worker.job_limit:
                 self._retire(worker, RecycleReason.MAX_JOBS)
