@@ -329,25 +329,16 @@ class Pool:
                 self._retire(worker, RecycleReason.MAX_JOBS)
 
     def _expire_queued(self) -> None:
-        """Waiting jobs fail when no worker can load, or when their deadline passed in the queue."""
-        now = time.monotonic()
-        unloadable = not self.ready and self.governor.failures > 0
-        with self._lock:
-            waiting = list(self.queue)
-        for job in waiting:
-            if unloadable:
-                error: DocwardenError = NotReady(
-                    f"no {self.engine} worker could be loaded: {self.last_load_error}",
-                    retry_after_s=self.governor.next_at - now + 1)
-            elif now - job.submitted_at > job.timeout_s:
-                error = JobTimeout(f"job waited {job.timeout_s:g} s in the queue without a free "
-                                   "worker")
-            else:
-                continue
-            with self._lock:
-                if job in self.queue:
-                    self.queue.remove(job)
-            job.fail(error)
+        """Waiting jobs fail at once when no worker can load (rather than wait for ever).
+
+        Time spent waiting does not count against a job's deadline: the queue is
+        bounded and every running job is bounded by its deadline, so the wait is too.
+        """
+        if self.ready or self.governor.failures == 0:
+            return
+        error = NotReady(f"no {self.engine} worker could be loaded: {self.last_load_error}",
+                         retry_after_s=max(self.governor.next_at - time.monotonic(), 0) + 1)
+        self.fail_queued(error)
 
     def _free_worker(self) -> WorkerHandle | None:
         capacity = self.settings.threads_per_worker
