@@ -72,6 +72,7 @@ class WorkerHandle:
     loaded_at: float = 0.0
     jobs_assigned: int = 0
     jobs_done: int = 0
+    settling: int = 0  # jobs answered whose post-job clean-up has not reported yet
     rss_bytes: int = 0
     load_rss_bytes: int = 0
     in_flight: dict[str, Job] = field(default_factory=dict)

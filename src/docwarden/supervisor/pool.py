@@ -23,7 +23,7 @@ from docwarden.supervisor.job import Job, JobOutcome
 from docwarden.supervisor.memory import MIB, host_available_bytes, mb, tree_rss_bytes
 from docwarden.supervisor.poison import PoisonTable
 from docwarden.supervisor.states import RecycleReason, WorkerState
-from docwarden.worker.protocol import JobDone, Loaded, LoadFailed, Progress
+from docwarden.worker.protocol import JobDone, Loaded, LoadFailed, Progress, Settled
 
 log = logging.getLogger("docwarden.supervisor")
 MAX_ATTEMPTS = 2
@@ -48,6 +48,7 @@ class Pool:
         self.closing = False
         self.stopping = False
         self.free_slots = 0
+        self._memory_checked_at = 0.0
         self.governor = SpawnGovernor(settings.spawn_backoff_base_s, settings.spawn_backoff_max_s,
                                       settings.max_spawns_per_minute)
         self._lock = threading.Lock()
@@ -114,6 +115,8 @@ class Pool:
             job = worker.in_flight.get(message.job_id)
             if job is not None and job.on_progress is not None:
                 job.on_progress(message.done, message.total)
+        elif isinstance(message, Settled):
+            self._settled(worker, message)
         elif isinstance(message, Loaded):
             self._loaded(worker, message)
         elif isinstance(message, LoadFailed):
@@ -147,9 +150,16 @@ class Pool:
         if job is not None:
             job.peak_rss_bytes = max(job.peak_rss_bytes, message.rss_bytes)
             self._answer(worker, job, message)
+        worker.settling += 1  # its slot stays taken until the worker's clean-up is done
         if message.gpu_exhausted:
             self._retire(worker, RecycleReason.GPU_MEMORY)
-        elif message.rss_bytes > self.settings.max_worker_rss_mb * MIB:
+        self._settle_state(worker)
+
+    def _settled(self, worker: WorkerHandle, message: Settled) -> None:
+        """The RSS a job left behind decides the soft-limit recycle."""
+        worker.settling = max(worker.settling - 1, 0)
+        worker.rss_bytes = message.rss_bytes
+        if message.rss_bytes > self.settings.max_worker_rss_mb * MIB:
             self._retire(worker, RecycleReason.RSS_SOFT)
         self._settle_state(worker)
 
@@ -227,6 +237,11 @@ class Pool:
                 self.queue.appendleft(job)
 
     def _enforce_memory(self) -> None:
+        """Every watch interval (not every wake-up: reading /proc costs ~3 ms a worker)."""
+        now = time.monotonic()
+        if now - self._memory_checked_at < self.settings.watch_interval_s:
+            return
+        self._memory_checked_at = now
         hard_bytes = self.settings.hard_worker_rss_mb * MIB
         for worker in self.workers:
             if worker.kill_at is not None:
@@ -342,7 +357,8 @@ class Pool:
 
     def _free_worker(self) -> WorkerHandle | None:
         capacity = self.settings.threads_per_worker
-        candidates = [w for w in self.workers if w.loaded and len(w.in_flight) < capacity]
+        candidates = [w for w in self.workers
+                      if w.loaded and len(w.in_flight) + w.settling < capacity]
         return min(candidates, key=lambda w: len(w.in_flight), default=None)
 
     def _settle_state(self, worker: WorkerHandle) -> None:
@@ -351,7 +367,8 @@ class Pool:
 
     def _publish_metrics(self) -> None:
         capacity = self.settings.threads_per_worker
-        self.free_slots = sum(capacity - len(w.in_flight) for w in self.workers if w.loaded)
+        self.free_slots = sum(capacity - len(w.in_flight) - w.settling
+                              for w in self.workers if w.loaded)
         self.metrics.queue_depth.labels(self.engine).set(len(self.queue))
         states = Counter(w.state.value for w in self.workers)
         for state in WorkerState:

@@ -99,5 +99,12 @@ class JobDone:
     gpu_exhausted: bool = False
 
 
+@dataclass(frozen=True)
+class Settled:
+    """Sent after the post-job clean-up: the RSS the job left behind (leaks, not garbage)."""
+
+    rss_bytes: int
+
+
 ToWorker = RunJob | Stop
-FromWorker = Loaded | LoadFailed | Progress | JobDone
+FromWorker = Loaded | LoadFailed | Progress | JobDone | Settled
