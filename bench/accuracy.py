@@ -1,0 +1,36 @@
+"""Accuracy benchmarks in one command: OCR CER, ID-card fields, PDF to Markdown.
+
+    python bench/accuracy.py             # all three
+    python bench/accuracy.py --only pdf
+
+Each script prints its own table and writes bench/results/<name>_accuracy.json;
+they need ../shared/testdata beside the checkout (ID cards are generated).
+"""
+
+from __future__ import annotations
+
+import argparse
+import subprocess
+import sys
+from pathlib import Path
+
+BENCH = Path(__file__).resolve().parent
+SCRIPTS = {
+    "ocr": ["ocr_accuracy.py"],
+    "idcard": ["idcard_accuracy.py", "--cards", "120"],
+    "pdf": ["pdf_accuracy.py"],
+}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--only", choices=sorted(SCRIPTS), help="run one benchmark")
+    args = parser.parse_args()
+    for name, command in SCRIPTS.items():
+        if args.only in (None, name):
+            print(f"== {name}: {' '.join(command)}", flush=True)
+            subprocess.run([sys.executable, str(BENCH / command[0]), *command[1:]], check=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,93 @@
+"""Memory benchmarks in one command (issues 5 and 6).
+
+    python bench/memory.py                 # everything (long: ~40 min on 2 cores)
+    python bench/memory.py --only sizes    # OCR per-job peak RSS by image size
+
+Sections:
+- sizes: one governed OCR worker (the server's own spawn path, allocator and
+  thread settings); per-job peak RSS for text images of growing size.
+- ocr: bench/ocr_memory.py (RSS over 1,000 varied jobs per option set).
+- pdf: bench/pdf_memory.py (300-page vs 3-page PDF).
+- enhance: bench/enhance_bench.py --skip-quality (peak RSS by input size, tiled or not).
+- layouts: bench/run.py --only memory (docwarden vs the seed's 4 x 4 layout).
+Results land in bench/results/.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from PIL import Image, ImageDraw, ImageFont
+
+from docwarden.settings import Settings
+from docwarden.supervisor.memory import MIB
+from docwarden.supervisor.supervisor import Supervisor
+from docwarden.worker.protocol import JobPayload
+
+BENCH = Path(__file__).resolve().parent
+RESULTS = BENCH / "results"
+SIDES_PX = (256, 512, 1024, 2048, 4096)
+SCRIPTS = {
+    "ocr": ["ocr_memory.py", "--jobs", "1000"],
+    "pdf": ["pdf_memory.py"],
+    "enhance": ["enhance_bench.py", "--skip-quality"],
+    "layouts": ["run.py", "--only", "memory"],
+}
+
+
+def text_image(side_px: int) -> bytes:
+    """A page-like image: lines of text filling a square of the given side."""
+    image = Image.new("RGB", (side_px, side_px), "white")
+    draw = ImageDraw.Draw(image)
+    font = ImageFont.load_default(size=max(side_px // 40, 10))
+    step = max(side_px // 20, 12)
+    for row, y in enumerate(range(step, side_px - step, step)):
+        draw.text((step, y), f"line {row} docwarden memory 0123456789", fill="black", font=font)
+    buffer = io.BytesIO()
+    image.save(buffer, "PNG")
+    return buffer.getvalue()
+
+
+def per_job_peaks() -> list[dict[str, float]]:
+    """Ascending sizes, so the worker's RSS high-water mark rises with each job."""
+    supervisor = Supervisor(Settings(engines=["ocr"], max_jobs_per_worker=0), engines=["ocr"])
+    supervisor.start()
+    rows = []
+    try:
+        while not supervisor.ready:
+            time.sleep(0.1)
+        loaded_mb = supervisor.pool("ocr").workers[0].load_rss_bytes / MIB
+        for side in SIDES_PX:
+            outcome = supervisor.submit("ocr", JobPayload(data=text_image(side))).future.result()
+            rows.append({"side_px": side, "load_rss_mb": round(loaded_mb, 1),
+                         "sampled_peak_mb": round(outcome.peak_rss_bytes / MIB, 1),
+                         "high_water_mb": round(outcome.max_rss_bytes / MIB, 1),
+                         "job_s": round(outcome.duration_s, 2)})
+            print(rows[-1], flush=True)
+    finally:
+        supervisor.shutdown(grace_s=5)
+    return rows
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--only", choices=["sizes", *SCRIPTS], help="run one section")
+    args = parser.parse_args()
+    if args.only in (None, "sizes"):
+        rows = per_job_peaks()
+        RESULTS.mkdir(exist_ok=True)
+        (RESULTS / "ocr_peak_by_size.json").write_text(json.dumps(rows, indent=2))
+    for name, command in SCRIPTS.items():
+        if args.only in (None, name):
+            print(f"== {name}: {' '.join(command)}", flush=True)
+            subprocess.run([sys.executable, str(BENCH / command[0]), *command[1:]], check=True)
+
+
+if __name__ == "__main__":
+    main()
