@@ -19,7 +19,6 @@ import contextlib
 import fnmatch
 import json
 import os
-import secrets
 import signal
 import time
 from collections import Counter
@@ -46,6 +45,7 @@ from rich.text import Text
 
 from docwarden.client.client import DEFAULT_URL, AsyncDocwardenClient
 from docwarden.client.errors import DocwardenClientError, DocwardenConnectionError
+from docwarden.fileio import write_atomic
 
 BINARY_ENGINES = frozenset({"enhance"})
 ERROR_SUFFIX = ".error.json"
@@ -128,17 +128,6 @@ def _matches(relative: Path, patterns: Sequence[str]) -> bool:
     """A pattern with a `/` matches the relative path, others the file name."""
     return any(fnmatch.fnmatchcase(relative.as_posix() if "/" in p else relative.name, p)
                for p in patterns)
-
-
-def write_atomic(path: Path, content: bytes) -> None:
-    """Write under a temporary name and rename: a result file is whole or absent."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
-    try:
-        temporary.write_bytes(content)
-        os.replace(temporary, path)
-    finally:
-        temporary.unlink(missing_ok=True)
 
 
 class _RateColumn(ProgressColumn):

@@ -11,13 +11,13 @@ from __future__ import annotations
 
 import json
 import os
-import secrets
 import shutil
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+from docwarden.fileio import write_atomic
 from docwarden.jobs.models import ResultKind, is_valid_job_id, validate_job_id
 
 DATA_FILE = "data"
@@ -59,13 +59,7 @@ class JobFiles:
         shutil.rmtree(self.input_dir(job_id), ignore_errors=True)
 
     def write_result(self, job_id: str, kind: ResultKind, content: bytes) -> None:
-        final = self.result_path(job_id, kind)
-        temporary = final.with_name(f"{final.name}.{secrets.token_hex(4)}.tmp")
-        try:
-            temporary.write_bytes(content)
-            os.replace(temporary, final)
-        finally:
-            temporary.unlink(missing_ok=True)
+        write_atomic(self.result_path(job_id, kind), content)
 
     def write_json_result(self, job_id: str, result: dict[str, Any]) -> None:
         self.write_result(job_id, ResultKind.JSON, json.dumps(result).encode())
