@@ -2,32 +2,67 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
+
 import psutil
 
 MIB = 1024 * 1024
+# Linux lists each thread's children in /proc/PID/task/TID/children: reading the
+# worker's few threads costs ~0.03 ms, where psutil's children() scans every
+# process of the host (~1.3 ms with 64 processes, ten times that on a busy box),
+# and the supervisor reads every worker's tree ten times a second.
+_PROC_CHILDREN = os.path.exists(f"/proc/{os.getpid()}/task/{os.getpid()}/children")
+
+
+def _proc_child_pids(pid: int) -> list[int]:
+    """Direct children of every thread of `pid`; [] when it is gone."""
+    try:
+        threads = os.listdir(f"/proc/{pid}/task")
+    except OSError:
+        return []
+    children: list[int] = []
+    for tid in threads:
+        with contextlib.suppress(OSError), open(f"/proc/{pid}/task/{tid}/children") as f:
+            children.extend(int(child) for child in f.read().split())
+    return children
+
+
+def descendant_pids(pid: int) -> list[int]:
+    """Children, grandchildren and so on (a worker may run helpers that hold memory)."""
+    if not _PROC_CHILDREN:
+        try:
+            return [p.pid for p in psutil.Process(pid).children(recursive=True)]
+        except psutil.Error:
+            return []
+    found: list[int] = []
+    frontier = [pid]
+    while frontier:
+        children = [child for parent in frontier for child in _proc_child_pids(parent)]
+        found.extend(children)
+        frontier = children
+    return found
 
 
 def tree_rss_bytes(pid: int) -> int:
-    """RSS of a process plus all its descendants (a worker may run helpers)."""
-    try:
-        root = psutil.Process(pid)
-        processes = [root, *root.children(recursive=True)]
-    except psutil.Error:
-        return 0
+    """RSS of a process plus all its descendants; 0 when the process is gone."""
     total = 0
-    for process in processes:
+    for member in (pid, *descendant_pids(pid)):
         try:
-            total += process.memory_info().rss
+            total += psutil.Process(member).memory_info().rss
         except psutil.Error:
-            continue
+            if member == pid:
+                return 0
     return total
 
 
 def descendants(pid: int) -> list[psutil.Process]:
-    try:
-        return list(psutil.Process(pid).children(recursive=True))
-    except psutil.Error:
-        return []
+    """Descendants as psutil handles: they remember each start time, so a recycled pid is safe."""
+    processes: list[psutil.Process] = []
+    for member in descendant_pids(pid):
+        with contextlib.suppress(psutil.Error):
+            processes.append(psutil.Process(member))
+    return processes
 
 
 def host_available_bytes() -> int:
