@@ -1,7 +1,7 @@
 """Soak: many real OCR jobs through a real server with recycling on; memory must stay in a band.
 
-    .venv/bin/python bench/soak.py --jobs 20000          # the full soak (hours on 2 cores)
-    .venv/bin/python bench/soak.py --jobs 2000           # what bench/results/soak.* hold
+    .venv/bin/python bench/soak.py --jobs 20000   # the full soak in bench/results (~21 min)
+    .venv/bin/python bench/soak.py --jobs 2000    # a shorter run
 
 Starts `docwarden serve` (ENGINES=ocr, WORKERS=--workers, every other setting at its
 default: MAX_JOBS_PER_WORKER 50 + jitter, soft/hard RSS limits) on 127.0.0.1 and sends
