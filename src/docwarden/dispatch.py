@@ -36,7 +36,11 @@ class LocalDispatcher:
     async def run(self, engine: str, payload: JobPayload, *, timeout_s: float | None = None,
                   on_progress: ProgressCallback | None = None) -> JobOutcome:
         job = self.supervisor.submit(engine, payload, timeout_s, on_progress)
-        return await asyncio.wrap_future(job.future)
+        try:
+            return await asyncio.wrap_future(job.future)
+        except asyncio.CancelledError:  # a cancelled async job, or shutdown: free the worker
+            self.supervisor.cancel(job)
+            raise
 
     def check_admission(self, engine: str) -> None:
         self.supervisor.pool(engine)

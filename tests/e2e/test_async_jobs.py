@@ -49,17 +49,29 @@ def test_200_jobs_survive_a_sigkill_and_restart(start_server: ServerFactory) -> 
             assert client.get(f"/v1/jobs/{job_id}/result").json()["echo"] == i
 
 
+def wait_status(client: httpx.Client, job_id: str, status: str, timeout_s: float = 30) -> None:
+    deadline = time.monotonic() + timeout_s
+    while client.get(f"/v1/jobs/{job_id}").json()["status"] != status:
+        assert time.monotonic() < deadline, f"job {job_id} never became {status}"
+        time.sleep(0.1)
+
+
 def test_job_states_errors_and_cancel(start_server: ServerFactory) -> None:
     server = start_server(workers=2, shutdown_grace_s=1)
     with server.client() as client:
         failed = client.post("/v1/jobs", json={"engine": "chaos", "input": {"crash": "bogus"}})
+        wait_status(client, failed.json()["id"], "failed")
         slow = client.post("/v1/jobs", json={"engine": "chaos", "input": {"sleep_s": 30}})
-        queued = client.post("/v1/jobs", json={"engine": "chaos", "input": {"sleep_s": 30}})
+        running = client.post("/v1/jobs", json={"engine": "chaos", "input": {"sleep_s": 30}})
+        for job in (slow, running):
+            wait_status(client, job.json()["id"], "running")  # both workers are busy now
         form = client.post("/v1/jobs", data={"engine": "chaos", "sleep_s": "0"})
         assert form.status_code == 202, form.text
-        cancelled = client.delete(f"/v1/jobs/{queued.json()['id']}")
+        cancelled = client.delete(f"/v1/jobs/{running.json()['id']}")
         assert cancelled.json()["status"] == "cancelled"
-        records = wait_all_done(client, [failed.json()["id"], form.json()["id"]], 30)
+        # The cancelled job's worker is replaced, so this one does not wait out the 30 s.
+        records = wait_all_done(client, [failed.json()["id"], form.json()["id"]], 20)
+        assert client.get("/health").json()["recycles"].get("cancelled") == 1
         assert records[failed.json()["id"]]["error"]["code"] == "invalid_input"
         assert_error(client.get(f"/v1/jobs/{slow.json()['id']}/result"), 409, "conflict")
         assert_error(client.get("/v1/jobs/not-a-valid-id!"), 404, "not_found")

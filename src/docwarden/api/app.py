@@ -55,6 +55,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         yield
     finally:
         log.info("docwarden stopping: finishing in-flight jobs")
+        ctx.supervisor.stop_admitting()  # before the runner's jobs are cancelled: no respawns
         await ctx.job_runner.stop()
         await anyio.to_thread.run_sync(ctx.supervisor.shutdown)
         ctx.job_store.close()

@@ -8,7 +8,8 @@ Interface for the application (all on the event loop):
 - `await runner.submit(engine, payload, timeout_s=None) -> JobRecord`: store
   and wake the runner (InvalidInput for an engine not served here).
 - `await runner.cancel(id) -> JobRecord`: cancelled in the store, and the task
-  awaiting a running job is cancelled (its late result is dropped).
+  awaiting a running job is cancelled, which stops the worker running it
+  (`LocalDispatcher`: the pool replaces it, reason `cancelled`).
 - `runner.notify()`: wake the runner from any thread after a direct
   `store.create`.
 

@@ -69,6 +69,27 @@ class Pool:
             self.queue.append(job)
             self.free_slots = max(self.free_slots - 1, 0)
 
+    def cancel(self, job: Job) -> None:
+        """Nobody waits for this job any more: drop it from the queue, or stop its worker.
+
+        A model call cannot be interrupted inside the worker, so the worker
+        running it is killed like one past a deadline (jobs sharing it retry
+        once) and replaced, instead of burning a slot on a result nobody reads.
+        Supervisor thread only.
+        """
+        with self._lock:
+            if job in self.queue:
+                self.queue.remove(job)
+                return
+        for worker in self.workers:
+            if worker.in_flight.pop(job.id, None) is None:
+                continue
+            self._record(job, worker.pid, "cancelled", time.monotonic() - job.started_at)
+            if worker.kill_reason is None:
+                self._evacuate(worker)
+                worker.kill(RecycleReason.CANCELLED, self.settings.kill_grace_s)
+            return
+
     def retry_after_s(self) -> int:
         return max(1, int(self.settings.job_timeout_s / 60))
 
@@ -305,7 +326,7 @@ class Pool:
                 worker.kill(worker.retire_reason or RecycleReason.SHUTDOWN, grace_s=0)
 
     def _spawn_missing(self) -> None:
-        if self.stopping:
+        if self.stopping or (self.closing and not self.queue):
             return
         active = [w for w in self.workers if w.state is not WorkerState.STOPPING
                   and w.retire_reason is None]

@@ -22,6 +22,7 @@ class RecycleReason(StrEnum):
     CRASHED = "crashed"
     GPU_MEMORY = "gpu_memory"
     MANUAL = "manual"
+    CANCELLED = "cancelled"  # its job was cancelled and a model call cannot be interrupted
     LOAD_FAILED = "load_failed"
     SHUTDOWN = "shutdown"
 

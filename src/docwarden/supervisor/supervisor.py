@@ -58,11 +58,15 @@ class Supervisor:
         self._running.set()
         self._thread.start()
 
+    def stop_admitting(self) -> None:
+        """New jobs get `not_ready`; a worker that goes away is replaced only for queued work."""
+        for pool in self.pools.values():
+            pool.closing = True
+
     def shutdown(self, grace_s: float | None = None) -> None:
         """Stop admitting, let in-flight work finish up to the grace, stop every worker."""
         grace_s = self.settings.shutdown_grace_s if grace_s is None else grace_s
-        for pool in self.pools.values():
-            pool.closing = True
+        self.stop_admitting()
         self._wait_until(lambda: all(p.in_flight == 0 for p in self.pools.values()), grace_s)
         for pool in self.pools.values():
             pool.fail_queued(NotReady("the service shut down before this job ran"))
@@ -150,6 +154,11 @@ class Supervisor:
         pool.submit(job)
         self.wake()
         return job
+
+    def cancel(self, job: Job) -> None:
+        """Stop a job nobody waits for (any thread): see `Pool.cancel`."""
+        self._calls.put(partial(self.pool(job.engine).cancel, job))
+        self.wake()
 
     def drain(self, engine: str | None = None) -> int:
         """Recycle every loaded worker (reason `manual`), warm as usual."""
