@@ -74,8 +74,14 @@ def throughput_rows(r: dict[str, Any]) -> list[Row]:
                          f"{bare:.2f} jobs/s (bare, {threads} thread(s), one engine)",
                          f"ratio {layout_ratio:.3f} (paired rounds "
                          f"{data['paired_ratio_vs_bare'][name]:.3f}); CPU/job "
-                         f"x{data['cpu_per_job_vs_bare'][name]:.2f}", ">= 0.95"))
+                         f"x{data['cpu_per_job_vs_bare'][name]:.2f}{_client_cpu(data, name)}",
+                         ">= 0.95"))
     return rows
+
+
+def _client_cpu(data: dict[str, Any], name: str) -> str:
+    client_ms = data.get("client_cpu_ms_per_job", {}).get(name)
+    return "" if client_ms is None else f"; HTTP client {client_ms:.0f} ms CPU/job"
 
 
 MEMORY_LABELS = {"seed_4_web_x_4_pool": "seed: uvicorn 4 workers x ProcessPool(4)",
@@ -186,7 +192,8 @@ NOTES = [
     "allocator and thread variables a docwarden worker gets; images: tests/data/ocr; "
     "docwarden MAX_JOBS_PER_WORKER=0, requests are multipart uploads. Paired: median of "
     "per-round ratios of adjacent rounds. CPU/job: CPU seconds of the serving process tree "
-    "per job (the client excluded), docwarden over bare.",
+    "per job (the client excluded), docwarden over bare; HTTP client: CPU the benchmark's "
+    "own httpx client spent per job on the same cores (the bare side has no client).",
     "- 3: RSS summed over the whole process tree (parent + descendants), sampled every "
     "0.2 s during the workload (peak) and 2 s after it. Workload: a burst at concurrency 16 "
     "(repeated, at most 5 times, until every model copy is loaded), then passes at "

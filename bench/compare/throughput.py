@@ -8,6 +8,7 @@ than wall time.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -26,6 +27,11 @@ class Round:
     elapsed_s: float
     failures: int
     cpu_s: float
+    client_cpu_s: float = 0.0  # the benchmark's HTTP client, on the same cores
+
+    @property
+    def client_cpu_s_per_job(self) -> float:
+        return self.client_cpu_s / self.jobs
 
     @property
     def jobs_per_s(self) -> float:
@@ -62,9 +68,10 @@ def http_runner(bench: Bench, server: Server, concurrency: int) -> RoundRunner:
     images = bench.images
 
     def run(passes: int) -> Round:
-        cpu_before = tree_cpu_s(server.pid)
+        cpu_before, client_before = tree_cpu_s(server.pid), time.process_time()
         done = ocr_http(server.url, images, passes, concurrency)
-        return Round(done.jobs, done.elapsed_s, done.failures, tree_cpu_s(server.pid) - cpu_before)
+        return Round(done.jobs, done.elapsed_s, done.failures, tree_cpu_s(server.pid) - cpu_before,
+                     time.process_time() - client_before)
     return run
 
 
@@ -105,6 +112,9 @@ def compare_rounds(done: dict[str, list[Round]], base: str) -> dict[str, Any]:
             "ratio_vs_bare": {k: rounded(ratio(rates[k], rates[base])) for k in others},
             "paired_ratio_vs_bare": {k: rounded(v) for k, v in paired.items()},
             "cpu_per_job_vs_bare": {k: rounded(ratio(cpu[k], cpu[base])) for k in others},
+            "client_cpu_ms_per_job": {k: round(1000 * median([r.client_cpu_s_per_job
+                                                              for r in done[k]]), 2)
+                                      for k in others},
             "failures": {k: sum(r.failures for r in rs) for k, rs in done.items()}}
 
 
