@@ -266,3 +266,10 @@ def test_overloaded_error_carries_retry_after() -> None:
     with pytest.raises(OverloadedError) as caught:
         make_client(recorder, retry=RetryPolicy(max_attempts=1)).ocr(b"png")
     assert caught.value.retry_after_s == 7.0 and caught.value.retryable
+
+
+def test_bare_status_errors_are_retryable_exactly_where_the_server_says() -> None:
+    retryable = {code for code, cls in ERROR_TYPES.items() if cls("x").retryable}
+    assert retryable == {ErrorCode.OVERLOADED, ErrorCode.INSUFFICIENT_MEMORY,
+                         ErrorCode.GPU_MEMORY, ErrorCode.NOT_READY, ErrorCode.WORKER_CRASHED}
+    assert DocwardenConnectionError("unreachable").retryable

@@ -14,7 +14,7 @@ from typing import Any, ClassVar
 
 import httpx
 
-from docwarden.errors import HTTP_STATUS, ErrorCode
+from docwarden.errors import ERROR_CLASSES, HTTP_STATUS, ErrorCode
 
 # What a bare status means when a proxy, not docwarden, answered (no error body).
 STATUS_FALLBACK: dict[int, ErrorCode] = {
@@ -30,7 +30,6 @@ class DocwardenClientError(Exception):
     """Base of every client error; `code` is None for transport failures."""
 
     default_code: ClassVar[ErrorCode | None] = ErrorCode.INTERNAL_ERROR
-    default_retryable: ClassVar[bool] = False
 
     def __init__(self, message: str, *, status: int | None = None,
                  retryable: bool | None = None, retry_after_s: float | None = None,
@@ -39,9 +38,14 @@ class DocwardenClientError(Exception):
         self.message = message
         self.code: ErrorCode | None = self.default_code
         self.status = status
-        self.retryable = self.default_retryable if retryable is None else retryable
+        self.retryable = self.default_retryable() if retryable is None else retryable
         self.retry_after_s = retry_after_s
         self.details = details or {}
+
+    @classmethod
+    def default_retryable(cls) -> bool:
+        """What the server's own error class says, when the answer did not say."""
+        return cls.default_code is not None and ERROR_CLASSES[cls.default_code.value].retryable
 
     @property
     def code_name(self) -> str:
@@ -59,7 +63,10 @@ class DocwardenClientError(Exception):
 
 class DocwardenConnectionError(DocwardenClientError):
     default_code = None
-    default_retryable = True
+
+    @classmethod
+    def default_retryable(cls) -> bool:
+        return True  # the server was not reached: trying again may reach it
 
 
 class InvalidInputError(DocwardenClientError):
@@ -80,22 +87,18 @@ class PoisonInputError(DocwardenClientError):
 
 class OverloadedError(DocwardenClientError):
     default_code = ErrorCode.OVERLOADED
-    default_retryable = True
 
 
 class InsufficientMemoryError(DocwardenClientError):
     default_code = ErrorCode.INSUFFICIENT_MEMORY
-    default_retryable = True
 
 
 class GpuMemoryError(DocwardenClientError):
     default_code = ErrorCode.GPU_MEMORY
-    default_retryable = True
 
 
 class NotReadyError(DocwardenClientError):
     default_code = ErrorCode.NOT_READY
-    default_retryable = True
 
 
 class JobTimeoutError(DocwardenClientError):
@@ -104,7 +107,6 @@ class JobTimeoutError(DocwardenClientError):
 
 class WorkerCrashedError(DocwardenClientError):
     default_code = ErrorCode.WORKER_CRASHED
-    default_retryable = True
 
 
 class UnauthorizedError(DocwardenClientError):
