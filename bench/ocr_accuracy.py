@@ -15,16 +15,20 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 import time
 import unicodedata
 from pathlib import Path
 from typing import Any
 
-from docwarden.engines.base import JobInput
-from docwarden.engines.ocr import OcrEngine
-from docwarden.settings import Settings
-
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))  # for tests.textmetrics, shared with the OCR tests
+
+from docwarden.engines.base import JobInput  # noqa: E402
+from docwarden.engines.ocr import OcrEngine  # noqa: E402
+from docwarden.settings import Settings  # noqa: E402
+from tests.textmetrics import edit_distance  # noqa: E402
+
 DEFAULT_TESTDATA = ROOT.parent / "shared" / "testdata"
 DEFAULT_OUT = ROOT / "bench" / "results" / "ocr_accuracy.json"
 STATED_OUTPUT_MAX_CER = 0.20
@@ -38,18 +42,6 @@ LANG_TO_RAPIDOCR = {
 
 def norm(text: str) -> str:
     return unicodedata.normalize("NFKC", text).strip()
-
-
-def edit_distance(a: str, b: str) -> int:
-    """Levenshtein distance, two rows."""
-    previous = list(range(len(b) + 1))
-    for i, char_a in enumerate(a, 1):
-        current = [i]
-        for j, char_b in enumerate(b, 1):
-            current.append(min(previous[j] + 1, current[j - 1] + 1,
-                               previous[j - 1] + (char_a != char_b)))
-        previous = current
-    return previous[-1]
 
 
 def supported_langs() -> set[str]:

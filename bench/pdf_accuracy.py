@@ -21,11 +21,14 @@ import unicodedata
 from pathlib import Path
 from typing import Any
 
-from docwarden.engines.base import JobInput
-from docwarden.engines.pdf import PdfEngine
-from docwarden.settings import Settings
-
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))  # for tests.textmetrics, shared with the OCR tests
+
+from docwarden.engines.base import JobInput  # noqa: E402
+from docwarden.engines.pdf import PdfEngine  # noqa: E402
+from docwarden.settings import Settings  # noqa: E402
+from tests.textmetrics import edit_distance  # noqa: E402
+
 TESTDATA = ROOT.parent / "shared" / "testdata" / "pdf"
 RESULTS = ROOT / "bench" / "results" / "pdf_accuracy.json"
 MATCH_SIMILARITY = 0.9
@@ -37,39 +40,10 @@ NEMOTRON_SENTENCE = (
 )
 
 
-def levenshtein(a: str, b: str) -> int:
-    """Edit distance, bit-parallel (Myers/Hyyrö) on Python integers: fast on long texts."""
-    if len(a) < len(b):
-        a, b = b, a
-    if not b:
-        return len(a)
-    masks: dict[str, int] = {}
-    for i, ch in enumerate(b):
-        masks[ch] = masks.get(ch, 0) | (1 << i)
-    full = (1 << len(b)) - 1
-    high = 1 << (len(b) - 1)
-    vp, vn, dist = full, 0, len(b)
-    for ch in a:
-        eq = masks.get(ch, 0)
-        xv = eq | vn
-        xh = (((eq & vp) + vp) ^ vp) | eq
-        hp = vn | (~(xh | vp) & full)
-        hn = vp & xh
-        if hp & high:
-            dist += 1
-        elif hn & high:
-            dist -= 1
-        hp = ((hp << 1) | 1) & full
-        hn = (hn << 1) & full
-        vp = hn | (~(xv | hp) & full)
-        vn = hp & xv
-    return dist
-
-
 def similarity(a: str, b: str) -> float:
     if not a and not b:
         return 1.0
-    return 1.0 - levenshtein(a, b) / max(len(a), len(b))
+    return 1.0 - edit_distance(a, b) / max(len(a), len(b))
 
 
 def norm(text: str) -> str:
@@ -131,7 +105,7 @@ def compare(reference: str, markdown: str, scanned: bool) -> dict[str, Any]:
     }
     if scanned:
         a, b = re.sub(r"\s+", "", ours), re.sub(r"\s+", "", ref)
-        row["cer"] = round(levenshtein(a, b) / max(len(b), 1), 4)
+        row["cer"] = round(edit_distance(a, b) / max(len(b), 1), 4)
     return row
 
 

@@ -19,6 +19,7 @@ from docwarden.engines.base import JobInput
 from docwarden.engines.ocr import MODEL_DIR, OcrEngine, OcrLine, model_path, sample_image
 from docwarden.errors import InvalidInput, UnsupportedMediaType
 from docwarden.settings import Settings
+from tests.textmetrics import edit_distance
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "ocr"
 SHARED_OCR = Path(__file__).resolve().parents[2].parent / "shared" / "testdata" / "ocr"
@@ -229,17 +230,7 @@ def test_shared_rapidocr_set_in_supported_scripts(engine: OcrEngine) -> None:
         got = (lines[0] if lines else "") if entry["match"] == "exact_first_line" \
             else "\n".join(lines)
         want = norm(entry["expected"])
-        assert _edits(got, want) <= 0.05 * len(want), (rel, got, want)
+        assert edit_distance(got, want) <= 0.05 * len(want), (rel, got, want)
         checked += 1
     assert checked >= 10
 
-
-def _edits(a: str, b: str) -> int:
-    previous = list(range(len(b) + 1))
-    for i, char_a in enumerate(a, 1):
-        current = [i]
-        for j, char_b in enumerate(b, 1):
-            current.append(min(previous[j] + 1, current[j - 1] + 1,
-                               previous[j - 1] + (char_a != char_b)))
-        previous = current
-    return previous[-1]
