@@ -22,14 +22,18 @@ SCRIPTS = {
 }
 
 
+def run_scripts(scripts: dict[str, list[str]], only: str | None) -> None:
+    """Each benchmark script (or just `only`) in its own interpreter, stopping at a failure."""
+    for name, command in scripts.items():
+        if only in (None, name):
+            print(f"== {name}: {' '.join(command)}", flush=True)
+            subprocess.run([sys.executable, str(BENCH / command[0]), *command[1:]], check=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--only", choices=sorted(SCRIPTS), help="run one benchmark")
-    args = parser.parse_args()
-    for name, command in SCRIPTS.items():
-        if args.only in (None, name):
-            print(f"== {name}: {' '.join(command)}", flush=True)
-            subprocess.run([sys.executable, str(BENCH / command[0]), *command[1:]], check=True)
+    run_scripts(SCRIPTS, parser.parse_args().only)
 
 
 if __name__ == "__main__":

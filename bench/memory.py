@@ -18,11 +18,10 @@ from __future__ import annotations
 import argparse
 import io
 import json
-import subprocess
-import sys
 import time
 from pathlib import Path
 
+from accuracy import run_scripts
 from PIL import Image, ImageDraw, ImageFont
 
 from docwarden.settings import Settings
@@ -83,10 +82,7 @@ def main() -> None:
         rows = per_job_peaks()
         RESULTS.mkdir(exist_ok=True)
         (RESULTS / "ocr_peak_by_size.json").write_text(json.dumps(rows, indent=2))
-    for name, command in SCRIPTS.items():
-        if args.only in (None, name):
-            print(f"== {name}: {' '.join(command)}", flush=True)
-            subprocess.run([sys.executable, str(BENCH / command[0]), *command[1:]], check=True)
+    run_scripts(SCRIPTS, args.only)
 
 
 if __name__ == "__main__":
