@@ -69,27 +69,6 @@ class Pool:
             self.queue.append(job)
             self.free_slots = max(self.free_slots - 1, 0)
 
-    def cancel(self, job: Job) -> None:
-        """Nobody waits for this job any more: drop it from the queue, or stop its worker.
-
-        A model call cannot be interrupted inside the worker, so the worker
-        running it is killed like one past a deadline (jobs sharing it retry
-        once) and replaced, instead of burning a slot on a result nobody reads.
-        Supervisor thread only.
-        """
-        with self._lock:
-            if job in self.queue:
-                self.queue.remove(job)
-                return
-        for worker in self.workers:
-            if worker.in_flight.pop(job.id, None) is None:
-                continue
-            self._record(job, worker.pid, "cancelled", time.monotonic() - job.started_at)
-            if worker.kill_reason is None:
-                self._evacuate(worker)
-                worker.kill(RecycleReason.CANCELLED, self.settings.kill_grace_s)
-            return
-
     def retry_after_s(self) -> int:
         return max(1, int(self.settings.job_timeout_s / 60))
 
@@ -247,18 +226,36 @@ class Pool:
                 self._lost_job(worker, job, JobTimeout(
                     f"job exceeded its {job.timeout_s:g} s deadline; "
                     "the worker was killed and replaced"))
-            self._evacuate(worker)
-            worker.kill(RecycleReason.TIMEOUT, self.settings.kill_grace_s)
+            self._kill_for_job(worker, RecycleReason.TIMEOUT)
 
-    def _evacuate(self, worker: WorkerHandle) -> None:
-        """Jobs sharing a worker that is killed for another job's sake: retry once."""
+    def cancel(self, job: Job) -> None:
+        """Nobody waits for this job any more: drop it from the queue, or stop its worker.
+
+        A model call cannot be interrupted, so the worker running it goes as
+        for a deadline, instead of spending a slot on a result nobody reads.
+        """
+        with self._lock:
+            if job in self.queue:
+                self.queue.remove(job)
+                return
+        for worker in self.workers:
+            if worker.in_flight.pop(job.id, None) is not None:
+                self._record(job, worker.pid, "cancelled", time.monotonic() - job.started_at)
+                self._kill_for_job(worker, RecycleReason.CANCELLED)
+                return
+
+    def _kill_for_job(self, worker: WorkerHandle, reason: RecycleReason) -> None:
+        """Kill a worker for one job's sake; jobs sharing it are retried once elsewhere."""
+        if worker.kill_reason is not None:
+            return
         for job in list(worker.in_flight.values()):
             if job.attempts < MAX_ATTEMPTS:
                 worker.in_flight.pop(job.id)
                 self.queue.appendleft(job)
+        worker.kill(reason, self.settings.kill_grace_s)
 
     def _enforce_memory(self) -> None:
-        """Every watch interval (not every wake-up: reading /proc costs ~3 ms a worker)."""
+        """Every watch interval, not every wake-up (a worker's tree in /proc: ~0.3 ms)."""
         now = time.monotonic()
         if now - self._memory_checked_at < self.settings.watch_interval_s:
             return
