@@ -36,7 +36,6 @@ import json
 import os
 import random
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -52,11 +51,11 @@ from typing import Any
 
 import httpx
 import psutil
+from compare.procs import MIB, free_port, tree
 
 from docwarden.errors import HTTP_STATUS, ErrorCode
 
 RESULTS = Path(__file__).resolve().parent / "results"
-MIB = 1024 * 1024
 MARKER = "BENCH_RUN_MARKER"
 KILL_EXPLAINS_S = 30.0
 SAMPLE_EVERY_S = 0.2
@@ -134,12 +133,6 @@ class ServerProcess:
         return sorted(alive)
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @dataclass
 class TreeSampler:
     """RSS of the server's process tree every 0.2 s; every pid seen, for the orphan check."""
@@ -163,10 +156,8 @@ class TreeSampler:
 
     def sample(self) -> dict[int, int]:
         """RSS by pid of the server (first) and its descendants; peaks updated."""
-        try:
-            root = psutil.Process(self.pid)
-            family = [root, *root.children(recursive=True)]
-        except psutil.Error:
+        family = tree(self.pid)
+        if not family:
             return {}
         sizes: dict[int, int] = {}
         for process in family:
