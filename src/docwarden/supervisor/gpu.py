@@ -14,9 +14,9 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from docwarden.settings import Device, Settings
+from docwarden.supervisor.memory import MIB
 
 log = logging.getLogger("docwarden.gpu")
-MIB = 1024 * 1024
 
 
 @dataclass(frozen=True)
