@@ -24,9 +24,11 @@ def input_hash(engine: str, payload: JobPayload) -> str:
     """Content hash of everything a worker sees: the key of the poison table."""
     digest = hashlib.sha256(engine.encode())
     if payload.data is not None:
-        digest.update(b"\0data\0" + payload.data)
+        digest.update(b"\0data\0")
+        digest.update(payload.data)  # fed apart: no copy of the upload just to hash it
     for name in sorted(payload.files):
-        digest.update(b"\0file\0" + name.encode() + b"\0" + payload.files[name])
+        digest.update(b"\0file\0" + name.encode() + b"\0")
+        digest.update(payload.files[name])
     digest.update(repr(sorted(payload.params.items())).encode())
     return digest.hexdigest()
 
