@@ -54,10 +54,9 @@ def _json_upload(body: dict[str, Any], limit_bytes: int) -> tuple[str, Upload]:
 
 
 async def _read_job_request(request: Request, ctx: ServiceContext) -> tuple[str, Upload]:
-    if request.headers.get("content-type", "").lower().startswith("application/json"):
-        upload = await read_upload(request, ctx.settings)
-        return _json_upload(upload.params, ctx.settings.max_upload_bytes)
     upload = await read_upload(request, ctx.settings)
+    if request.headers.get("content-type", "").lower().startswith("application/json"):
+        return _json_upload(upload.params, ctx.settings.max_upload_bytes)
     engine = upload.params.pop("engine", None)
     if not isinstance(engine, str):
         raise InvalidInput("send the engine name in the field 'engine'")
