@@ -71,7 +71,12 @@ def test_job_states_errors_and_cancel(start_server: ServerFactory) -> None:
         assert cancelled.json()["status"] == "cancelled"
         # The cancelled job's worker is replaced, so this one does not wait out the 30 s.
         records = wait_all_done(client, [failed.json()["id"], form.json()["id"]], 20)
-        assert client.get("/health").json()["recycles"].get("cancelled") == 1
+        # Counted once the killed worker has exited (TERM, then KILL after KILL_GRACE_S).
+        deadline = time.monotonic() + 10
+        while (recycled := client.get("/health").json()["recycles"].get("cancelled")) is None:
+            assert time.monotonic() < deadline, "the cancelled job's worker was never recycled"
+            time.sleep(0.1)
+        assert recycled == 1
         assert records[failed.json()["id"]]["error"]["code"] == "invalid_input"
         assert_error(client.get(f"/v1/jobs/{slow.json()['id']}/result"), 409, "conflict")
         assert_error(client.get("/v1/jobs/not-a-valid-id!"), 404, "not_found")
