@@ -24,7 +24,7 @@ from compare.procs import (
     tree_rss_bytes,
 )
 from compare.stats import latency_summary_ms, median, ratio, rotated, rounded
-from compare.workloads import HttpRun, bare_load_timings, ocr_http
+from compare.workloads import HttpRun, bare_load_timings, connected, ocr_http, ocr_http_once
 
 LOADED_STATES = ("idle", "busy")
 MEMORY_CONCURRENCY = 4
@@ -82,10 +82,11 @@ def _memory_of(bench: Bench, start: Callable[[], Server], expected_copies: int) 
             bursts = 0
             while bursts == 0 or (loaded_model_copies(server.pid) < expected_copies
                                   and bursts < MAX_PRIMING_BURSTS):
-                ocr_http(server.url, images, math.ceil(BURST_CONCURRENCY / len(images)),
-                         BURST_CONCURRENCY)
+                ocr_http_once(server.url, images, math.ceil(BURST_CONCURRENCY / len(images)),
+                              BURST_CONCURRENCY)
                 bursts += 1
-            run = ocr_http(server.url, images, bench.counts.memory_passes, MEMORY_CONCURRENCY)
+            run = ocr_http_once(server.url, images, bench.counts.memory_passes,
+                                MEMORY_CONCURRENCY)
         time.sleep(2.0)
         return {"idle_rss_mb": round(idle_mb, 1), "peak_rss_mb": round(sampler.peak_bytes / MIB, 1),
                 "after_rss_mb": round(tree_rss_bytes(server.pid) / MIB, 1),
@@ -105,16 +106,16 @@ def recycling(bench: Bench) -> dict[str, Any]:
     """
     settings = {"max_jobs_10": 10, "unlimited": 0}
     servers: dict[str, Server] = {}
-    runs: dict[str, list[tuple[HttpRun, float]]] = {name: [] for name in settings}
     try:
-        for name, limit in settings.items():
-            servers[name] = bench.launcher.docwarden(
-                f"recycle-{name}", engines="ocr", workers=2, threads_per_worker=1,
-                max_jobs_per_worker=limit)
-            ocr_http(servers[name].url, bench.images, 1, 2)
-        for index in range(bench.counts.recycling_rounds):
-            for name in rotated(list(servers), index):
-                runs[name].append(_recycling_round(bench, servers[name]))
+        with contextlib.ExitStack() as connections:
+            clients: dict[str, list[httpx.Client]] = {}
+            for name, limit in settings.items():
+                servers[name] = bench.launcher.docwarden(
+                    f"recycle-{name}", engines="ocr", workers=2, threads_per_worker=1,
+                    max_jobs_per_worker=limit)
+                clients[name] = connections.enter_context(connected(servers[name].url, 2))
+                ocr_http(clients[name], bench.images, 1)
+            runs = _recycling_rounds(bench, servers, clients)
         recycles = {name: _health(server)["recycles"] for name, server in servers.items()}
     finally:
         for server in servers.values():
@@ -135,10 +136,21 @@ def recycling(bench: Bench) -> dict[str, Any]:
             "recycles_by_reason": recycles}
 
 
-def _recycling_round(bench: Bench, server: Server) -> tuple[HttpRun, float]:
+def _recycling_rounds(bench: Bench, servers: dict[str, Server],
+                      clients: dict[str, list[httpx.Client]]
+                      ) -> dict[str, list[tuple[HttpRun, float]]]:
+    runs: dict[str, list[tuple[HttpRun, float]]] = {name: [] for name in servers}
+    for index in range(bench.counts.recycling_rounds):
+        for name in rotated(list(servers), index):
+            runs[name].append(_recycling_round(bench, servers[name], clients[name]))
+    return runs
+
+
+def _recycling_round(bench: Bench, server: Server,
+                     clients: list[httpx.Client]) -> tuple[HttpRun, float]:
     wait_all_idle(server, 2)
     cpu_before = tree_cpu_s(server.pid)
-    run = ocr_http(server.url, bench.images, bench.counts.recycling_passes, 2)
+    run = ocr_http(clients, bench.images, bench.counts.recycling_passes)
     wait_all_idle(server, 2)
     return run, tree_cpu_s(server.pid) - cpu_before
 

@@ -68,6 +68,15 @@ def tree_cpu_s(pid: int) -> float:
     return total
 
 
+def own_cpu_s(pid: int) -> float:
+    """CPU seconds of one process alone (its threads, not its children); 0 once gone."""
+    try:
+        times = psutil.Process(pid).cpu_times()
+    except psutil.Error:
+        return 0.0
+    return times.user + times.system
+
+
 @dataclass
 class Server:
     name: str

@@ -80,8 +80,10 @@ def throughput_rows(r: dict[str, Any]) -> list[Row]:
 
 
 def _client_cpu(data: dict[str, Any], name: str) -> str:
+    api_ms = data.get("api_cpu_ms_per_job", {}).get(name)
     client_ms = data.get("client_cpu_ms_per_job", {}).get(name)
-    return "" if client_ms is None else f"; HTTP client {client_ms:.0f} ms CPU/job"
+    return ("" if api_ms is None else f"; API process {api_ms:.1f} ms CPU/job") + (
+        "" if client_ms is None else f"; HTTP client {client_ms:.1f} ms CPU/job")
 
 
 MEMORY_LABELS = {"seed_4_web_x_4_pool": "seed: uvicorn 4 workers x ProcessPool(4)",
@@ -192,8 +194,10 @@ NOTES = [
     "allocator and thread variables a docwarden worker gets; images: tests/data/ocr; "
     "docwarden MAX_JOBS_PER_WORKER=0, requests are multipart uploads. Paired: median of "
     "per-round ratios of adjacent rounds. CPU/job: CPU seconds of the serving process tree "
-    "per job (the client excluded), docwarden over bare; HTTP client: CPU the benchmark's "
-    "own httpx client spent per job on the same cores (the bare side has no client).",
+    "per job (the client excluded), docwarden over bare; API process: of that, what "
+    "docwarden's web/supervisor process spent (the rest is its workers); HTTP client: CPU "
+    "the benchmark's own httpx client spent per job on the same cores (the bare side has "
+    "no client); clients are connected before the first round.",
     "- 3: RSS summed over the whole process tree (parent + descendants), sampled every "
     "0.2 s during the workload (peak) and 2 s after it. Workload: a burst at concurrency 16 "
     "(repeated, at most 5 times, until every model copy is loaded), then passes at "

@@ -8,17 +8,19 @@ than wall time.
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+import httpx
 import psutil
 
 from compare.context import Bench
-from compare.procs import Server, tree_cpu_s
+from compare.procs import Server, own_cpu_s, tree_cpu_s
 from compare.stats import median, ratio, rotated, rounded
-from compare.workloads import BareLoop, ocr_http
+from compare.workloads import BareLoop, connected, ocr_http
 
 
 @dataclass(frozen=True)
@@ -28,10 +30,7 @@ class Round:
     failures: int
     cpu_s: float
     client_cpu_s: float = 0.0  # the benchmark's HTTP client, on the same cores
-
-    @property
-    def client_cpu_s_per_job(self) -> float:
-        return self.client_cpu_s / self.jobs
+    api_cpu_s: float = 0.0  # of cpu_s: docwarden's API process (the rest is its workers)
 
     @property
     def jobs_per_s(self) -> float:
@@ -64,14 +63,16 @@ def docwarden_layouts(concurrency: int) -> dict[str, dict[str, int]]:
     return layouts
 
 
-def http_runner(bench: Bench, server: Server, concurrency: int) -> RoundRunner:
+def http_runner(bench: Bench, server: Server, clients: list[httpx.Client]) -> RoundRunner:
+    """Rounds on clients connected once, before the first round: a round times requests."""
     images = bench.images
 
     def run(passes: int) -> Round:
-        cpu_before, client_before = tree_cpu_s(server.pid), time.process_time()
-        done = ocr_http(server.url, images, passes, concurrency)
+        cpu_before, api_before = tree_cpu_s(server.pid), own_cpu_s(server.pid)
+        client_before = time.process_time()
+        done = ocr_http(clients, images, passes)
         return Round(done.jobs, done.elapsed_s, done.failures, tree_cpu_s(server.pid) - cpu_before,
-                     time.process_time() - client_before)
+                     time.process_time() - client_before, own_cpu_s(server.pid) - api_before)
     return run
 
 
@@ -112,23 +113,31 @@ def compare_rounds(done: dict[str, list[Round]], base: str) -> dict[str, Any]:
             "ratio_vs_bare": {k: rounded(ratio(rates[k], rates[base])) for k in others},
             "paired_ratio_vs_bare": {k: rounded(v) for k, v in paired.items()},
             "cpu_per_job_vs_bare": {k: rounded(ratio(cpu[k], cpu[base])) for k in others},
-            "client_cpu_ms_per_job": {k: round(1000 * median([r.client_cpu_s_per_job
-                                                              for r in done[k]]), 2)
-                                      for k in others},
+            "client_cpu_ms_per_job": _ms_per_job(done, others, lambda r: r.client_cpu_s),
+            "api_cpu_ms_per_job": _ms_per_job(done, others, lambda r: r.api_cpu_s),
             "failures": {k: sum(r.failures for r in rs) for k, rs in done.items()}}
+
+
+def _ms_per_job(done: dict[str, list[Round]], names: list[str],
+                cpu_s: Callable[[Round], float]) -> dict[str, float]:
+    """Median over rounds of one CPU figure per job, in ms."""
+    return {name: round(1000 * median([cpu_s(r) / r.jobs for r in done[name]]), 2)
+            for name in names}
 
 
 def _throughput_at(bench: Bench, bare: BareLoop, concurrency: int) -> dict[str, Any]:
     layouts = docwarden_layouts(concurrency)
     servers: dict[str, Server] = {}
+    runners = {"bare": bare_runner(bare, concurrency)}
     try:
-        for name, layout in layouts.items():
-            servers[name] = bench.launcher.docwarden(f"tput-{name}", engines="ocr",
-                                                     max_jobs_per_worker=0, **layout)
-        runners = {"bare": bare_runner(bare, concurrency)}
-        runners.update({name: http_runner(bench, server, concurrency)
-                        for name, server in servers.items()})
-        done = alternate(runners, bench.counts.throughput_rounds, bench.counts.throughput_passes)
+        with contextlib.ExitStack() as connections:
+            for name, layout in layouts.items():
+                servers[name] = bench.launcher.docwarden(f"tput-{name}", engines="ocr",
+                                                         max_jobs_per_worker=0, **layout)
+                clients = connections.enter_context(connected(servers[name].url, concurrency))
+                runners[name] = http_runner(bench, servers[name], clients)
+            done = alternate(runners, bench.counts.throughput_rounds,
+                             bench.counts.throughput_passes)
     finally:
         for server in servers.values():
             bench.launcher.fleet.stop(server)
