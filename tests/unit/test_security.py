@@ -7,6 +7,7 @@ docstring that mentions `eval(` does not trip them while a real call does.
 from __future__ import annotations
 
 import ast
+import asyncio
 import hmac
 import inspect
 import os
@@ -66,6 +67,10 @@ def fake_request(api_key: str | None, authorization: str | None) -> Any:
     return SimpleNamespace(app=app, headers=headers)
 
 
+def check(request: Any) -> None:
+    asyncio.run(auth.require_api_key(request))
+
+
 def test_api_key_is_compared_with_compare_digest(monkeypatch: pytest.MonkeyPatch) -> None:
     seen: list[tuple[bytes, bytes]] = []
     real = hmac.compare_digest
@@ -75,9 +80,9 @@ def test_api_key_is_compared_with_compare_digest(monkeypatch: pytest.MonkeyPatch
         return real(a, b)
 
     monkeypatch.setattr(hmac, "compare_digest", spy)  # the module auth.py calls
-    auth.require_api_key(fake_request("k3y", "Bearer k3y"))
+    check(fake_request("k3y", "Bearer k3y"))
     with pytest.raises(Unauthorized) as refused:
-        auth.require_api_key(fake_request("k3y", "Bearer k3z"))
+        check(fake_request("k3y", "Bearer k3z"))
     assert seen == [(b"k3y", b"k3y"), (b"k3z", b"k3y")]
     assert "k3y" not in refused.value.message
 
@@ -92,12 +97,12 @@ def test_auth_module_has_no_plain_comparison_of_the_key() -> None:
 @pytest.mark.parametrize("header", [None, "", "Bearer", "Basic k3y", "bearer wrong", "k3y"])
 def test_missing_or_wrong_key_is_refused(header: str | None) -> None:
     with pytest.raises(Unauthorized):
-        auth.require_api_key(fake_request("k3y", header))
+        check(fake_request("k3y", header))
 
 
 def test_no_key_configured_lets_requests_through() -> None:
-    auth.require_api_key(fake_request(None, None))
-    auth.require_api_key(fake_request("", "Bearer anything"))
+    check(fake_request(None, None))
+    check(fake_request("", "Bearer anything"))
 
 
 # ---- job ids ----------------------------------------------------------------------------

@@ -9,7 +9,8 @@ from fastapi import Request
 from docwarden.errors import Unauthorized
 
 
-def require_api_key(request: Request) -> None:
+async def require_api_key(request: Request) -> None:
+    """Async on purpose: a plain `def` dependency costs every request a threadpool hop."""
     expected: str | None = request.app.state.ctx.settings.api_key
     if not expected:
         return
