@@ -54,3 +54,36 @@ def test_a_process_that_is_gone_reads_as_empty() -> None:
     assert memory.descendant_pids(process.pid) == []
     assert memory.descendants(process.pid) == []
     assert memory.tree_rss_bytes(process.pid) == 0
+
+
+# Starts a helper holding ~64 MB when told to (a line on stdin), then waits.
+LATE_HELPER = """
+import subprocess, sys, time
+sys.stdin.readline()
+subprocess.Popen([sys.executable, "-c", "import time; b = bytearray(64 << 20); time.sleep(60)"])
+time.sleep(60)
+"""
+
+
+def test_tree_meter_counts_a_late_helper_from_its_next_rescan() -> None:
+    process = subprocess.Popen([sys.executable, "-c", LATE_HELPER], stdin=subprocess.PIPE,
+                               start_new_session=True)
+    root = psutil.Process(process.pid)
+    stdin = process.stdin
+    assert stdin is not None
+    try:
+        meter = memory.TreeMeter(process.pid, rescan_s=1.0)
+        alone = meter.rss_bytes(now=0.0)
+        assert alone == pytest.approx(root.memory_info().rss, rel=0.2)
+        stdin.write(b"go\n")
+        stdin.flush()
+        helper = wait_for(lambda: root.children())[0]
+        wait_for(lambda: helper.memory_info().rss > 60 << 20)
+        assert meter.rss_bytes(now=0.5) < alone + (32 << 20)  # the tree is not re-walked yet
+        assert meter.rss_bytes(now=1.0) > alone + (60 << 20)  # rescanned: the helper counts
+    finally:
+        for member in [*root.children(recursive=True), root]:
+            member.kill()
+        process.wait()
+        stdin.close()
+    assert meter.rss_bytes(now=1.5) == 0  # gone: like tree_rss_bytes

@@ -19,7 +19,7 @@ import psutil
 
 from docwarden.settings import Allocator, Settings
 from docwarden.supervisor.job import Job
-from docwarden.supervisor.memory import descendants
+from docwarden.supervisor.memory import TreeMeter, descendants
 from docwarden.supervisor.states import RecycleReason, WorkerState
 from docwarden.worker import runtime
 from docwarden.worker.protocol import ExitCode, RunJob, Stop, ToWorker, WorkerSpec
@@ -82,10 +82,17 @@ class WorkerHandle:
     stop_sent_at: float | None = None
     # Descendants seen when the kill began: reachable even after the worker is gone.
     stragglers: list[psutil.Process] = field(default_factory=list)
+    _meter: TreeMeter | None = field(default=None, repr=False)
 
     @property
     def pid(self) -> int:
         return self.process.pid or 0
+
+    def tree_rss_bytes(self, now: float) -> int:
+        """RSS of the worker and its helpers (found within a second, see TreeMeter); 0 if gone."""
+        if self._meter is None:
+            self._meter = TreeMeter(self.pid)
+        return self._meter.rss_bytes(now)
 
     @property
     def loaded(self) -> bool:

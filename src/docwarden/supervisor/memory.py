@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import time
 
 import psutil
 
@@ -54,6 +55,46 @@ def tree_rss_bytes(pid: int) -> int:
             if member == pid:
                 return 0
     return total
+
+
+class TreeMeter:
+    """RSS of one worker's tree, read every tick; the tree itself re-walked every `rescan_s`.
+
+    Walking the tree reads a file per thread of every member (~0.2 ms for a
+    worker with a few threads), reading RSS one file per member (~0.02 ms):
+    ten times a second per worker, the walk was most of an idle server's CPU.
+    A helper process is counted from the first rescan after it starts.
+    """
+
+    def __init__(self, pid: int, rescan_s: float = 1.0) -> None:
+        self.pid = pid
+        self.rescan_s = rescan_s
+        self._members: list[psutil.Process] = []
+        self._root: psutil.Process | None = None
+        self._scanned_at = -rescan_s
+
+    def rss_bytes(self, now: float | None = None) -> int:
+        """Like `tree_rss_bytes(pid)`: 0 once the worker is gone."""
+        now = time.monotonic() if now is None else now
+        if self._root is None or now - self._scanned_at >= self.rescan_s:
+            self._rescan(now)
+        total = 0
+        for member in self._members:
+            try:
+                total += member.memory_info().rss
+            except psutil.Error:
+                if member is self._root:
+                    return 0
+        return total
+
+    def _rescan(self, now: float) -> None:
+        self._scanned_at = now
+        try:
+            self._root = self._root or psutil.Process(self.pid)
+        except psutil.Error:
+            self._members = []
+            return
+        self._members = [self._root, *descendants(self.pid)]
 
 
 def descendants(pid: int) -> list[psutil.Process]:
