@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
+
 from prometheus_client import (
     CollectorRegistry,
     Counter,
@@ -41,3 +43,27 @@ class Metrics:
 
     def render(self) -> bytes:
         return generate_latest(self.registry)
+
+
+class PoolGauges:
+    """One engine's gauges with their label children resolved once.
+
+    `labels()` is a dictionary lookup under a lock, and the supervisor
+    publishes on every tick (ten times a second and on every job event).
+    """
+
+    def __init__(self, metrics: Metrics, engine: str, states: Iterable[str]) -> None:
+        self._metrics, self._engine = metrics, engine
+        self._queue = metrics.queue_depth.labels(engine)
+        self._states = {state: metrics.workers.labels(engine, state) for state in states}
+        self._rss_by_slot: dict[int, Gauge] = {}
+
+    def publish(self, queued: int, workers_by_state: Mapping[str, int],
+                rss_by_slot: Iterable[tuple[int, int]]) -> None:
+        self._queue.set(queued)
+        for state, gauge in self._states.items():
+            gauge.set(workers_by_state.get(state, 0))
+        for slot, rss_bytes in rss_by_slot:
+            if slot not in self._rss_by_slot:
+                self._rss_by_slot[slot] = self._metrics.worker_rss.labels(self._engine, str(slot))
+            self._rss_by_slot[slot].set(rss_bytes)

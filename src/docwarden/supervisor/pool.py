@@ -14,13 +14,13 @@ from collections import Counter, deque
 from collections.abc import Callable
 
 from docwarden.errors import DocwardenError, JobTimeout, NotReady, Overloaded, WorkerCrashed
-from docwarden.monitoring.metrics import Metrics
+from docwarden.monitoring.metrics import Metrics, PoolGauges
 from docwarden.settings import Settings
 from docwarden.supervisor.governor import SpawnGovernor
 from docwarden.supervisor.gpu import GpuProbe
 from docwarden.supervisor.handle import WorkerHandle, spawn_worker
 from docwarden.supervisor.job import Job, JobOutcome
-from docwarden.supervisor.memory import MIB, host_available_bytes, mb, tree_rss_bytes
+from docwarden.supervisor.memory import MIB, host_available_bytes, mb
 from docwarden.supervisor.poison import PoisonTable
 from docwarden.supervisor.states import RecycleReason, WorkerState
 from docwarden.worker.protocol import JobDone, Loaded, LoadFailed, Progress, Settled
@@ -36,6 +36,7 @@ class Pool:
         self.engine = engine
         self.settings = settings
         self.metrics = metrics
+        self.gauges = PoolGauges(metrics, engine, [state.value for state in WorkerState])
         self.gpu = gpu
         self.poison = poison
         self.spawner = spawner
@@ -255,7 +256,7 @@ class Pool:
         worker.kill(reason, self.settings.kill_grace_s)
 
     def _enforce_memory(self) -> None:
-        """Every watch interval, not every wake-up (a worker's tree in /proc: ~0.3 ms)."""
+        """Every watch interval, not every wake-up."""
         now = time.monotonic()
         if now - self._memory_checked_at < self.settings.watch_interval_s:
             return
@@ -264,7 +265,7 @@ class Pool:
         for worker in self.workers:
             if worker.kill_at is not None:
                 continue
-            worker.rss_bytes = tree_rss_bytes(worker.pid) or worker.rss_bytes
+            worker.rss_bytes = worker.tree_rss_bytes(now) or worker.rss_bytes
             for job in worker.in_flight.values():
                 job.peak_rss_bytes = max(job.peak_rss_bytes, worker.rss_bytes)
             if worker.rss_bytes > hard_bytes:
@@ -387,12 +388,8 @@ class Pool:
         capacity = self.settings.threads_per_worker
         self.free_slots = sum(capacity - len(w.in_flight) - w.settling
                               for w in self.workers if w.loaded)
-        self.metrics.queue_depth.labels(self.engine).set(len(self.queue))
-        states = Counter(w.state.value for w in self.workers)
-        for state in WorkerState:
-            self.metrics.workers.labels(self.engine, state.value).set(states.get(state.value, 0))
-        for worker in self.workers:
-            self.metrics.worker_rss.labels(self.engine, str(worker.slot)).set(worker.rss_bytes)
+        self.gauges.publish(len(self.queue), Counter(w.state.value for w in self.workers),
+                            [(w.slot, w.rss_bytes) for w in self.workers])
 
     def fail_queued(self, error: DocwardenError) -> None:
         with self._lock:
