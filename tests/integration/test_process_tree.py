@@ -77,7 +77,7 @@ def test_tree_meter_counts_a_late_helper_from_its_next_rescan() -> None:
         assert alone == pytest.approx(root.memory_info().rss, rel=0.2)
         stdin.write(b"go\n")
         stdin.flush()
-        helper = wait_for(lambda: root.children())[0]
+        helper = wait_for(root.children)[0]
         wait_for(lambda: helper.memory_info().rss > 60 << 20)
         assert meter.rss_bytes(now=0.5) < alone + (32 << 20)  # the tree is not re-walked yet
         assert meter.rss_bytes(now=1.0) > alone + (60 << 20)  # rescanned: the helper counts
