@@ -45,7 +45,7 @@ class Counts:
     @classmethod
     def full(cls) -> Counts:
         return cls(dispatch_requests=500, dispatch_block=50, warmup_requests=50,
-                   throughput_rounds=5, throughput_passes=2, memory_passes=2, hangs=5, kills=3,
+                   throughput_rounds=7, throughput_passes=3, memory_passes=2, hangs=5, kills=3,
                    bare_loads=3, recycling_rounds=3, recycling_passes=4, burst_requests=200)
 
 

@@ -68,8 +68,11 @@ def throughput_rows(r: dict[str, Any]) -> list[Row]:
         bare = data["median_jobs_per_s"]["bare"]
         for name, layout_ratio in data["ratio_vs_bare"].items():
             layout = data["layouts"][name]
+            slots = layout["workers"] * layout["threads_per_worker"]
+            queued = (f", sized to the cores: {int(threads) - slots} of {threads} requests queue"
+                      if slots < int(threads) else "")
             rows.append((f"2. OCR throughput, c={threads}, docwarden {layout['workers']} "
-                         f"worker(s) x {layout['threads_per_worker']} thread(s)",
+                         f"worker(s) x {layout['threads_per_worker']} thread(s){queued}",
                          f"{data['median_jobs_per_s'][name]:.2f} jobs/s",
                          f"{bare:.2f} jobs/s (bare, {threads} thread(s), one engine)",
                          f"ratio {layout_ratio:.3f} (paired rounds "

@@ -9,6 +9,7 @@ than wall time.
 from __future__ import annotations
 
 import contextlib
+import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -54,13 +55,20 @@ def throughput(bench: Bench) -> dict[str, Any]:
             "by_concurrency": by_concurrency}
 
 
-def docwarden_layouts(concurrency: int) -> dict[str, dict[str, int]]:
-    """1 worker x c threads (one model, like the bare loop), and 2 workers when c >= 2."""
+def docwarden_layouts(concurrency: int, cores: int) -> dict[str, dict[str, int]]:
+    """1 worker x c threads (one model, like the bare loop), 2 workers when c >= 2, and,
+    when c is over the core count, the layout sized to the cores (the rest queue)."""
     layouts = {f"docwarden_1x{concurrency}": {"workers": 1, "threads_per_worker": concurrency}}
     if concurrency >= 2:
         layouts[f"docwarden_2x{concurrency // 2}"] = {"workers": 2,
                                                       "threads_per_worker": concurrency // 2}
+    if concurrency > cores:
+        layouts.setdefault(f"docwarden_{cores}x1", {"workers": cores, "threads_per_worker": 1})
     return layouts
+
+
+def usable_cores() -> int:
+    return len(os.sched_getaffinity(0))
 
 
 def http_runner(bench: Bench, server: Server, clients: list[httpx.Client]) -> RoundRunner:
@@ -126,7 +134,7 @@ def _ms_per_job(done: dict[str, list[Round]], names: list[str],
 
 
 def _throughput_at(bench: Bench, bare: BareLoop, concurrency: int) -> dict[str, Any]:
-    layouts = docwarden_layouts(concurrency)
+    layouts = docwarden_layouts(concurrency, usable_cores())
     servers: dict[str, Server] = {}
     runners = {"bare": bare_runner(bare, concurrency)}
     try:

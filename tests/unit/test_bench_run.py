@@ -60,8 +60,12 @@ def test_compare_rounds_pairs_adjacent_rounds() -> None:
     assert compared["failures"] == {"bare": 0, "docwarden_1x1": 1}
 
 
-def test_layouts_match_the_thread_count() -> None:
-    assert docwarden_layouts(1) == {"docwarden_1x1": {"workers": 1, "threads_per_worker": 1}}
+def test_layouts_match_the_thread_count_or_the_cores() -> None:
+    assert docwarden_layouts(1, 2) == {"docwarden_1x1": {"workers": 1, "threads_per_worker": 1}}
+    assert set(docwarden_layouts(2, 2)) == {"docwarden_1x2", "docwarden_2x1"}
     for concurrency in (2, 4):
-        for layout in docwarden_layouts(concurrency).values():
+        for layout in docwarden_layouts(concurrency, 8).values():
             assert layout["workers"] * layout["threads_per_worker"] == concurrency
+    over = docwarden_layouts(4, 2)
+    assert set(over) == {"docwarden_1x4", "docwarden_2x2", "docwarden_2x1"}
+    assert over["docwarden_2x1"] == {"workers": 2, "threads_per_worker": 1}
