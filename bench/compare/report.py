@@ -56,8 +56,8 @@ def dispatch_rows(r: dict[str, Any]) -> list[Row]:
                      _ms(s["docwarden"], key),
                      f"{_ms(s['bare_async'], key)} async route / "
                      f"{_ms(s['bare_sync'], key)} sync route",
-                     f"+{r['extra_ms_vs_bare_async'][key]:.2f} / "
-                     f"+{r['extra_ms_vs_bare_sync'][key]:.2f} ms", ""))
+                     f"{r['extra_ms_vs_bare_async'][key]:+.2f} / "
+                     f"{r['extra_ms_vs_bare_sync'][key]:+.2f} ms", ""))
     return rows
 
 
@@ -113,7 +113,7 @@ def memory_rows(r: dict[str, Any]) -> list[Row]:
 
 def hang_rows(r: dict[str, Any]) -> list[Row]:
     return [("4a. hung job: 504 after its 1 s deadline, median (max)",
-             f"+{r['median_after_deadline_s']:.3f} s (+{r['max_after_deadline_s']:.3f} s)",
+             f"{r['median_after_deadline_s']:+.3f} s ({r['max_after_deadline_s']:+.3f} s)",
              "no deadline (hangs forever)", f"statuses {sorted(set(r['statuses']))}, "
              f"{r['stray_grandchildren']} stray processes", "")]
 
@@ -123,7 +123,7 @@ def death_rows(r: dict[str, Any]) -> list[Row]:
     return [("4b. OCR worker SIGKILL -> replacement loaded, median",
              f"{r['median_replacement_loaded_s']:.2f} s",
              f"{bare['wall_s']:.2f} s bare fresh-process load (load() {bare['load_s']:.2f} s)",
-             f"+{r['median_extra_vs_bare_s']:.2f} s", "")]
+             f"{r['median_extra_vs_bare_s']:+.2f} s", "")]
 
 
 def recycling_rows(r: dict[str, Any]) -> list[Row]:
