@@ -1,6 +1,6 @@
 """docwarden's comparative benchmark: the governed server vs bare serving layouts.
 
-    .venv/bin/python bench/run.py            # the reported run (~5 min on 2 cores)
+    .venv/bin/python bench/run.py            # the reported run (~7 min on 2 cores)
     .venv/bin/python bench/run.py --quick    # smoke check, small counts (~3 min)
     .venv/bin/python bench/run.py --only dispatch,overload
 
