@@ -127,6 +127,9 @@ def test_key_prompt_cards_recycle_upload_and_error(laptop: Tab, tmp_path: Path) 
     laptop.upload(OCR_IMAGE, "ocr")
     expect(page.locator("#result .ocr-text")).to_contain_text("韩国小馆", timeout=60_000)
     expect(page.locator("#result")).to_contain_text("HTTP 200")
+    # The cards show the last poll: until the next one, the drained worker may
+    # still be listed beside its replacement (a strict locator would then fail).
+    expect(page.locator('.worker[data-engine="ocr"]')).to_have_count(1)
     expect(page.locator('.worker[data-engine="ocr"] .state')).to_have_text(
         re.compile("idle|busy"))
     page.wait_for_timeout(2500)  # one more poll: the chart has two points and a rate
