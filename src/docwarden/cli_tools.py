@@ -7,6 +7,7 @@ Each command is a thin wrapper: the work lives in `docwarden.client`,
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Annotated, Any
@@ -121,6 +122,8 @@ def _register_operations(app: typer.Typer) -> None:
     @app.command()
     def plan(memory: Annotated[str, typer.Option(help="memory for the service, e.g. 4G")],
              engines: Annotated[str | None, typer.Option(help="comma separated")] = None,
+             cores: Annotated[int | None, typer.Option(
+                 min=1, help="CPU cores for the service [default: this machine's]")] = None,
              as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
         """Measure each engine in a throwaway worker and print how many workers fit."""
         from docwarden.deploy import parse_memory_size
@@ -128,8 +131,9 @@ def _register_operations(app: typer.Typer) -> None:
         from docwarden.supervisor.memory import MIB
 
         settings = Settings(engines=engines.split(",")) if engines else Settings()
-        measured = [measure(settings, name) for name in settings.served_engines]
-        result = advise(parse_memory_size(memory) // MIB, measured, settings)
+        measured = [measure(settings, name) for name in _engines_to_plan(settings)]
+        result = advise(parse_memory_size(memory) // MIB, measured, settings,
+                        cores or len(os.sched_getaffinity(0)))
         if as_json:
             typer.echo(json.dumps(result.to_dict(), indent=2))
             return
@@ -156,6 +160,22 @@ def _register_operations(app: typer.Typer) -> None:
             typer.echo(f"wrote {out}")
 
 
+def _engines_to_plan(settings: Settings) -> list[str]:
+    """The engines to measure; an unknown or disabled one is a usage error, not a traceback."""
+    from docwarden.engines.registry import known_engines
+
+    unknown = [name for name in settings.engines if name not in known_engines()]
+    if unknown:
+        raise typer.BadParameter(f"unknown engine(s) {', '.join(unknown)}; known: "
+                                 f"{', '.join(known_engines())}", param_hint="--engines")
+    if "chaos" in settings.engines and not settings.enable_chaos:
+        raise typer.BadParameter("chaos is the test engine: set DOCWARDEN_ENABLE_CHAOS=1 to "
+                                 "plan it", param_hint="--engines")
+    if not settings.served_engines:
+        raise typer.BadParameter("no engine to plan", param_hint="--engines")
+    return settings.served_engines
+
+
 def _print_plan(plan: dict[str, Any]) -> None:
     from rich.console import Console
     from rich.table import Table
@@ -169,7 +189,8 @@ def _print_plan(plan: dict[str, Any]) -> None:
                       str(row["cost_mb"]), str(row["job_s"]))
     console = Console()
     console.print(table)
-    console.print(f"workers per engine: {plan['workers_per_engine']}, "
-                  f"threads per worker: {plan['threads_per_worker']}")
+    console.print(f"the memory fits {plan['workers_per_engine']} worker(s) per engine; "
+                  f"for {plan['cpu_cores']} core(s): {plan['workers_advised']} worker(s) x "
+                  f"{plan['threads_per_worker']} thread(s)")
     for key, value in plan["settings"].items():
         console.print(f"{key}={value}")

@@ -42,8 +42,10 @@ class Plan:
     memory_mb: int
     usable_mb: int
     measurements: list[EngineMeasurement]
-    workers_per_engine: int
+    workers_per_engine: int  # what the memory fits
     threads_per_worker: int
+    cpu_cores: int
+    workers_advised: int  # what the memory fits, capped so that workers x threads <= cores
     settings: dict[str, str]
 
     def to_dict(self) -> dict[str, Any]:
@@ -77,18 +79,23 @@ def measure(settings: Settings, engine: str) -> EngineMeasurement:
                              round(sum(o.duration_s for o in outcomes) / len(outcomes), 3))
 
 
-def advise(memory_mb: int, measurements: list[EngineMeasurement], settings: Settings) -> Plan:
+def advise(memory_mb: int, measurements: list[EngineMeasurement], settings: Settings,
+           cpu_cores: int) -> Plan:
+    """Workers that fit the memory, and as many inference threads as cores: more threads
+    than cores cost throughput (bench/run.py, 2 workers x 2 threads on 2 cores)."""
     usable_mb = memory_mb - PARENT_OVERHEAD_MB - settings.min_free_memory_mb
     per_round_mb = sum(m.cost_mb for m in measurements)
     workers = max(int(usable_mb // per_round_mb), 0) if per_round_mb else 0
     light = all(m.peak_rss_mb - m.load_rss_mb < 0.5 * m.load_rss_mb for m in measurements)
-    threads = 2 if light else 1
+    threads = 2 if light and cpu_cores >= 2 else 1
+    advised = max(min(workers, cpu_cores // threads), 1)
     biggest = max((m.cost_mb for m in measurements), default=0)
     advice = {
         "DOCWARDEN_ENGINES": ",".join(m.engine for m in measurements),
-        "DOCWARDEN_WORKERS": str(max(workers, 1)),
+        "DOCWARDEN_WORKERS": str(advised),
         "DOCWARDEN_THREADS_PER_WORKER": str(threads),
         "DOCWARDEN_MAX_WORKER_RSS_MB": str(math.ceil(biggest * 1.2)),
         "DOCWARDEN_HARD_WORKER_RSS_MB": str(math.ceil(biggest * 2)),
     }
-    return Plan(memory_mb, usable_mb, measurements, workers, threads, advice)
+    return Plan(memory_mb, usable_mb, measurements, workers, threads, cpu_cores, advised,
+                advice)

@@ -5,12 +5,14 @@ from __future__ import annotations
 import io
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
 import time
 from pathlib import Path
 
+import pytest
 from PIL import Image, ImageDraw
 
 from tests.e2e.conftest import ServerFactory, free_port
@@ -75,12 +77,26 @@ def test_monitor_exit_codes(start_server: ServerFactory) -> None:
 
 
 def test_plan_advice_matches_its_measurements() -> None:
-    answer = docwarden("plan", "--memory", "2G", "--engines", "chaos", "--json",
+    answer = docwarden("plan", "--memory", "2G", "--engines", "chaos", "--cores", "3", "--json",
                        DOCWARDEN_ENABLE_CHAOS="1", DOCWARDEN_MIN_FREE_MEMORY_MB="256")
     assert answer.returncode == 0, answer.stderr
     plan = json.loads(answer.stdout)
     (row,) = plan["measurements"]
     assert row["engine"] == "chaos" and 10 < row["load_rss_mb"] <= row["peak_rss_mb"] < 500
     assert plan["usable_mb"] == 2048 - 200 - 256
-    assert plan["workers_per_engine"] == plan["usable_mb"] // row["cost_mb"]
-    assert plan["settings"]["DOCWARDEN_WORKERS"] == str(plan["workers_per_engine"])
+    assert plan["workers_per_engine"] == plan["usable_mb"] // row["cost_mb"] > 3
+    assert plan["cpu_cores"] == 3  # the memory fits more: the cores decide
+    assert plan["workers_advised"] == 3 // plan["threads_per_worker"]
+    assert plan["settings"]["DOCWARDEN_WORKERS"] == str(plan["workers_advised"])
+
+
+@pytest.mark.parametrize(("engines", "env", "expected"), [
+    ("nosuch", {}, "unknown engine(s) nosuch; known: chaos, enhance, idcard, ocr, pdf"),
+    ("chaos", {}, "set DOCWARDEN_ENABLE_CHAOS=1"),
+])
+def test_plan_refuses_an_engine_it_cannot_measure_with_a_usage_error(
+        engines: str, env: dict[str, str], expected: str) -> None:
+    answer = docwarden("plan", "--memory", "2G", "--engines", engines, timeout_s=60, **env)
+    assert answer.returncode == 2, answer.stdout
+    assert expected in re.sub(r"[\s│]+", " ", answer.stderr)  # rich boxes and wraps it
+    assert "Traceback" not in answer.stderr
