@@ -46,15 +46,8 @@ def descendant_pids(pid: int) -> list[int]:
 
 
 def tree_rss_bytes(pid: int) -> int:
-    """RSS of a process plus all its descendants; 0 when the process is gone."""
-    total = 0
-    for member in (pid, *descendant_pids(pid)):
-        try:
-            total += psutil.Process(member).memory_info().rss
-        except psutil.Error:
-            if member == pid:
-                return 0
-    return total
+    """RSS of a process plus all its descendants, walked now; 0 when the process is gone."""
+    return TreeMeter(pid).rss_bytes()
 
 
 class TreeMeter:
@@ -74,7 +67,7 @@ class TreeMeter:
         self._scanned_at = -rescan_s
 
     def rss_bytes(self, now: float | None = None) -> int:
-        """Like `tree_rss_bytes(pid)`: 0 once the worker is gone."""
+        """RSS of the tree's members; 0 once the root is gone."""
         now = time.monotonic() if now is None else now
         if self._root is None or now - self._scanned_at >= self.rescan_s:
             self._rescan(now)
