@@ -164,10 +164,11 @@ def _engines_to_plan(settings: Settings) -> list[str]:
     """The engines to measure; an unknown or disabled one is a usage error, not a traceback."""
     from docwarden.engines.registry import known_engines
 
-    unknown = [name for name in settings.engines if name not in known_engines()]
+    known = known_engines()
+    unknown = [name for name in settings.engines if name not in known]
     if unknown:
         raise typer.BadParameter(f"unknown engine(s) {', '.join(unknown)}; known: "
-                                 f"{', '.join(known_engines())}", param_hint="--engines")
+                                 f"{', '.join(known)}", param_hint="--engines")
     if "chaos" in settings.engines and not settings.enable_chaos:
         raise typer.BadParameter("chaos is the test engine: set DOCWARDEN_ENABLE_CHAOS=1 to "
                                  "plan it", param_hint="--engines")
