@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
+from docwarden.engines.spec import EngineParams, EngineSpec, InputKind, NoParams
 from docwarden.settings import Settings
 
 ProgressFn = Callable[[int, int], None]
@@ -45,14 +46,37 @@ EngineResult = dict[str, Any] | BinaryResult
 
 
 class Engine(ABC):
-    """Base class of engines; subclasses set `name` and the memory hints."""
+    """Base class of engines.
+
+    A plug-in whose entry point names its Engine class declares its public face
+    with the class attributes below (`describe` turns them into its spec); its
+    module must import heavy libraries inside `load`, since the API process
+    imports the class to build routes.  Built-in engines are described by
+    `docwarden.engines.builtin` instead, so the API never imports them.
+    """
 
     name: ClassVar[str]
-    # Rough figures used before the first measurement (planner, warm replacement).
+    summary: ClassVar[str] = ""
+    input_kind: ClassVar[InputKind] = InputKind.IMAGE
+    params_model: ClassVar[type[EngineParams]] = NoParams
+    batch: ClassVar[bool] = True
+    binary_result: ClassVar[bool] = False
+    uses_gpu: ClassVar[bool] = False
+    # Rough figures used before the first measurement (planner, admission).
     load_rss_hint_mb: ClassVar[int] = 200
     job_rss_hint_mb: ClassVar[int] = 100
     # Whether run() may be called from several threads on one loaded model.
     thread_safe: ClassVar[bool] = True
+
+    @classmethod
+    def describe(cls, name: str, import_path: str) -> EngineSpec:
+        """The spec of a plug-in engine registered as `name`, from its class attributes."""
+        summary = cls.summary or (cls.__doc__ or name).strip().splitlines()[0]
+        return EngineSpec(name=name, engine=import_path, summary=summary, input=cls.input_kind,
+                          params=cls.params_model, batch=cls.batch,
+                          binary_result=cls.binary_result, uses_gpu=cls.uses_gpu,
+                          load_rss_hint_mb=cls.load_rss_hint_mb,
+                          job_rss_hint_mb=cls.job_rss_hint_mb)
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings

@@ -46,8 +46,6 @@ def _number(params: dict[str, Any], name: str) -> float:
 
 class ChaosEngine(Engine):
     name: ClassVar[str] = "chaos"
-    load_rss_hint_mb: ClassVar[int] = 60
-    job_rss_hint_mb: ClassVar[int] = 10
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -102,8 +102,6 @@ class EnhanceEngine(Engine):
     """
 
     name: ClassVar[str] = "enhance"
-    load_rss_hint_mb: ClassVar[int] = 160  # measured 142 MB: base + the x2 and x4 networks
-    job_rss_hint_mb: ClassVar[int] = 300  # measured +240 MB for the 256 px sample job
     thread_safe: ClassVar[bool] = False
 
     def __init__(self, settings: Settings) -> None:

@@ -149,8 +149,6 @@ def is_gpu_out_of_memory(error: BaseException) -> bool:
 class OcrEngine(Engine):
     name: ClassVar[str] = "ocr"
     # Measured: ~200 MiB after load; jobs add up to ~190 MiB (jemalloc) / ~500 MiB (glibc).
-    load_rss_hint_mb: ClassVar[int] = 220
-    job_rss_hint_mb: ClassVar[int] = 300
     thread_safe: ClassVar[bool] = True
 
     def __init__(

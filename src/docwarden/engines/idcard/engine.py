@@ -77,8 +77,6 @@ def sample_card() -> Image.Image:
 
 class IdCardEngine(Engine):
     name: ClassVar[str] = "idcard"
-    load_rss_hint_mb: ClassVar[int] = 270
-    job_rss_hint_mb: ClassVar[int] = 180
     thread_safe: ClassVar[bool] = OcrEngine.thread_safe
 
     def __init__(self, settings: Settings) -> None:

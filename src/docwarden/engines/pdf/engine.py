@@ -86,8 +86,6 @@ def _has_ocr_layer(text: PageText) -> bool:
 
 class PdfEngine(Engine):
     name: ClassVar[str] = "pdf"
-    load_rss_hint_mb: ClassVar[int] = 80
-    job_rss_hint_mb: ClassVar[int] = 250
     thread_safe: ClassVar[bool] = True
 
     def __init__(self, settings: Settings, recognizer: Recognizer | None = None) -> None:
