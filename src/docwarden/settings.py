@@ -7,6 +7,7 @@ from these fields, so a flag and its variable can never drift apart.
 
 from __future__ import annotations
 
+import socket
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
@@ -15,6 +16,7 @@ from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 DEFAULT_ENGINES = ("ocr", "idcard", "pdf")
+COMPAT_PROFILES = ("deepseek", "sfzocr", "marker", "photoenhance")
 
 
 class Device(StrEnum):
@@ -26,6 +28,11 @@ class Allocator(StrEnum):
     AUTO = "auto"
     JEMALLOC = "jemalloc"
     GLIBC = "glibc"
+
+
+class DispatchMode(StrEnum):
+    LOCAL = "local"
+    CELERY = "celery"
 
 
 class LogFormat(StrEnum):
@@ -80,6 +87,20 @@ class Settings(BaseSettings):
     log_level: str = Field("INFO", description="logging level")
     log_format: LogFormat = Field(LogFormat.JSON, description="json or text")
     enable_chaos: bool = Field(False, description="serve the chaos test engine")
+    compat: Annotated[list[str], NoDecode] = Field(
+        default_factory=lambda: list(COMPAT_PROFILES),
+        description="compatibility profiles mounted, comma separated (empty: none)",
+    )
+    public_docs: bool = Field(
+        False, description="with API_KEY set, serve /docs, /redoc and /openapi.json without it"
+    )
+    max_buffered_upload_mb: float = Field(
+        512, gt=0, description="upload bytes buffered across all requests in flight before 429"
+    )
+    dispatch: DispatchMode = Field(DispatchMode.LOCAL, description="local or celery")
+    broker_url: str | None = Field(None, description="Redis URL for DISPATCH=celery")
+    node_name: str = Field(default_factory=socket.gethostname,
+                           description="this node's name in celery mode")
 
     # Supervisor tuning: rarely changed, documented in the README.
     watch_interval_s: float = Field(0.1, gt=0, le=0.25, description="supervisor tick")
@@ -105,11 +126,20 @@ class Settings(BaseSettings):
     chaos_load_delay_s: float = Field(0, ge=0, description="chaos engine: slow load")
     chaos_fail_load: bool = Field(False, description="chaos engine: make every load fail")
 
-    @field_validator("engines", "cors_origins", mode="before")
+    @field_validator("engines", "cors_origins", "compat", mode="before")
     @classmethod
     def _split_csv(cls, value: object) -> object:
         if isinstance(value, str):
             return [part.strip() for part in value.split(",") if part.strip()]
+        return value
+
+    @field_validator("compat")
+    @classmethod
+    def _known_profiles(cls, value: list[str]) -> list[str]:
+        unknown = sorted(set(value) - set(COMPAT_PROFILES))
+        if unknown:
+            raise ValueError(f"unknown compatibility profile(s) {', '.join(unknown)}; "
+                             f"known: {', '.join(COMPAT_PROFILES)}")
         return value
 
     @property

@@ -9,19 +9,34 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Iterator
+from typing import Any
 
-from fastapi import APIRouter
 from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute
 
-from docwarden.api import auth, compat_routes, dashboard, engine_routes, jobs_routes, system_routes
+from docwarden.api import auth
+from docwarden.api.app import create_app
+from docwarden.settings import Settings
 
-ALL_ENGINES = ["ocr", "idcard", "pdf", "enhance", "chaos"]
+ALL_ENGINES = ["ocr", "idcard", "pdf", "enhance"]
 
 
-def routers() -> list[APIRouter]:
-    return [system_routes.router, system_routes.metrics_router, jobs_routes.router,
-            dashboard.router, compat_routes.router, engine_routes.engine_router(ALL_ENGINES)]
+def _walk(routes: list[Any]) -> Iterator[APIRoute]:
+    for route in routes:
+        if isinstance(route, APIRoute):
+            yield route
+        included = getattr(route, "original_router", None)  # FastAPI >= 0.16x includes lazily
+        if included is not None:
+            yield from _walk(included.routes)
+
+
+def all_routes() -> list[APIRoute]:
+    """Every route of an app serving every engine and every compatibility profile."""
+    app = create_app(Settings(engines=ALL_ENGINES, enable_chaos=True))
+    try:
+        return list(_walk(app.routes))
+    finally:
+        app.state.ctx.supervisor.close()
 
 
 def dependencies(dependant: Dependant) -> Iterator[Dependant]:
@@ -32,7 +47,7 @@ def dependencies(dependant: Dependant) -> Iterator[Dependant]:
 
 def test_every_endpoint_and_dependency_is_a_coroutine_function() -> None:
     sync = []
-    routes = [r for router in routers() for r in router.routes if isinstance(r, APIRoute)]
+    routes = all_routes()
     assert len(routes) >= 15
     for route in routes:
         calls = [route.endpoint, *(d.call for d in dependencies(route.dependant) if d.call)]

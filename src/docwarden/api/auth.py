@@ -14,9 +14,13 @@ async def require_api_key(request: Request) -> None:
     expected: str | None = request.app.state.ctx.settings.api_key
     if not expected:
         return
-    header = request.headers.get("authorization", "")
-    scheme, _, token = header.partition(" ")
-    if scheme.lower() != "bearer" or not hmac.compare_digest(
-        token.strip().encode(), expected.encode()
-    ):
+    if not hmac.compare_digest(presented_key(request).encode(), expected.encode()):
         raise Unauthorized("missing or wrong API key: send 'Authorization: Bearer <key>'")
+
+
+def presented_key(request: Request) -> str:
+    """`Authorization: Bearer <key>`, or `X-API-Key` as the sfzocr clients send it."""
+    scheme, _, token = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() == "bearer":
+        return token.strip()
+    return request.headers.get("x-api-key", "").strip()

@@ -79,6 +79,10 @@ class Supervisor:
         if self._thread.is_alive():
             self._thread.join(timeout=STOP_WAIT_S)
         self._kill_leftovers()
+        self.close()
+
+    def close(self) -> None:
+        """Release the wake-up sockets (also for a supervisor that never started)."""
         self._wake_r.close()
         self._wake_w.close()
 

@@ -18,6 +18,7 @@ from docwarden.api.engine_routes import (
 from docwarden.api.uploads import read_upload
 
 router = APIRouter(tags=["compatibility"])
+REQUIRED_ENGINE = "ocr"
 OCR_ROUTE = next(route for route in ROUTES if route.path == "/v1/ocr")
 
 
