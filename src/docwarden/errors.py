@@ -25,6 +25,7 @@ class ErrorCode(StrEnum):
     WORKER_CRASHED = "worker_crashed"
     UNAUTHORIZED = "unauthorized"
     NOT_FOUND = "not_found"
+    METHOD_NOT_ALLOWED = "method_not_allowed"
     CONFLICT = "conflict"
     INTERNAL_ERROR = "internal_error"
 
@@ -116,6 +117,10 @@ class NotFound(DocwardenError):
     code = ErrorCode.NOT_FOUND
 
 
+class MethodNotAllowed(DocwardenError):
+    code = ErrorCode.METHOD_NOT_ALLOWED
+
+
 class Conflict(DocwardenError):
     code = ErrorCode.CONFLICT
 
@@ -138,6 +143,7 @@ HTTP_STATUS: dict[ErrorCode, int] = {
     ErrorCode.WORKER_CRASHED: 502,
     ErrorCode.UNAUTHORIZED: 401,
     ErrorCode.NOT_FOUND: 404,
+    ErrorCode.METHOD_NOT_ALLOWED: 405,
     ErrorCode.CONFLICT: 409,
     ErrorCode.INTERNAL_ERROR: 500,
 }
@@ -157,6 +163,7 @@ ERROR_CLASSES: dict[str, type[DocwardenError]] = {
         WorkerCrashed,
         Unauthorized,
         NotFound,
+        MethodNotAllowed,
         Conflict,
         InternalError,
     )

@@ -153,3 +153,7 @@ class Settings(BaseSettings):
     @property
     def max_upload_bytes(self) -> int:
         return int(self.max_upload_mb * 1024 * 1024)
+
+    @property
+    def max_buffered_upload_bytes(self) -> int:
+        return int(self.max_buffered_upload_mb * 1024 * 1024)

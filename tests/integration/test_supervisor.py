@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -32,11 +33,51 @@ def run_many(supervisor: Supervisor, count: int, concurrency: int, **params: Any
         return list(pool.map(lambda i: run(supervisor, echo=i, **params), range(count)))
 
 
+class NotReadyWatch:
+    """Samples `pool.ready` on a thread; counts the samples that saw it false."""
+
+    def __init__(self, supervisor: Supervisor, engine: str = "chaos") -> None:
+        self.pool = supervisor.pools[engine]
+        self.dips = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        while not self._stop.wait(0.01):
+            self.dips += not self.pool.ready
+
+    def __enter__(self) -> NotReadyWatch:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+
 def test_max_jobs_recycling_loses_no_job(make_supervisor: SupervisorFactory) -> None:
     supervisor = make_supervisor(workers=2, max_jobs_per_worker=10, max_jobs_jitter=5)
-    outcomes = run_many(supervisor, 300, concurrency=4, sleep_s=0.005)
+    with NotReadyWatch(supervisor) as watch:
+        outcomes = run_many(supervisor, 300, concurrency=4, sleep_s=0.005)
     assert [o.result["echo"] for o in outcomes] == list(range(300))  # type: ignore[index]
-    assert supervisor.pools["chaos"].recycles[RecycleReason.MAX_JOBS] >= 20
+    # The last serving worker serves on while its replacement loads, so in this short
+    # run the recycles are paced by load time rather than by 10-15 jobs each.
+    assert supervisor.pools["chaos"].recycles[RecycleReason.MAX_JOBS] >= 3
+    assert watch.dips == 0
+
+
+def test_drain_of_a_single_worker_keeps_the_pool_ready(
+        make_supervisor: SupervisorFactory) -> None:
+    """The replacement loads before the last ready worker retires (no /ready dip)."""
+    supervisor = make_supervisor(workers=1, chaos_load_delay_s=1.0)
+    pool = supervisor.pools["chaos"]
+    old_pid = pool.workers[0].pid
+    with NotReadyWatch(supervisor) as watch:
+        assert supervisor.drain("chaos") == 1
+        wait_for(lambda: old_pid not in [w.pid for w in pool.workers], 30)
+        assert run(supervisor, echo="after").result["echo"] == "after"  # type: ignore[index]
+    assert watch.dips == 0
+    assert pool.recycles[RecycleReason.MANUAL] == 1
 
 
 def test_leak_is_bounded_by_soft_limit(make_supervisor: SupervisorFactory) -> None:

@@ -12,8 +12,10 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 import anyio
-from fastapi import Depends, FastAPI
+from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.middleware.cors import CORSMiddleware
+from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html
+from fastapi.responses import HTMLResponse, JSONResponse
 
 from docwarden import __version__
 from docwarden.admission import Admission
@@ -22,8 +24,9 @@ from docwarden.api.auth import require_api_key
 from docwarden.api.compat import compat_routers
 from docwarden.api.context import ServiceContext
 from docwarden.api.engine_routes import engine_router
-from docwarden.api.errors import install_error_handlers
-from docwarden.api.limits import BodyLimitMiddleware
+from docwarden.api.errors import UnexpectedErrorMiddleware, install_error_handlers
+from docwarden.api.limits import BodyLimitMiddleware, UploadBudget
+from docwarden.api.openapi_docs import install_openapi
 from docwarden.dispatch import LocalDispatcher
 from docwarden.jobs.runner import JobRunner
 from docwarden.jobs.store import JobStore
@@ -35,7 +38,7 @@ log = logging.getLogger("docwarden.api")
 
 
 def build_context(settings: Settings) -> ServiceContext:
-    metrics = Metrics()
+    metrics = Metrics(max_job_timeout_s=settings.max_job_timeout_s)
     supervisor = Supervisor(settings, metrics)
     admission = Admission(settings, supervisor, supervisor.gpu, metrics)
     return ServiceContext(settings=settings, supervisor=supervisor,
@@ -66,21 +69,46 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
     app = FastAPI(title="docwarden", version=__version__, lifespan=lifespan,
-                  description="Governed inference server for OCR, ID cards, PDF and enhancement")
+                  description="Governed inference server for OCR, ID cards, PDF and enhancement",
+                  docs_url=None, redoc_url=None, openapi_url=None)
     app.state.ctx = build_context(settings)
     install_error_handlers(app)
+    install_openapi(app, api_key_set=bool(settings.api_key))
     app.include_router(system_routes.router)
     app.include_router(dashboard.router)  # the page is public; its data and drain need the key
     protected = [Depends(require_api_key)]
+    app.include_router(docs_router(), dependencies=[] if settings.public_docs else protected)
     app.include_router(system_routes.metrics_router, dependencies=protected)
     app.include_router(jobs_routes.router, dependencies=protected)
-    app.include_router(engine_router(settings.served_engines), dependencies=protected)
+    app.include_router(engine_router(settings.served_engines, settings.max_job_timeout_s),
+                       dependencies=protected)
     for router in compat_routers(settings):
         app.include_router(router, dependencies=protected)
     app.add_middleware(BodyLimitMiddleware, upload_bytes=settings.max_upload_bytes,
-                       max_batch=settings.max_batch)
+                       max_batch=settings.max_batch,
+                       budget=UploadBudget(settings.max_buffered_upload_bytes))
     if settings.cors_origins:
         app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins,
                            allow_methods=["GET", "POST", "DELETE"],
-                           allow_headers=["Authorization", "Content-Type"])
+                           allow_headers=["Authorization", "Content-Type", "X-API-Key"])
+    app.add_middleware(UnexpectedErrorMiddleware)  # outermost of ours: one log line per 500
     return app
+
+
+def docs_router() -> APIRouter:
+    """/openapi.json, /docs and /redoc: behind the API key unless PUBLIC_DOCS=1."""
+    router = APIRouter(include_in_schema=False)
+
+    @router.get("/openapi.json")
+    async def openapi(request: Request) -> JSONResponse:
+        return JSONResponse(request.app.openapi())
+
+    @router.get("/docs")
+    async def swagger() -> HTMLResponse:
+        return get_swagger_ui_html(openapi_url="/openapi.json", title="docwarden API")
+
+    @router.get("/redoc")
+    async def redoc() -> HTMLResponse:
+        return get_redoc_html(openapi_url="/openapi.json", title="docwarden API")
+
+    return router

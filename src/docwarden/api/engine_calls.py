@@ -14,9 +14,10 @@ from pydantic import ValidationError
 
 from docwarden.admission import IMAGES, PDF
 from docwarden.api.context import ServiceContext
+from docwarden.api.errors import validation_message
 from docwarden.engines.registry import engine_specs
 from docwarden.engines.spec import EngineSpec, InputKind
-from docwarden.errors import InvalidInput, NotFound, NotReady
+from docwarden.errors import InvalidInput, NotReady
 from docwarden.jobs.models import JobRecord
 from docwarden.media import MediaType
 from docwarden.supervisor.job import JobOutcome
@@ -30,22 +31,13 @@ ACCEPTED: dict[InputKind, frozenset[MediaType]] = {
 
 
 def served_spec(ctx: ServiceContext, engine: object) -> EngineSpec:
-    """The spec of an engine this server serves, or a 404 that lists what it serves."""
+    """The spec of an engine this server serves, or a 422 that lists what it serves."""
     specs = engine_specs()
     if not isinstance(engine, str) or engine not in ctx.settings.served_engines \
             or engine not in specs:
         served = ", ".join(ctx.settings.served_engines)
-        raise NotFound(f"engine {str(engine)[:64]!r} is not served here (served: {served})")
+        raise InvalidInput(f"engine {str(engine)[:64]!r} is not served here (served: {served})")
     return specs[engine]
-
-
-def validation_message(error: ValidationError) -> str:
-    """pydantic's errors as one line, without echoing the (possibly huge) input values."""
-    problems = []
-    for item in error.errors(include_url=False, include_input=False):
-        where = ".".join(str(part) for part in item.get("loc", ())) or "body"
-        problems.append(f"{where}: {item.get('msg')}")
-    return "; ".join(problems)
 
 
 def validate_params(spec: EngineSpec, raw: dict[str, Any]) -> dict[str, Any]:

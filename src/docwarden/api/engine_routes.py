@@ -1,100 +1,38 @@
-"""Synchronous engine routes, declared in one table.
+"""Engine routes, generated from the engine registry (built-ins and plug-ins alike).
 
-Adding an engine route is one `EngineRoute(...)` entry: the shared handler
-reads the upload, runs admission, dispatches, and shapes the answer.
+Every served engine E answers `POST /v1/E`, and `POST /v1/E/batch` where its
+spec asks for it: one job per file (`batch`) or one job of named files
+(`joint_files`, the two sides of an ID card).  The handlers only shape
+requests and answers; `engine_calls` does guards, admission and dispatch.
 """
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
 from typing import Any
 
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 
-from docwarden.admission import IMAGES, PDF
 from docwarden.api.context import ServiceContext, get_ctx
+from docwarden.api.engine_calls import (
+    TIMEOUT_PARAM,
+    build_payload,
+    parse_timeout,
+    run_engine,
+)
+from docwarden.api.openapi_docs import engine_operation
 from docwarden.api.uploads import Upload, read_upload
 from docwarden.engines.base import BinaryResult
+from docwarden.engines.registry import engine_specs
+from docwarden.engines.spec import EngineSpec
 from docwarden.errors import DocwardenError, InvalidInput
-from docwarden.media import MediaType
 from docwarden.supervisor.job import JobOutcome
 from docwarden.worker.protocol import JobPayload
 
-TIMEOUT_PARAM = "timeout_s"
-
-
-@dataclass(frozen=True)
-class EngineRoute:
-    engine: str
-    path: str
-    summary: str
-    accepts: frozenset[MediaType] = IMAGES
-    params: tuple[str, ...] = ()
-    file_fields: tuple[str, ...] = ("file",)  # empty: parameters only (chaos)
-
-
-ROUTES: tuple[EngineRoute, ...] = (
-    EngineRoute("ocr", "/v1/ocr", "Recognise text in an image"),
-    EngineRoute("idcard", "/v1/idcard", "Read a Chinese resident ID card", params=("side",)),
-    EngineRoute("idcard", "/v1/idcard/batch", "Read both sides of an ID card into one record",
-                file_fields=("front", "back")),
-    EngineRoute("pdf", "/v1/pdf", "Convert a PDF to Markdown", accepts=PDF,
-                params=("password", "pages", "page_separators", "dpi")),
-    EngineRoute("enhance", "/v1/enhance", "Upscale an image (Real-ESRGAN); answers image bytes",
-                params=("scale", "model", "format", "quality")),
-    EngineRoute("chaos", "/v1/chaos", "Test engine that misbehaves on request",
-                accepts=frozenset(), params=("sleep_s", "leak_mb", "spike_mb", "crash", "hang",
-                                             "echo"), file_fields=()),
-)
-
-MULTIPART_BODY = {
-    "requestBody": {"content": {
-        "multipart/form-data": {"schema": {"type": "object", "properties": {
-            "file": {"type": "string", "format": "binary"}}}},
-        "application/json": {"schema": {"type": "object", "properties": {
-            "image_base64": {"type": "string"}}}},
-    }}
-}
-
-
-def build_payload(ctx: ServiceContext, route: EngineRoute, upload: Upload) -> JobPayload:
-    """Guard every file, keep only the parameters this engine knows."""
-    unknown = set(upload.params) - set(route.params) - {TIMEOUT_PARAM}
-    if unknown:
-        raise InvalidInput(f"unknown field(s) for {route.path}: {', '.join(sorted(unknown))}")
-    params = {k: v for k, v in upload.params.items() if k != TIMEOUT_PARAM}
-    if len(route.file_fields) == 1:
-        data = upload.one(route.file_fields[0])
-        ctx.admission.check_input(route.engine, data, route.accepts)
-        return JobPayload(data=data, params=params)
-    files = {name: upload.one(name) for name in route.file_fields if name in upload.files}
-    if route.file_fields and not files:
-        raise InvalidInput(f"send at least one of the fields: {', '.join(route.file_fields)}")
-    for data in files.values():
-        ctx.admission.check_input(route.engine, data, route.accepts)
-    return JobPayload(files=files, params=params)
-
-
-def timeout_of(upload: Upload) -> float | None:
-    raw = upload.params.get(TIMEOUT_PARAM)
-    if raw is None:
-        return None
-    try:
-        value = float(raw)
-    except (TypeError, ValueError):
-        raise InvalidInput(f"{TIMEOUT_PARAM} must be a number of seconds") from None
-    if value <= 0:
-        raise InvalidInput(f"{TIMEOUT_PARAM} must be positive")
-    return value
-
-
-async def dispatch(ctx: ServiceContext, engine: str, payload: JobPayload,
-                   timeout_s: float | None) -> JobOutcome:
-    ctx.admission.check_capacity(engine)
-    return await ctx.dispatcher.run(engine, payload, timeout_s=timeout_s)
+Handler = Callable[[Request], Awaitable[Response]]
+BATCH_FIELD = "files"
 
 
 def render(outcome: JobOutcome, extra: dict[str, Any] | None = None) -> Response:
@@ -106,59 +44,119 @@ def render(outcome: JobOutcome, extra: dict[str, Any] | None = None) -> Response
         headers["X-Docwarden-Worker-Pid"] = str(outcome.worker_pid)
         return Response(outcome.result.data, media_type=outcome.result.media_type,
                         headers=headers)
-    body = {**outcome.result, "processing_time_s": round(outcome.duration_s, 4),
+    return JSONResponse(result_body(outcome, extra))
+
+
+def result_body(outcome: JobOutcome, extra: dict[str, Any] | None = None) -> dict[str, Any]:
+    assert isinstance(outcome.result, dict)
+    return {**outcome.result, "processing_time_s": round(outcome.duration_s, 4),
             "worker_pid": outcome.worker_pid, **(extra or {})}
-    return JSONResponse(body)
 
 
-Handler = Callable[[Request], Awaitable[Response]]
+def single_files(spec: EngineSpec, upload: Upload) -> dict[str, bytes]:
+    """The one main input an engine's job reads (none for a parameters-only engine)."""
+    if not spec.takes_file:
+        if upload.files:
+            raise InvalidInput(f"{spec.name} takes no file, only parameters")
+        return {}
+    extra = set(upload.files) - {"file"}
+    if extra:
+        raise InvalidInput(f"unexpected file field(s) for {spec.name}: "
+                           f"{', '.join(sorted(extra))}; send the input as 'file'")
+    return {"file": upload.one("file")}
 
 
-def make_handler(route: EngineRoute) -> Handler:
+def joint_files(spec: EngineSpec, upload: Upload) -> dict[str, bytes]:
+    """One job's named files (e.g. front and back): at least one, each at most once."""
+    unknown = set(upload.files) - set(spec.joint_files)
+    if unknown or not upload.files:
+        raise InvalidInput(f"send one or more of the file fields {', '.join(spec.joint_files)}")
+    return {name: upload.one(name) for name in spec.joint_files if name in upload.files}
+
+
+async def _read(request: Request) -> tuple[ServiceContext, Upload, float | None]:
+    ctx = get_ctx(request)
+    upload = await read_upload(request, ctx.settings)
+    return ctx, upload, parse_timeout(ctx, upload.params.pop(TIMEOUT_PARAM, None))
+
+
+def single_handler(spec: EngineSpec) -> Handler:
     async def handler(request: Request) -> Response:
-        ctx = get_ctx(request)
-        upload = await read_upload(request, ctx.settings)
-        payload = build_payload(ctx, route, upload)
-        return render(await dispatch(ctx, route.engine, payload, timeout_of(upload)))
+        ctx, upload, timeout_s = await _read(request)
+        payload = build_payload(ctx, spec, single_files(spec, upload), upload.params)
+        return render(await run_engine(ctx, spec.name, payload, timeout_s))
 
-    handler.__name__ = route.path.strip("/").replace("/", "_")
+    handler.__name__ = f"run_{spec.name}"
     return handler
 
 
-async def run_batch(request: Request, engine: str, field_name: str = "files") -> list[Any]:
-    """One job per file, run concurrently; a bad item answers `{error}` alone."""
-    ctx = get_ctx(request)
-    upload = await read_upload(request, ctx.settings)
-    files = upload.files.get(field_name) or upload.files.get("file") or []
+def joint_handler(spec: EngineSpec) -> Handler:
+    async def handler(request: Request) -> Response:
+        ctx, upload, timeout_s = await _read(request)
+        payload = build_payload(ctx, spec, joint_files(spec, upload), upload.params)
+        return render(await run_engine(ctx, spec.name, payload, timeout_s))
+
+    handler.__name__ = f"run_{spec.name}_joint"
+    return handler
+
+
+def items_handler(spec: EngineSpec) -> Handler:
+    async def handler(request: Request) -> Response:
+        ctx, upload, timeout_s = await _read(request)
+        items = batch_items(ctx, spec, upload)
+        ctx.admission.check_capacity(spec.name)  # not ready / no headroom: the whole batch
+        results = await asyncio.gather(*(_one_item(ctx, spec, item, timeout_s)
+                                         for item in items))
+        return JSONResponse({"results": list(results)})
+
+    handler.__name__ = f"run_{spec.name}_batch"
+    return handler
+
+
+def batch_items(ctx: ServiceContext, spec: EngineSpec,
+                upload: Upload) -> list[JobPayload | DocwardenError]:
+    """One payload per file; a bad file becomes its own error, the batch goes on."""
+    unknown = set(upload.files) - {BATCH_FIELD, "file"}
+    if unknown:
+        raise InvalidInput(f"unexpected file field(s): {', '.join(sorted(unknown))}")
+    files = upload.files.get(BATCH_FIELD, []) + upload.files.get("file", [])
     if not files:
-        raise InvalidInput(f"send one or more files in the field {field_name!r}")
-    ctx.admission.check_batch_size(engine, len(files))
-    ctx.admission.check_capacity(engine)
-
-    async def one(data: bytes) -> dict[str, Any]:
+        raise InvalidInput(f"send one or more files in the field {BATCH_FIELD!r}")
+    ctx.admission.check_batch_size(spec.name, len(files))
+    items: list[JobPayload | DocwardenError] = []
+    for data in files:
         try:
-            ctx.admission.check_input(engine, data, IMAGES)
-            outcome = await ctx.dispatcher.run(engine, JobPayload(data=data))
+            items.append(build_payload(ctx, spec, {"file": data}, upload.params))
         except DocwardenError as error:
-            return {"error": error.to_dict()}
-        assert isinstance(outcome.result, dict)
-        return {**outcome.result, "processing_time_s": round(outcome.duration_s, 4),
-                "worker_pid": outcome.worker_pid}
-
-    return list(await asyncio.gather(*(one(data) for data in files)))
+            items.append(error)
+    return items
 
 
-def engine_router(served: list[str]) -> APIRouter:
+async def _one_item(ctx: ServiceContext, spec: EngineSpec, item: JobPayload | DocwardenError,
+                    timeout_s: float | None) -> dict[str, Any]:
+    if isinstance(item, DocwardenError):
+        return {"error": item.to_dict()}
+    try:
+        outcome = await run_engine(ctx, spec.name, item, timeout_s)
+    except DocwardenError as error:
+        return {"error": error.to_dict()}
+    return result_body(outcome)
+
+
+def engine_router(served: list[str], max_job_timeout_s: float) -> APIRouter:
+    """Routes for every served engine, documented from its spec."""
     router = APIRouter(tags=["engines"])
-    for route in ROUTES:
-        if route.engine in served:
-            router.add_api_route(route.path, make_handler(route), methods=["POST"],
-                                 summary=route.summary, openapi_extra=MULTIPART_BODY)
-    if "ocr" in served:
-        router.add_api_route("/v1/ocr/batch", ocr_batch, methods=["POST"],
-                             summary="Recognise text in up to MAX_BATCH images")
+    specs = engine_specs()
+    for name in served:
+        spec = specs.get(name)
+        if spec is None:
+            continue  # an unknown name fails the pool's load, with a clear error there
+        router.add_api_route(f"/v1/{name}", single_handler(spec), methods=["POST"],
+                             **engine_operation(spec, "single", max_job_timeout_s))
+        if spec.joint_files:
+            router.add_api_route(f"/v1/{name}/batch", joint_handler(spec), methods=["POST"],
+                                 **engine_operation(spec, "joint", max_job_timeout_s))
+        elif spec.batch:
+            router.add_api_route(f"/v1/{name}/batch", items_handler(spec), methods=["POST"],
+                                 **engine_operation(spec, "items", max_job_timeout_s))
     return router
-
-
-async def ocr_batch(request: Request) -> dict[str, Any]:
-    return {"results": await run_batch(request, "ocr")}

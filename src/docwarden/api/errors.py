@@ -1,18 +1,25 @@
 """Every answer that is not a success goes through here, as DESIGN.md's error JSON.
 
-No route can leak a traceback: unknown exceptions become a 500
-`internal_error` with an incident id that is also in the log line.
+No route can leak a traceback: an unexpected exception becomes one 500
+`internal_error` with an incident id, logged once (by `UnexpectedErrorMiddleware`,
+which, unlike an `Exception` handler, does not hand the error on to be logged
+again by Starlette and uvicorn).  Messages never carry Python object reprs.
 """
 
 from __future__ import annotations
 
+import json
 import logging
+import re
 import uuid
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import ValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.requests import ClientDisconnect
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from docwarden.errors import (
     Conflict,
@@ -20,6 +27,7 @@ from docwarden.errors import (
     InputTooLarge,
     InternalError,
     InvalidInput,
+    MethodNotAllowed,
     NotFound,
     Unauthorized,
     UnsupportedMediaType,
@@ -27,12 +35,13 @@ from docwarden.errors import (
 )
 
 log = logging.getLogger("docwarden.api")
+OBJECT_REPR = re.compile(r"<[\w.]+ object at 0x[0-9a-fA-F]+>")
 
 _HTTP_TO_ERROR: dict[int, type[DocwardenError]] = {
     400: InvalidInput,  # malformed requests Starlette refuses itself (multipart without boundary)
     401: Unauthorized,
     404: NotFound,
-    405: NotFound,
+    405: MethodNotAllowed,
     409: Conflict,
     413: InputTooLarge,
     415: UnsupportedMediaType,
@@ -40,14 +49,38 @@ _HTTP_TO_ERROR: dict[int, type[DocwardenError]] = {
 }
 
 
-def error_response(error: DocwardenError) -> JSONResponse:
+def scrub(message: str) -> str:
+    """Drop `<_io.BytesIO object at 0x...>` and the like: noise to a client, a leak at worst."""
+    return OBJECT_REPR.sub("the upload", message)
+
+
+def validation_message(error: ValidationError | RequestValidationError) -> str:
+    """pydantic's errors as one line, without echoing the (possibly huge) input values."""
+    problems = []
+    for item in error.errors():
+        where = ".".join(str(part) for part in item.get("loc", ())) or "body"
+        problems.append(f"{where}: {item.get('msg')}")
+    return "; ".join(problems)
+
+
+def error_body(error: DocwardenError) -> dict[str, object]:
+    body = error.to_dict()
+    body["message"] = scrub(str(body["message"]))
+    return {"error": body}
+
+
+def error_headers(error: DocwardenError) -> dict[str, str]:
     headers: dict[str, str] = {}
     if error.retry_after_s is not None:
         headers["Retry-After"] = str(max(1, round(error.retry_after_s)))
     if isinstance(error, Unauthorized):
         headers["WWW-Authenticate"] = "Bearer"
-    return JSONResponse({"error": error.to_dict()}, status_code=http_status(error),
-                        headers=headers)
+    return headers
+
+
+def error_response(error: DocwardenError, headers: dict[str, str] | None = None) -> JSONResponse:
+    return JSONResponse(error_body(error), status_code=http_status(error),
+                        headers={**error_headers(error), **(headers or {})})
 
 
 async def _docwarden_error(request: Request, exc: Exception) -> JSONResponse:
@@ -57,10 +90,7 @@ async def _docwarden_error(request: Request, exc: Exception) -> JSONResponse:
 
 async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
-    problems = "; ".join(
-        f"{'.'.join(str(p) for p in e.get('loc', ()))}: {e.get('msg')}" for e in exc.errors()
-    )
-    return error_response(InvalidInput(f"invalid request: {problems}"))
+    return error_response(InvalidInput(f"invalid request: {validation_message(exc)}"))
 
 
 async def _http_error(request: Request, exc: Exception) -> JSONResponse:
@@ -71,18 +101,49 @@ async def _http_error(request: Request, exc: Exception) -> JSONResponse:
         message = f"no route {request.method} {request.url.path}"
     elif exc.status_code == 405:
         message = f"method {request.method} is not allowed on {request.url.path}"
-    return error_response(error_cls(message))
+    return error_response(error_cls(message), headers=dict(exc.headers or {}))
 
 
-async def _unexpected_error(request: Request, exc: Exception) -> JSONResponse:
-    incident = uuid.uuid4().hex[:12]
-    log.exception("unhandled error", extra={"incident_id": incident, "path": request.url.path,
-                                            "job_id": getattr(request.state, "job_id", None)})
-    return error_response(InternalError(f"internal error (incident {incident}); see the log"))
+class UnexpectedErrorMiddleware:
+    """The last line: a bug answers one JSON 500 and one log line, never a traceback."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, receive, tracking_send)
+        except ClientDisconnect:
+            log.info("client disconnected before its request was read",
+                     extra={"path": scope.get("path")})
+        except Exception:
+            incident = uuid.uuid4().hex[:12]
+            log.exception("unhandled error", extra={"incident_id": incident,
+                                                    "path": scope.get("path")})
+            if not started:
+                await _send_internal_error(send, incident)
+
+
+async def _send_internal_error(send: Send, incident: str) -> None:
+    error = InternalError(f"internal error (incident {incident}); see the log")
+    body = json.dumps(error_body(error)).encode()
+    await send({"type": "http.response.start", "status": 500,
+                "headers": [(b"content-type", b"application/json"),
+                            (b"content-length", str(len(body)).encode())]})
+    await send({"type": "http.response.body", "body": body})
 
 
 def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(DocwardenError, _docwarden_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
-    app.add_exception_handler(Exception, _unexpected_error)

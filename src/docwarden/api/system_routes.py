@@ -9,13 +9,17 @@ from datetime import UTC, datetime
 from typing import Any
 
 from fastapi import APIRouter, Request, Response
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, PlainTextResponse
 from prometheus_client import CONTENT_TYPE_LATEST
 
 from docwarden.api.context import ServiceContext, get_ctx
+from docwarden.api.errors import error_body, error_headers
+from docwarden.api.openapi_docs import PUBLIC, ErrorBody, error_responses
+from docwarden.errors import NotReady
 from docwarden.supervisor.memory import host_available_bytes, tree_rss_bytes
 
 GIB = 1024**3
+READY_RETRY_S = 5
 router = APIRouter(tags=["system"])
 metrics_router = APIRouter(tags=["system"])
 
@@ -24,15 +28,19 @@ def worker_rows(ctx: ServiceContext) -> list[dict[str, Any]]:
     return [
         {"pid": w.pid, "engine": w.engine, "slot": w.slot, "state": w.state.value,
          "jobs_done": w.jobs_done, "rss_bytes": w.rss_bytes, "uptime_s": round(w.uptime_s, 1),
-         "in_flight": len(w.in_flight)}
+         "in_flight": len(w.in_flight),
+         "retire_reason": w.retire_reason.value if w.retire_reason else None}
         for w in ctx.supervisor.workers()
     ]
 
 
 def engine_rows(ctx: ServiceContext) -> dict[str, Any]:
+    wanted = ctx.settings.workers
     return {
         name: {"ready": pool.ready, "queue_depth": len(pool.queue),
-               "last_load_error": pool.last_load_error, "jobs_done": pool.jobs_done}
+               "last_load_error": pool.last_load_error, "jobs_done": pool.jobs_done,
+               "workers_serving": pool.serving, "workers_wanted": wanted,
+               "capacity": "full" if pool.serving >= wanted else "reduced"}
         for name, pool in ctx.supervisor.pools.items()
     }
 
@@ -46,7 +54,8 @@ def health_body(ctx: ServiceContext) -> dict[str, Any]:
     service_rss = tree_rss_bytes(os.getpid())
     gpu = ctx.gpu.snapshot()
     return {
-        "status": "ok" if ctx.supervisor.ready else "degraded",
+        # The seeds' clients check `status == "healthy"` (DESIGN.md section 4).
+        "status": "healthy" if ctx.supervisor.ready else "degraded",
         "uptime_s": round(uptime_s, 1),
         "jobs_done": jobs_done,
         "workers": worker_rows(ctx),
@@ -65,25 +74,34 @@ def health_body(ctx: ServiceContext) -> dict[str, Any]:
     }
 
 
-@router.get("/health", summary="Liveness and per-worker state")
+@router.get("/health", summary="Liveness and per-worker state", openapi_extra=PUBLIC)
 async def health(request: Request) -> dict[str, Any]:
     return health_body(get_ctx(request))
 
 
-@router.get("/ready", summary="200 when every served engine has a loaded worker")
+@router.get("/ready", summary="200 when every served engine has a loaded worker",
+            openapi_extra=PUBLIC, responses={
+                200: {"description": "ready; `capacity` per engine says if it is reduced"},
+                503: {"model": ErrorBody, "description": "an engine has no loaded worker"}})
 async def ready(request: Request) -> JSONResponse:
     ctx = get_ctx(request)
     engines = engine_rows(ctx)
     ok = all(row["ready"] for row in engines.values())
-    body: dict[str, Any] = {"ready": ok, "engines": engines}
+    reduced = [name for name, row in engines.items() if row["capacity"] == "reduced"]
+    body: dict[str, Any] = {"ready": ok, "capacity": "reduced" if reduced else "full",
+                            "engines": engines}
     if not ok:
         waiting = ", ".join(name for name, row in engines.items() if not row["ready"])
-        body["error"] = {"code": "not_ready", "message": f"no loaded worker yet for: {waiting}",
-                         "retryable": True}
-    return JSONResponse(body, status_code=200 if ok else 503)
+        error = NotReady(f"no loaded worker yet for: {waiting}", retry_after_s=READY_RETRY_S)
+        return JSONResponse({**body, **error_body(error)}, status_code=503,
+                            headers=error_headers(error))
+    return JSONResponse(body)
 
 
-@metrics_router.get("/metrics", summary="Prometheus metrics")
+@metrics_router.get("/metrics", summary="Prometheus metrics", response_class=PlainTextResponse,
+                    responses={200: {"content": {CONTENT_TYPE_LATEST: {
+                        "schema": {"type": "string"}}}, "description": "Prometheus text"},
+                        **error_responses(401)})
 async def metrics(request: Request) -> Response:
     ctx = get_ctx(request)
     gpu = ctx.gpu.snapshot()

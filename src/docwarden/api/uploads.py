@@ -19,7 +19,7 @@ from starlette.datastructures import FormData, UploadFile
 from docwarden.errors import InputTooLarge, InvalidInput
 from docwarden.settings import Settings
 
-BASE64_KEYS = ("image_base64", "file_base64", "pdf_base64")
+MAIN_FILE_NAMES = ("image", "file", "pdf")  # <name>_base64 keys that carry the main input
 MAX_FORM_FIELDS = 32
 MAX_FIELD_BYTES = 64 * 1024
 
@@ -46,7 +46,7 @@ async def read_upload(request: Request, settings: Settings) -> Upload:
                                 max_part_size=MAX_FIELD_BYTES) as form:
             return await _from_form(form, settings.max_upload_bytes)
     if content_type.startswith("application/json"):
-        return _from_json(await _json_body(request), settings.max_upload_bytes)
+        return upload_from_json(await _json_body(request), settings.max_upload_bytes)
     raise InvalidInput("send multipart/form-data with a 'file' field, or application/json with "
                        "'image_base64' (base64 of the file)")
 
@@ -56,6 +56,8 @@ async def _json_body(request: Request) -> dict[str, Any]:
         body = json.loads(await request.body())
     except (ValueError, UnicodeDecodeError) as exc:
         raise InvalidInput(f"the JSON body cannot be parsed: {exc}") from None
+    except RecursionError:
+        raise InvalidInput("the JSON body is nested too deeply") from None
     if not isinstance(body, dict):
         raise InvalidInput("the JSON body must be an object")
     return body
@@ -73,11 +75,13 @@ async def _from_form(form: FormData, limit_bytes: int) -> Upload:
     return upload
 
 
-def _from_json(body: dict[str, Any], limit_bytes: int) -> Upload:
+def upload_from_json(body: dict[str, Any], limit_bytes: int) -> Upload:
+    """`<name>_base64` keys are files (image/file/pdf: the main input), the rest parameters."""
     upload = Upload()
     for key, value in body.items():
-        if key in BASE64_KEYS or key in ("front_base64", "back_base64"):
-            name = "file" if key in BASE64_KEYS else key.removesuffix("_base64")
+        if key.endswith("_base64"):
+            name = key.removesuffix("_base64")
+            name = "file" if name in MAIN_FILE_NAMES else name
             upload.files.setdefault(name, []).append(decode_base64(key, value, limit_bytes))
         else:
             upload.params[key] = value

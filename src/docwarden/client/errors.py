@@ -19,7 +19,7 @@ from docwarden.errors import ERROR_CLASSES, HTTP_STATUS, ErrorCode
 # What a bare status means when a proxy, not docwarden, answered (no error body).
 STATUS_FALLBACK: dict[int, ErrorCode] = {
     401: ErrorCode.UNAUTHORIZED, 403: ErrorCode.UNAUTHORIZED, 404: ErrorCode.NOT_FOUND,
-    409: ErrorCode.CONFLICT, 413: ErrorCode.INPUT_TOO_LARGE,
+    405: ErrorCode.METHOD_NOT_ALLOWED, 409: ErrorCode.CONFLICT, 413: ErrorCode.INPUT_TOO_LARGE,
     415: ErrorCode.UNSUPPORTED_MEDIA_TYPE, 422: ErrorCode.INVALID_INPUT,
     429: ErrorCode.OVERLOADED, 502: ErrorCode.WORKER_CRASHED, 503: ErrorCode.NOT_READY,
     504: ErrorCode.JOB_TIMEOUT,
@@ -117,6 +117,10 @@ class NotFoundError(DocwardenClientError):
     default_code = ErrorCode.NOT_FOUND
 
 
+class MethodNotAllowedError(DocwardenClientError):
+    default_code = ErrorCode.METHOD_NOT_ALLOWED
+
+
 class ConflictError(DocwardenClientError):
     default_code = ErrorCode.CONFLICT
 
@@ -130,7 +134,7 @@ ERROR_TYPES: dict[ErrorCode, type[DocwardenClientError]] = {
     for cls in (InvalidInputError, UnsupportedMediaTypeError, InputTooLargeError,
                 PoisonInputError, OverloadedError, InsufficientMemoryError, GpuMemoryError,
                 NotReadyError, JobTimeoutError, WorkerCrashedError, UnauthorizedError,
-                NotFoundError, ConflictError, ServerError)
+                NotFoundError, MethodNotAllowedError, ConflictError, ServerError)
     if cls.default_code is not None
 }
 

@@ -145,6 +145,11 @@ class WorkerHandle:
             self.signal_group(signal.SIGTERM)
             self.kill_at = time.monotonic() + grace_s
 
+    @property
+    def killed_from_outside(self) -> bool:
+        """SIGKILLed by someone else (the kernel's OOM killer, an operator), not by us."""
+        return self.process.exitcode == -signal.SIGKILL and self.kill_reason is None
+
     def death_cause(self, pool_stopping: bool) -> tuple[RecycleReason, str]:
         """Why this (exited) worker is gone, and how it went, for logs and answers."""
         code = self.process.exitcode

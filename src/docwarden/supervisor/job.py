@@ -59,7 +59,8 @@ class Job:
 
     @property
     def deadline(self) -> float:
-        return self.started_at + self.timeout_s
+        """Counted from admission: time waiting in the queue is part of the caller's wait."""
+        return self.submitted_at + self.timeout_s
 
     def finish(self, outcome: JobOutcome) -> None:
         if not self.future.done():

@@ -27,6 +27,13 @@ from docwarden.worker.protocol import JobDone, Loaded, LoadFailed, Progress, Set
 
 log = logging.getLogger("docwarden.supervisor")
 MAX_ATTEMPTS = 2
+# Consecutive load failures before queued jobs fail and new ones get `not_ready`: one worker
+# killed while loading (a crash storm, an operator) must not fail the jobs waiting for it.
+LOAD_FAILURES_BEFORE_NOT_READY = 3
+# Retirements that may wait for a warm replacement.  The others stop taking jobs at once:
+# a worker over the soft RSS limit (a leak) or out of GPU memory must not run more jobs.
+HANDOVER_REASONS = frozenset({RecycleReason.MAX_JOBS, RecycleReason.UPTIME,
+                              RecycleReason.MANUAL})
 Spawner = Callable[[Settings, str, int], WorkerHandle]
 
 
@@ -79,8 +86,16 @@ class Pool:
 
     @property
     def accepts_jobs(self) -> bool:
-        """Ready, or a replacement is loading after a recycle (jobs wait in the queue)."""
-        return self.ready or (self.has_loaded and self.governor.failures == 0)
+        """Ready, or a replacement is loading after a crash or recycle (jobs wait in the queue)."""
+        return self.ready or (self.has_loaded and not self.keeps_failing_to_load)
+
+    @property
+    def keeps_failing_to_load(self) -> bool:
+        return self.governor.failures >= LOAD_FAILURES_BEFORE_NOT_READY
+
+    @property
+    def serving(self) -> int:
+        return sum(1 for w in self.workers if w.loaded)
 
     @property
     def in_flight(self) -> int:
@@ -94,9 +109,10 @@ class Pool:
         self._enforce_deadlines()
         self._enforce_memory()
         self._retire_old()
+        self._spawn_missing()
+        self._hand_over()
         self._stop_retired()
         self._escalate_kills()
-        self._spawn_missing()
         self._dispatch_queued()
         self._expire_queued()
         self._publish_metrics()
@@ -195,8 +211,9 @@ class Pool:
         self.workers.remove(worker)
         reason, detail = worker.death_cause(self.stopping)
         for job in list(worker.in_flight.values()):
-            self._lost_job(worker, job, WorkerCrashed(
-                f"the worker running this job died ({detail})", details={"reason": reason.value}))
+            error = WorkerCrashed(f"the worker running this job died ({detail})",
+                                  details={"reason": reason.value})
+            self._lost_job(worker, job, error, retry=worker.killed_from_outside)
         if reason is RecycleReason.LOAD_FAILED or not worker.loaded_at:
             if worker.kill_reason is not RecycleReason.LOAD_FAILED and not self.stopping:
                 self._load_failed(worker, f"worker died while loading ({detail})")
@@ -208,12 +225,22 @@ class Pool:
                  "reason": reason.value, "detail": detail, "jobs_done": worker.jobs_done,
                  "rss_mb": mb(worker.rss_bytes), "uptime_s": round(worker.uptime_s, 1)})
 
-    def _lost_job(self, worker: WorkerHandle, job: Job, error: DocwardenError) -> None:
-        """A job whose worker died under it: one strike for its input, then fail it."""
-        strikes = self.poison.record_death(job.input_hash)
-        self._record(job, worker.pid, error.code.value, time.monotonic() - job.started_at)
+    def _lost_job(self, worker: WorkerHandle, job: Job, error: DocwardenError, *,
+                  strike: bool = True, retry: bool = False) -> None:
+        """A job whose worker died under it: a strike for its input, then fail it.
+
+        A worker killed from outside (OOM killer, operator) may have died for
+        another reason than this job: a first death is retried once elsewhere;
+        a second one is then also the input's second strike.
+        """
+        strikes = self.poison.record_death(job.input_hash) if strike else 0
         log.warning("job lost its worker", extra={"job_id": job.id, "engine": self.engine,
                     "error": error.message, "input_strikes": strikes})
+        if retry and job.attempts < MAX_ATTEMPTS and not self.poison.is_poison(job.input_hash):
+            with self._lock:
+                self.queue.appendleft(job)
+            return
+        self._record(job, worker.pid, error.code.value, time.monotonic() - job.started_at)
         job.fail(error)
 
     def _enforce_deadlines(self) -> None:
@@ -224,9 +251,12 @@ class Pool:
                 continue
             for job in late:
                 worker.in_flight.pop(job.id)
+                # A deadline the caller made shorter than the server's proves nothing
+                # about the input: no strike, or one client could quarantine a good file.
                 self._lost_job(worker, job, JobTimeout(
                     f"job exceeded its {job.timeout_s:g} s deadline; "
-                    "the worker was killed and replaced"))
+                    "the worker was killed and replaced"),
+                    strike=job.timeout_s >= self.settings.job_timeout_s)
             self._kill_for_job(worker, RecycleReason.TIMEOUT)
 
     def cancel(self, job: Job) -> None:
@@ -289,10 +319,12 @@ class Pool:
         return used_mb is not None and used_mb > limit_mb
 
     def _retire(self, worker: WorkerHandle, reason: RecycleReason) -> None:
+        """Due to go: at once, or (HANDOVER_REASONS) once a replacement can take over."""
         if worker.retire_reason is not None or worker.state is WorkerState.STOPPING:
             return
         worker.retire_reason = reason
-        worker.state = WorkerState.RETIRING
+        if reason not in HANDOVER_REASONS or not worker.loaded:
+            worker.state = WorkerState.RETIRING
         log.info("worker retiring", extra={"engine": self.engine, "worker_pid": worker.pid,
                  "reason": reason.value, "jobs_done": worker.jobs_done})
 
@@ -306,6 +338,25 @@ class Pool:
         for worker in self.workers:
             if worker.loaded and worker.uptime_s > self.settings.max_worker_uptime_s:
                 self._retire(worker, RecycleReason.UPTIME)
+
+    def _hand_over(self) -> None:
+        """The last serving worker keeps serving while its replacement loads (no /ready dip).
+
+        Only while a replacement is on its way (or the engine fails to load for
+        now): with no room for two copies, the retiree must go first.  Retirees
+        beyond the last one go at once, so MAX_JOBS and the soft limit hold.
+        """
+        retirees = sorted((w for w in self.workers if w.retire_reason is not None and w.loaded),
+                          key=lambda w: w.spawned_at)
+        if not retirees:
+            return
+        fresh = [w for w in self.workers if w.retire_reason is None
+                 and w.state is not WorkerState.STOPPING]
+        on_the_way = self.governor.failures > 0 or any(
+            w.state is WorkerState.LOADING for w in fresh)
+        keep = 1 if on_the_way and not any(w.loaded for w in fresh) else 0
+        for worker in retirees[:len(retirees) - keep]:
+            worker.state = WorkerState.RETIRING
 
     def _stop_retired(self) -> None:
         for worker in self.workers:
@@ -363,15 +414,20 @@ class Pool:
                 self._retire(worker, RecycleReason.MAX_JOBS)
 
     def _expire_queued(self) -> None:
-        """Waiting jobs fail at once when no worker can load (rather than wait for ever).
-
-        Time spent waiting does not count against a job's deadline: the queue is
-        bounded and every running job is bounded by its deadline, so the wait is too.
-        """
-        if self.ready or self.governor.failures == 0:
+        """A waiting job fails when its deadline (counted from admission) passes, and all
+        fail when workers keep failing to load (rather than wait for ever)."""
+        now = time.monotonic()
+        with self._lock:
+            late = [job for job in self.queue if now > job.deadline]
+            for job in late:
+                self.queue.remove(job)
+        for job in late:
+            job.fail(JobTimeout(f"job waited {now - job.submitted_at:.1f} s in the queue, past "
+                                f"its {job.timeout_s:g} s deadline; no worker was free"))
+        if self.ready or not self.keeps_failing_to_load:
             return
         error = NotReady(f"no {self.engine} worker could be loaded: {self.last_load_error}",
-                         retry_after_s=max(self.governor.next_at - time.monotonic(), 0) + 1)
+                         retry_after_s=max(self.governor.next_at - now, 0) + 1)
         self.fail_queued(error)
 
     def _free_worker(self) -> WorkerHandle | None:

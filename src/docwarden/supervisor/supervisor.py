@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import math
 import queue
 import socket
 import threading
@@ -17,7 +18,7 @@ from collections.abc import Callable, Iterable
 from functools import partial
 from multiprocessing.connection import wait
 
-from docwarden.errors import NotReady, PoisonInput
+from docwarden.errors import InvalidInput, NotReady, PoisonInput
 from docwarden.monitoring.metrics import Metrics
 from docwarden.settings import Settings
 from docwarden.supervisor.gpu import GpuProbe, make_gpu_probe
@@ -37,7 +38,7 @@ class Supervisor:
                  engines: Iterable[str] | None = None, gpu: GpuProbe | None = None,
                  spawner: Spawner | None = None) -> None:
         self.settings = settings
-        self.metrics = metrics or Metrics()
+        self.metrics = metrics or Metrics(max_job_timeout_s=settings.max_job_timeout_s)
         self.gpu = gpu or make_gpu_probe(settings)
         self.poison = PoisonTable(settings.poison_strikes)
         extra = {"spawner": spawner} if spawner else {}
@@ -153,11 +154,19 @@ class Supervisor:
             self.metrics.rejected.labels(engine, "poison_input").inc()
             raise PoisonInput(f"this input already killed {self.poison.strikes} workers and is "
                               "quarantined; it will not be run again")
-        timeout_s = min(timeout_s or self.settings.job_timeout_s, self.settings.max_job_timeout_s)
+        timeout_s = self._deadline_s(timeout_s)
         job = Job(new_job_id(), engine, payload, timeout_s, digest, on_progress=on_progress)
         pool.submit(job)
         self.wake()
         return job
+
+    def _deadline_s(self, timeout_s: float | None) -> float:
+        """The caller's deadline within MAX_JOB_TIMEOUT_S; NaN or <= 0 would mean none at all."""
+        if timeout_s is None:
+            return min(self.settings.job_timeout_s, self.settings.max_job_timeout_s)
+        if not math.isfinite(timeout_s) or timeout_s <= 0:
+            raise InvalidInput(f"timeout_s must be a positive finite number, not {timeout_s!r}")
+        return min(timeout_s, self.settings.max_job_timeout_s)
 
     def cancel(self, job: Job) -> None:
         """Stop a job nobody waits for (any thread): see `Pool.cancel`."""

@@ -6,35 +6,34 @@ from typing import Any
 
 from fastapi import APIRouter, Request, Response
 
-from docwarden.api.context import get_ctx
-from docwarden.api.engine_routes import (
-    ROUTES,
-    build_payload,
-    dispatch,
-    render,
-    run_batch,
-    timeout_of,
-)
-from docwarden.api.uploads import read_upload
+from docwarden.api.engine_routes import items_handler, single_handler
+from docwarden.engines.registry import engine_spec
 
 router = APIRouter(tags=["compatibility"])
 REQUIRED_ENGINE = "ocr"
-OCR_ROUTE = next(route for route in ROUTES if route.path == "/v1/ocr")
+_single = single_handler(engine_spec("ocr"))
+_items = items_handler(engine_spec("ocr"))
 
 
 @router.post("/ocr", summary="Compatibility: OCR one image (answers `text`, `processing_time`)")
 async def ocr(request: Request) -> Response:
-    ctx = get_ctx(request)
-    upload = await read_upload(request, ctx.settings)
-    outcome = await dispatch(ctx, "ocr", build_payload(ctx, OCR_ROUTE, upload),
-                             timeout_of(upload))
-    return render(outcome, {"processing_time": round(outcome.duration_s, 4)})
+    response = await _single(request)
+    return _with_processing_time(response)
 
 
 @router.post("/ocr/batch", summary="Compatibility: OCR several images")
-async def ocr_batch(request: Request) -> dict[str, Any]:
-    results = await run_batch(request, "ocr")
-    for item in results:
+async def ocr_batch(request: Request) -> Response:
+    return _with_processing_time(await _items(request))
+
+
+def _with_processing_time(response: Response) -> Response:
+    """Upstream's clients read `processing_time` (seconds), beside docwarden's own field."""
+    import json
+
+    from fastapi.responses import JSONResponse
+
+    body: dict[str, Any] = json.loads(bytes(response.body))
+    for item in [body, *body.get("results", [])]:
         if "processing_time_s" in item:
             item["processing_time"] = item["processing_time_s"]
-    return {"results": results}
+    return JSONResponse(body, status_code=response.status_code)
