@@ -59,7 +59,11 @@ def wait_status(client: httpx.Client, job_id: str, status: str, timeout_s: float
 def test_job_states_errors_and_cancel(start_server: ServerFactory) -> None:
     server = start_server(workers=2, shutdown_grace_s=1)
     with server.client() as client:
-        failed = client.post("/v1/jobs", json={"engine": "chaos", "input": {"crash": "bogus"}})
+        # Bad parameters are refused at admission (issue 15), before anything is stored.
+        bogus = client.post("/v1/jobs", json={"engine": "chaos", "input": {"crash": "bogus"}})
+        assert_error(bogus, 422, "invalid_input")
+        failed = client.post("/v1/jobs", json={"engine": "chaos",
+                                                "input": {"crash": "exception"}})
         wait_status(client, failed.json()["id"], "failed")
         slow = client.post("/v1/jobs", json={"engine": "chaos", "input": {"sleep_s": 30}})
         running = client.post("/v1/jobs", json={"engine": "chaos", "input": {"sleep_s": 30}})
@@ -77,7 +81,7 @@ def test_job_states_errors_and_cancel(start_server: ServerFactory) -> None:
             assert time.monotonic() < deadline, "the cancelled job's worker was never recycled"
             time.sleep(0.1)
         assert recycled == 1
-        assert records[failed.json()["id"]]["error"]["code"] == "invalid_input"
+        assert records[failed.json()["id"]]["error"]["code"] == "internal_error"
         assert_error(client.get(f"/v1/jobs/{slow.json()['id']}/result"), 409, "conflict")
         assert_error(client.get("/v1/jobs/not-a-valid-id!"), 404, "not_found")
         assert_error(client.get("/v1/jobs/" + "0" * 32), 404, "not_found")

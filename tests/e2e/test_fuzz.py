@@ -291,6 +291,6 @@ def test_service_is_ready_and_tmpdir_empty_after_fuzzing(server: Server,
                                                         client: httpx.Client) -> None:
     server.wait_ready(timeout_s=60)
     health = client.get("/health").json()
-    assert health["status"] == "ok" and server.process.poll() is None
+    assert health["status"] == "healthy" and server.process.poll() is None
     assert {w["engine"] for w in health["workers"]} == {"ocr", "pdf"}
     assert list(server.tmp_dir.iterdir()) == []

@@ -54,7 +54,7 @@ def test_hostile_file(server: Server, name: str) -> None:
 def test_service_healthy_after_the_corpus(server: Server) -> None:
     with server.client() as client:
         health = client.get("/health").json()
-    assert health["status"] == "ok"
+    assert health["status"] == "healthy"
     assert {w["engine"] for w in health["workers"]} == {"ocr", "pdf"}
 
 

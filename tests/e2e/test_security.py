@@ -10,7 +10,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from docwarden.api.limits import _limit_bytes_for
+from docwarden.api.limits import body_limit_bytes
 from tests.e2e.conftest import Server, assert_error, launch
 
 API_KEY = "sk-e2e-9f3c1a7d5b2e4f60"
@@ -54,7 +54,8 @@ def raw_post_headers_only(server: Server, path: str, declared_bytes: int,
 
 @pytest.mark.parametrize("path", ["/v1/chaos", "/v1/jobs", "/v1/ocr", "/v1/ocr/batch"])
 def test_a_60_mb_body_is_refused_before_it_is_read(server: Server, path: str) -> None:
-    declared = max(SIXTY_MB, _limit_bytes_for(path, UPLOAD_MB * 1024 * 1024, 10) + 1)
+    declared = max(SIXTY_MB, body_limit_bytes(path, b"multipart/form-data",
+                                              UPLOAD_MB * 1024 * 1024, 10) + 1)
     started = time.monotonic()
     status, body = raw_post_headers_only(server, path, declared)
     assert time.monotonic() - started < ANSWER_WITHIN_S

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import logging
+import os
+import signal
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -13,7 +15,7 @@ from typing import Any
 import psutil
 import pytest
 
-from docwarden.errors import JobTimeout, NotReady, PoisonInput, WorkerCrashed
+from docwarden.errors import InvalidInput, JobTimeout, NotReady, PoisonInput, WorkerCrashed
 from docwarden.supervisor.job import JobOutcome
 from docwarden.supervisor.memory import MIB
 from docwarden.supervisor.states import RecycleReason
@@ -224,3 +226,37 @@ def test_queued_job_fails_when_no_worker_can_load(make_supervisor: SupervisorFac
     job = supervisor.submit("chaos", JobPayload(params={"sleep_s": 0}))
     with pytest.raises(NotReady, match="CHAOS_FAIL_LOAD"):
         job.future.result(timeout=20)
+
+
+def test_a_short_client_deadline_never_quarantines_an_input(
+        make_supervisor: SupervisorFactory) -> None:
+    """Two kills at the client's own 1 s deadline are no strikes: a third run is not refused."""
+    supervisor = make_supervisor(workers=1, job_timeout_s=30, kill_grace_s=0.2)
+    for _ in range(3):
+        with pytest.raises(JobTimeout):
+            run(supervisor, timeout_s=1, sleep_s=5, echo="same input")
+    assert len(supervisor.poison) == 0
+
+
+def test_non_finite_deadline_is_refused(make_supervisor: SupervisorFactory) -> None:
+    supervisor = make_supervisor(workers=1)
+    for value in (float("nan"), float("inf"), 0.0, -1.0):
+        with pytest.raises(InvalidInput):
+            run(supervisor, timeout_s=value)
+
+
+def test_a_worker_killed_from_outside_retries_its_job_and_queue_waits(
+        make_supervisor: SupervisorFactory) -> None:
+    """An outside SIGKILL mid-job, then another while the replacement loads: the job still
+    answers, and the queued job behind it is not failed with not_ready."""
+    supervisor = make_supervisor(workers=1, chaos_load_delay_s=1.0)
+    pool = supervisor.pools["chaos"]
+    first = supervisor.submit("chaos", JobPayload(params={"sleep_s": 3, "echo": 1}))
+    queued = supervisor.submit("chaos", JobPayload(params={"echo": 2}))
+    wait_for(lambda: pool.workers and pool.workers[0].in_flight)
+    os.kill(pool.workers[0].pid, signal.SIGKILL)
+    wait_for(lambda: pool.workers and pool.workers[0].state.value == "loading")
+    os.kill(pool.workers[0].pid, signal.SIGKILL)
+    assert first.future.result(timeout=60).result["echo"] == 1  # type: ignore[index]
+    assert queued.future.result(timeout=60).result["echo"] == 2  # type: ignore[index]
+    assert pool.accepts_jobs

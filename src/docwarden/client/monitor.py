@@ -4,7 +4,7 @@ The level compares the service's memory with `threshold_mb`: attention from
 80 % of it, warning above it.  The figure checked is the larger of
 `memory.service_rss_bytes` and the sum of the workers' RSS, so the check holds
 whether or not the server counts its workers in `service_rss_bytes`.  A
-health status other than "ok" or a GPU at 90 % or more is at least attention.
+health status other than "healthy" or a GPU at 90 % or more is at least attention.
 The level doubles as the exit code (`MonitorLevel`), 3 when the server cannot
 be read.  One-shot by default; `watch` refreshes until Ctrl-C.
 """

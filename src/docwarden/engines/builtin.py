@@ -14,8 +14,9 @@ from docwarden.engines.spec import EngineParams, EngineSpec, InputKind, NoParams
 
 MIN_DPI, MAX_DPI = 72, 600
 ENHANCE_SCALES = (2, 4)
-CHAOS_MAX_MB = 65536
+CHAOS_MAX_MB = 1024 * 1024  # finite and far beyond any box: the hard limit is the real bound
 CHAOS_MAX_SLEEP_S = 3600.0
+MAX_ECHO_CHARS = 1024
 
 
 def _lower(value: object) -> object:
@@ -63,7 +64,15 @@ class ChaosParams(EngineParams):
     spike_mb: float = Field(0, ge=0, le=CHAOS_MAX_MB, description="hold this much for the job")
     crash: Literal["exit", "segfault", "exception"] | None = Field(None, description="crash so")
     hang: bool = Field(False, description="hang for ever, holding a grandchild process")
-    echo: str | None = Field(None, max_length=1024, description="returned as it is")
+    echo: int | float | str | bool | None = Field(
+        None, description="returned as it is (a short string or a number)")
+
+    @field_validator("echo")
+    @classmethod
+    def _short_echo(cls, value: object) -> object:
+        if isinstance(value, str) and len(value) > MAX_ECHO_CHARS:
+            raise ValueError(f"echo is at most {MAX_ECHO_CHARS} characters")
+        return value
 
 
 BUILTIN_SPECS: dict[str, EngineSpec] = {spec.name: spec for spec in (

@@ -78,7 +78,7 @@ function renderSummary(health, jobsPerS) {
   $("#summary").replaceChildren(...items.map(([k, v]) => h("div", {}, h("dt", {}, k), h("dd", {}, String(v)))));
   const pill = $("#status");
   pill.textContent = health.status;
-  pill.className = `pill ${health.status === "ok" ? "good" : "warn"}`;
+  pill.className = `pill ${(health.status === "healthy" || health.status === "ok") ? "good" : "warn"}`;
 }
 
 function renderEngines(health) {
