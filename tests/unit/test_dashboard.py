@@ -126,11 +126,11 @@ def test_drain_answers_the_count_of_loaded_workers(client: Client) -> None:
     assert answer.json() == {"draining": 0}
 
 
-def test_drain_refuses_an_engine_not_served(client: Client) -> None:
+def test_drain_answers_404_for_an_engine_not_served(client: Client) -> None:
     answer = client.post("/v1/workers/drain?engine=pdf", headers=AUTH)
-    assert answer.status_code == 422
+    assert answer.status_code == 404
     error = answer.json()["error"]
-    assert error["code"] == "invalid_input" and "pdf" in error["message"]
+    assert error["code"] == "not_found" and "pdf" in error["message"]
 
 
 def test_health_stays_public_and_metrics_need_the_key(client: Client) -> None:

@@ -79,9 +79,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     protected = [Depends(require_api_key)]
     app.include_router(docs_router(), dependencies=[] if settings.public_docs else protected)
     app.include_router(system_routes.metrics_router, dependencies=protected)
-    app.include_router(jobs_routes.router, dependencies=protected)
-    app.include_router(engine_router(settings.served_engines, settings.max_job_timeout_s),
-                       dependencies=protected)
+    app.include_router(jobs_routes.jobs_router(settings.served_engines), dependencies=protected)
+    app.include_router(engine_router(settings.served_engines, settings.max_job_timeout_s,
+                                     settings.max_batch), dependencies=protected)
     for router in compat_routers(settings):
         app.include_router(router, dependencies=protected)
     app.add_middleware(BodyLimitMiddleware, upload_bytes=settings.max_upload_bytes,

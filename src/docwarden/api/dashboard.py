@@ -17,7 +17,8 @@ from fastapi.responses import FileResponse
 
 from docwarden.api.auth import require_api_key
 from docwarden.api.context import get_ctx
-from docwarden.errors import InvalidInput, NotFound
+from docwarden.api.openapi_docs import error_responses
+from docwarden.errors import NotFound
 
 STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
 MEDIA_TYPES = {
@@ -63,13 +64,15 @@ async def static_asset(name: str) -> FileResponse:
 
 
 @router.post("/v1/workers/drain", tags=["admin"], dependencies=[Depends(require_api_key)],
-             summary="Recycle every loaded worker (reason manual), warm as usual")
+             summary="Recycle every loaded worker (reason manual), warm as usual",
+             responses=error_responses(401, 404, 422, 500))
 async def drain_workers(
     request: Request,
-    engine: Annotated[str | None, Query(description="only this engine's pool")] = None,
+    engine: Annotated[str | None, Query(description="only this engine's pool (a served one)",
+                                        max_length=64, pattern=r"^[a-z0-9_-]+$")] = None,
 ) -> dict[str, Any]:
     ctx = get_ctx(request)
     served = list(ctx.supervisor.pools)
     if engine and engine not in served:
-        raise InvalidInput(f"engine {engine!r} is not served here (served: {', '.join(served)})")
+        raise NotFound(f"no pool for engine {engine!r} here (served: {', '.join(served)})")
     return {"draining": ctx.supervisor.drain(engine or None)}

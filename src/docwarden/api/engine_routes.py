@@ -21,6 +21,7 @@ from docwarden.api.engine_calls import (
     build_payload,
     parse_timeout,
     run_engine,
+    validate_params,
 )
 from docwarden.api.openapi_docs import engine_operation
 from docwarden.api.uploads import Upload, read_upload
@@ -120,9 +121,10 @@ def batch_items(ctx: ServiceContext, spec: EngineSpec,
     if unknown:
         raise InvalidInput(f"unexpected file field(s): {', '.join(sorted(unknown))}")
     files = upload.files.get(BATCH_FIELD, []) + upload.files.get("file", [])
-    if not files:
-        raise InvalidInput(f"send one or more files in the field {BATCH_FIELD!r}")
+    if not files or not all(files):
+        raise InvalidInput(f"send one or more non-empty files in the field {BATCH_FIELD!r}")
     ctx.admission.check_batch_size(spec.name, len(files))
+    validate_params(spec, upload.params)  # shared by every item: a bad one fails the batch
     items: list[JobPayload | DocwardenError] = []
     for data in files:
         try:
@@ -143,7 +145,7 @@ async def _one_item(ctx: ServiceContext, spec: EngineSpec, item: JobPayload | Do
     return result_body(outcome)
 
 
-def engine_router(served: list[str], max_job_timeout_s: float) -> APIRouter:
+def engine_router(served: list[str], max_job_timeout_s: float, max_batch: int) -> APIRouter:
     """Routes for every served engine, documented from its spec."""
     router = APIRouter(tags=["engines"])
     specs = engine_specs()
@@ -152,11 +154,11 @@ def engine_router(served: list[str], max_job_timeout_s: float) -> APIRouter:
         if spec is None:
             continue  # an unknown name fails the pool's load, with a clear error there
         router.add_api_route(f"/v1/{name}", single_handler(spec), methods=["POST"],
-                             **engine_operation(spec, "single", max_job_timeout_s))
+                             **engine_operation(spec, "single", max_job_timeout_s, max_batch))
         if spec.joint_files:
             router.add_api_route(f"/v1/{name}/batch", joint_handler(spec), methods=["POST"],
-                                 **engine_operation(spec, "joint", max_job_timeout_s))
+                                 **engine_operation(spec, "joint", max_job_timeout_s, max_batch))
         elif spec.batch:
             router.add_api_route(f"/v1/{name}/batch", items_handler(spec), methods=["POST"],
-                                 **engine_operation(spec, "items", max_job_timeout_s))
+                                 **engine_operation(spec, "items", max_job_timeout_s, max_batch))
     return router

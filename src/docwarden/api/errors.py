@@ -19,6 +19,7 @@ from fastapi.responses import JSONResponse
 from pydantic import ValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import ClientDisconnect
+from starlette.routing import BaseRoute, Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from docwarden.errors import (
@@ -99,9 +100,27 @@ async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     message = exc.detail if isinstance(exc.detail, str) else str(exc.detail)
     if exc.status_code == 404:
         message = f"no route {request.method} {request.url.path}"
-    elif exc.status_code == 405:
+    headers = dict(exc.headers or {})
+    if exc.status_code == 405:
         message = f"method {request.method} is not allowed on {request.url.path}"
-    return error_response(error_cls(message), headers=dict(exc.headers or {}))
+        headers["Allow"] = ", ".join(allowed_methods(request)) or headers.get("Allow", "")
+    return error_response(error_cls(message), headers=headers)
+
+
+def allowed_methods(request: Request) -> list[str]:
+    """Every method some route answers on this path (Starlette names only the first route's)."""
+    methods: set[str] = set()
+    pending = list(request.app.router.routes)
+    while pending:
+        route = pending.pop()
+        included = getattr(route, "original_router", None)  # FastAPI includes lazily
+        if included is not None:
+            pending.extend(included.routes)
+        elif isinstance(route, BaseRoute) and (route_methods := getattr(route, "methods", None)):
+            match, _ = route.matches({**request.scope, "method": next(iter(route_methods))})
+            if match is Match.FULL:
+                methods.update(route_methods)
+    return sorted(methods)
 
 
 class UnexpectedErrorMiddleware:

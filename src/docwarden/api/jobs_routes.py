@@ -29,18 +29,22 @@ from docwarden.jobs.models import JobRecord, ResultKind
 from docwarden.jobs.runner import JobRunner
 from docwarden.worker.protocol import JobPayload
 
-router = APIRouter(tags=["jobs"])
-JOB_BODY = {"requestBody": {"required": True, "content": {
-    "multipart/form-data": {"schema": {
-        "type": "object", "required": ["engine"],
-        "properties": {"engine": {"type": "string"}, "file": {"type": "string", "format": "binary"},
-                       "timeout_s": {"type": "number", "minimum": 1}},
-        "additionalProperties": {"type": "string"}}},
-    "application/json": {"schema": {
-        "type": "object", "required": ["engine"], "additionalProperties": False,
-        "properties": {"engine": {"type": "string"}, "input": {"type": "object"}}}},
-}}}
-STATUS_ERRORS = error_responses(401, 404, 422, 500)
+
+def job_body(served: list[str]) -> dict[str, Any]:
+    """The submit body: the engine's own fields (see its /v1/<engine> route) plus `engine`."""
+    engine = {"type": "string", "enum": list(served)}
+    form = {"type": "object", "required": ["engine"],
+            "properties": {"engine": engine,
+                           "file": {"type": "string", "format": "binary", "minLength": 1},
+                           "timeout_s": {"type": "number", "minimum": 1}}}
+    json_body = {"type": "object", "required": ["engine"], "additionalProperties": False,
+                 "properties": {"engine": engine, "input": {"type": "object"}}}
+    return {"requestBody": {"required": True, "content": {
+        "multipart/form-data": {"schema": form}, "application/json": {"schema": json_body}}}}
+
+
+STATUS_ERRORS = error_responses(401, 404, 405, 422, 500)
+RESULT_ERRORS = error_responses(401, 404, 405, 409, 422, 500)
 
 
 def _runner(ctx: ServiceContext) -> JobRunner:
@@ -79,10 +83,6 @@ def _links(record: JobRecord) -> dict[str, Any]:
             "result_url": f"/v1/jobs/{record.id}/result"}
 
 
-@router.post("/v1/jobs", status_code=202, summary="Accept a job; it survives restarts",
-             openapi_extra=JOB_BODY, responses={
-                 202: {"description": "accepted: poll status_url"},
-                 **error_responses(*ENGINE_STATUSES)})
 async def submit(request: Request) -> JSONResponse:
     ctx = get_ctx(request)
     engine, upload = await _read_job_request(request, ctx)
@@ -93,15 +93,11 @@ async def submit(request: Request) -> JSONResponse:
                         headers={"Location": f"/v1/jobs/{record.id}"})
 
 
-@router.get("/v1/jobs/{job_id}", summary="Status, progress and timestamps of a job",
-            responses=STATUS_ERRORS)
 async def status(request: Request, job_id: str) -> dict[str, Any]:
     ctx = get_ctx(request)
     return _links(await asyncio.to_thread(_runner(ctx).store.get, job_id))
 
 
-@router.get("/v1/jobs/{job_id}/result", summary="The result of a finished job",
-            responses=error_responses(401, 404, 409, 422, 500))
 async def result(request: Request, job_id: str) -> Response:
     ctx = get_ctx(request)
     found = await asyncio.to_thread(_runner(ctx).store.result, job_id)
@@ -110,7 +106,22 @@ async def result(request: Request, job_id: str) -> Response:
     return JSONResponse(found.json)
 
 
-@router.delete("/v1/jobs/{job_id}", summary="Cancel a queued or running job",
-               responses=error_responses(401, 404, 409, 422, 500))
 async def cancel(request: Request, job_id: str) -> dict[str, Any]:
     return _links(await _runner(get_ctx(request)).cancel(job_id))
+
+
+def jobs_router(served: list[str]) -> APIRouter:
+    router = APIRouter(tags=["jobs"])
+    router.add_api_route("/v1/jobs", submit, methods=["POST"], status_code=202,
+                         summary="Accept a job; it survives restarts",
+                         openapi_extra=job_body(served), responses={
+                             202: {"description": "accepted: poll status_url"},
+                             **error_responses(*ENGINE_STATUSES)})
+    path = "/v1/jobs/{job_id}"
+    router.add_api_route(path, status, methods=["GET"], responses=STATUS_ERRORS,
+                         summary="Status, progress and timestamps of a job")
+    router.add_api_route(f"{path}/result", result, methods=["GET"], responses=RESULT_ERRORS,
+                         summary="The result of a finished job")
+    router.add_api_route(path, cancel, methods=["DELETE"], responses=RESULT_ERRORS,
+                         summary="Cancel a queued or running job")
+    return router

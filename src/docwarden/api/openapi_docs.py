@@ -83,13 +83,14 @@ def _file_fields(spec: EngineSpec, kind: OperationKind) -> tuple[list[str], bool
     return (["file"], True) if spec.takes_file else ([], False)
 
 
-def request_body(spec: EngineSpec, kind: OperationKind, max_job_timeout_s: float) -> dict[str, Any]:
+def request_body(spec: EngineSpec, kind: OperationKind, max_job_timeout_s: float,
+                 max_batch: int) -> dict[str, Any]:
     files, required = _file_fields(spec, kind)
-    binary = {"type": "string", "format": "binary"}
+    binary = {"type": "string", "format": "binary", "minLength": 1}
     form_props = params_properties(spec, max_job_timeout_s, form=True)
     for name in files:
         form_props[name] = {"type": "array", "items": binary, "minItems": 1,
-                            "maxItems": 64} if kind == "items" else binary
+                            "maxItems": max_batch} if kind == "items" else binary
     form = {"type": "object", "properties": form_props, "additionalProperties": False}
     if required:
         form["required"] = files
@@ -119,14 +120,15 @@ def _success(spec: EngineSpec, kind: OperationKind) -> dict[int | str, dict[str,
                   "content": {"application/json": {"schema": {"type": "object"}}}}}
 
 
-def engine_operation(spec: EngineSpec, kind: OperationKind,
-                     max_job_timeout_s: float) -> dict[str, Any]:
+def engine_operation(spec: EngineSpec, kind: OperationKind, max_job_timeout_s: float,
+                     max_batch: int) -> dict[str, Any]:
     """`add_api_route` keyword arguments documenting one engine route."""
     summary = {"single": spec.summary, "joint": f"{spec.summary}: "
                f"{' and '.join(spec.joint_files)} as one job",
                "items": f"{spec.summary}: one job per file (up to MAX_BATCH)"}[kind]
     return {"summary": summary, "name": f"{spec.name}_{kind}",
-            "openapi_extra": {"requestBody": request_body(spec, kind, max_job_timeout_s)},
+            "openapi_extra": {"requestBody": request_body(spec, kind, max_job_timeout_s,
+                                                          max_batch)},
             "responses": {**_success(spec, kind), **error_responses(*ENGINE_STATUSES)}}
 
 
