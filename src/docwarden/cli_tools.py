@@ -81,6 +81,21 @@ def register(app: typer.Typer) -> None:
         """Upscale images (writes FILE.enhance.png)."""
         _run("enhance", files, url, api_key, {"scale": scale}, out)
 
+    @app.command(name="run")
+    def run_engine(
+        engine: Annotated[str, typer.Argument(help="any served engine, built-in or plug-in")],
+        files: Annotated[list[Path] | None, typer.Argument(
+            exists=True, dir_okay=False, readable=True, show_default=False)] = None,
+        param: Annotated[list[str] | None, typer.Option(
+            "--param", "-p", help="engine parameter key=value (repeat it)")] = None,
+        url: Url = None, api_key: ApiKey = None,
+        out: Annotated[Path | None, typer.Option(
+            file_okay=False, help="folder for binary answers (images)")] = None) -> None:
+        """Run any engine (plug-ins too) on files, with --param key=value parameters."""
+        from docwarden.cli_run import run_command
+
+        raise typer.Exit(run_command(engine, files or [], param or [], url, api_key, out))
+
     _register_operations(app)
 
 
