@@ -34,6 +34,11 @@ class Outcome:
     error: dict[str, Any] | None = None
 
 
+def _inputs(files: list[Path]) -> list[Path | None]:
+    """The files, or one run without input for an engine that reads none."""
+    return list(files) if files else [None]
+
+
 def parse_params(pairs: list[str]) -> dict[str, str]:
     """`key=value` options as a dict; values stay strings (the params model converts)."""
     params: dict[str, str] = {}
@@ -76,7 +81,7 @@ def _in_process(engine: str, files: list[Path], params: dict[str, str]) -> Itera
     instance = load_engine_class(engine)(Settings())
     instance.load()
     try:
-        for path in files or [None]:
+        for path in _inputs(files):
             label = str(path) if path else engine
             data = path.read_bytes() if path else None
             try:
@@ -100,7 +105,7 @@ def _remote(engine: str, files: list[Path], params: dict[str, str], url: str,
     from docwarden.client.errors import DocwardenClientError
 
     with DocwardenClient(url, api_key=api_key) as client:
-        for path in files or [None]:
+        for path in _inputs(files):
             label = str(path) if path else engine
             try:
                 yield Outcome(label, client.run_engine(engine, path, **params))
