@@ -75,10 +75,11 @@ class TesseractEngine(Engine):
     summary: ClassVar[str] = ("Recognise text with tesseract in any installed language "
                               "(kor, ara, rus, ell, ...); same answer as /v1/ocr")
     params_model: ClassVar[type[EngineParams]] = TesseractParams
-    # Measured with `docwarden plan`: the worker is Python + Pillow, each job a
-    # tesseract child that holds its traineddata and the page (see docs/plugins.md).
-    load_rss_hint_mb: ClassVar[int] = 70
-    job_rss_hint_mb: ClassVar[int] = 150
+    # Measured: the loaded worker is ~42 MB (Python, docwarden, pydantic); a job adds
+    # the decoded page in the worker and a tesseract child of 25-40 MB for a short
+    # text, 57-71 MB for an A4 page at 300 dpi (rus, rus+eng, kor); see docs/plugins.md.
+    load_rss_hint_mb: ClassVar[int] = 45
+    job_rss_hint_mb: ClassVar[int] = 120
     thread_safe: ClassVar[bool] = True  # every job is its own tesseract process
 
     _binary: str = ""
