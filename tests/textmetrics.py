@@ -30,3 +30,14 @@ def edit_distance(a: str, b: str) -> int:
         vp = hn | (~(xv | hp) & full)
         vn = hp & xv
     return dist
+
+
+def cer(reference: str, hypothesis: str) -> float:
+    """Character error rate after NFKC and whitespace normalisation (1.0 for no text)."""
+    import unicodedata
+
+    def norm(text: str) -> str:
+        return " ".join(unicodedata.normalize("NFKC", text).split())
+
+    ref, hyp = norm(reference), norm(hypothesis)
+    return edit_distance(ref, hyp) / max(len(ref), 1)

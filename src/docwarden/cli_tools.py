@@ -81,6 +81,21 @@ def register(app: typer.Typer) -> None:
         """Upscale images (writes FILE.enhance.png)."""
         _run("enhance", files, url, api_key, {"scale": scale}, out)
 
+    @app.command(name="run")
+    def run_engine(
+        engine: Annotated[str, typer.Argument(help="any served engine, built-in or plug-in")],
+        files: Annotated[list[Path] | None, typer.Argument(
+            exists=True, dir_okay=False, readable=True, show_default=False)] = None,
+        param: Annotated[list[str] | None, typer.Option(
+            "--param", "-p", help="engine parameter key=value (repeat it)")] = None,
+        url: Url = None, api_key: ApiKey = None,
+        out: Annotated[Path | None, typer.Option(
+            file_okay=False, help="folder for binary answers (images)")] = None) -> None:
+        """Run any engine (plug-ins too) on files, with --param key=value parameters."""
+        from docwarden.cli_run import run_command
+
+        raise typer.Exit(run_command(engine, files or [], param or [], url, api_key, out))
+
     _register_operations(app)
 
 
@@ -124,14 +139,21 @@ def _register_operations(app: typer.Typer) -> None:
              engines: Annotated[str | None, typer.Option(help="comma separated")] = None,
              cores: Annotated[int | None, typer.Option(
                  min=1, help="CPU cores for the service [default: this machine's]")] = None,
-             as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
-        """Measure each engine in a throwaway worker and print how many workers fit."""
+             as_json: Annotated[bool, typer.Option("--json")] = False,
+             hints: Annotated[bool, typer.Option(
+                 "--hints", help="plan from the engines' declared memory hints, no measuring")
+             ] = False) -> None:
+        """Measure each engine in a throwaway worker and print how many workers fit.
+
+        An engine that cannot be measured here is planned from its declared hints.
+        """
         from docwarden.deploy import parse_memory_size
-        from docwarden.planner import advise, measure
+        from docwarden.planner import advise, measure_or_hint
         from docwarden.supervisor.memory import MIB
 
         settings = Settings(engines=engines.split(",")) if engines else Settings()
-        measured = [measure(settings, name) for name in _engines_to_plan(settings)]
+        measured = [measure_or_hint(settings, name, measure_it=not hints)
+                    for name in _engines_to_plan(settings)]
         result = advise(parse_memory_size(memory) // MIB, measured, settings,
                         cores or len(os.sched_getaffinity(0)))
         if as_json:
@@ -183,13 +205,18 @@ def _print_plan(plan: dict[str, Any]) -> None:
 
     table = Table(title=f"docwarden plan for {plan['memory_mb']} MB "
                         f"({plan['usable_mb']} MB usable for workers)")
-    for column in ("engine", "load MB", "peak MB", "cost MB", "job s"):
+    for column in ("engine", "load MB", "peak MB", "hint load/job MB", "cost MB", "job s",
+                   "from"):
         table.add_column(column)
     for row in plan["measurements"]:
         table.add_row(row["engine"], str(row["load_rss_mb"]), str(row["peak_rss_mb"]),
-                      str(row["cost_mb"]), str(row["job_s"]))
+                      f"{row['load_hint_mb']}/{row['job_hint_mb']}", str(row["cost_mb"]),
+                      "-" if row["job_s"] is None else str(row["job_s"]), row["source"])
     console = Console()
     console.print(table)
+    for row in plan["measurements"]:
+        if row["note"]:
+            console.print(f"{row['engine']}: {row['note']}; planned from its hints")
     console.print(f"the memory fits {plan['workers_per_engine']} worker(s) per engine; "
                   f"for {plan['cpu_cores']} core(s): {plan['workers_advised']} worker(s) x "
                   f"{plan['threads_per_worker']} thread(s)")

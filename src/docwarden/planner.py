@@ -4,16 +4,23 @@ Each engine is loaded in a throwaway governed worker (the same spawn path as
 the server), its load RSS read, and its built-in sample job run a few times;
 the worker's RSS high-water mark is the per-worker cost.  The advice is pure
 arithmetic on those measurements, so it can be checked against them.
+
+Every engine also declares rough figures (`load_rss_hint_mb`,
+`job_rss_hint_mb` on its spec).  They are shown next to each measurement, so a
+plug-in author sees when a hint is off, and they stand in for the measurement
+when there is none: the engine failed to load here (no model file, no GPU),
+its sample job failed, or `--hints` asked not to measure.
 """
 
 from __future__ import annotations
 
+import logging
 import math
 import time
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from docwarden.engines.registry import load_engine_class
+from docwarden.engines.registry import engine_spec, load_engine_class
 from docwarden.settings import Settings
 from docwarden.supervisor.memory import MIB
 from docwarden.supervisor.supervisor import Supervisor
@@ -23,14 +30,21 @@ PARENT_OVERHEAD_MB = 200      # the API process with its supervisor thread
 SAFETY_FACTOR = 1.25          # inputs larger than the sample need room
 SAMPLE_RUNS = 3
 READY_TIMEOUT_S = 180.0
+log = logging.getLogger("docwarden.planner")
 
 
 @dataclass(frozen=True)
 class EngineMeasurement:
+    """What one worker of an engine costs: measured, or the engine's declared hints."""
+
     engine: str
     load_rss_mb: float
     peak_rss_mb: float
-    job_s: float
+    job_s: float | None
+    load_hint_mb: int = 0
+    job_hint_mb: int = 0
+    source: str = "measured"  # or "hint": the figures above are the hints
+    note: str = ""  # why there is no measurement
 
     @property
     def cost_mb(self) -> float:
@@ -53,6 +67,29 @@ class Plan:
         for row, measurement in zip(body["measurements"], self.measurements, strict=True):
             row["cost_mb"] = measurement.cost_mb
         return body
+
+
+def from_hints(engine: str, note: str = "") -> EngineMeasurement:
+    """The engine's declared figures standing in for a measurement."""
+    spec = engine_spec(engine)
+    load_mb, job_mb = spec.load_rss_hint_mb, spec.job_rss_hint_mb
+    return EngineMeasurement(engine, float(load_mb), float(load_mb + job_mb), None,
+                             load_mb, job_mb, "hint", note)
+
+
+def measure_or_hint(settings: Settings, engine: str, measure_it: bool = True
+                    ) -> EngineMeasurement:
+    """A measurement with the hints next to it, or the hints when measuring fails."""
+    if not measure_it:
+        return from_hints(engine, "not measured (--hints)")
+    try:
+        measured = measure(settings, engine)
+    except Exception as exc:
+        log.warning("could not measure %s, planning with its hints: %s", engine, exc)
+        return from_hints(engine, f"measurement failed: {type(exc).__name__}: {exc}")
+    spec = engine_spec(engine)
+    return EngineMeasurement(measured.engine, measured.load_rss_mb, measured.peak_rss_mb,
+                             measured.job_s, spec.load_rss_hint_mb, spec.job_rss_hint_mb)
 
 
 def measure(settings: Settings, engine: str) -> EngineMeasurement:

@@ -273,3 +273,47 @@ def test_bare_status_errors_are_retryable_exactly_where_the_server_says() -> Non
     assert retryable == {ErrorCode.OVERLOADED, ErrorCode.INSUFFICIENT_MEMORY,
                          ErrorCode.GPU_MEMORY, ErrorCode.NOT_READY, ErrorCode.WORKER_CRASHED}
     assert DocwardenConnectionError("unreachable").retryable
+
+
+def test_run_engine_reaches_any_engine_with_its_params_and_both_answer_kinds() -> None:
+    recorder = Recorder(httpx.Response(200, json=OCR_ANSWER),
+                        httpx.Response(200, content=b"RIFFxxxxWEBP",
+                                       headers={"content-type": "image/webp"}),
+                        httpx.Response(200, json={"pid": 1},
+                                       headers={"content-type": "application/vnd.x+json"}),
+                        httpx.Response(200, json={"side": "front"}))
+    client = make_client(recorder)
+    assert client.run_engine("tesseract", ("k.png", b"img"), lang="rus+eng", psm=6) == OCR_ANSWER
+    assert client.run_engine("my-upscaler", b"img", strength=0.5) == b"RIFFxxxxWEBP"
+    assert client.run_engine("chaos", sleep_s=0) == {"pid": 1}
+    client.run_engine_files("idcard", {"front": b"f", "back": b"b"}, side="auto")
+    first, _, third, fourth = recorder.requests
+    assert [r.url.path for r in recorder.requests] == [
+        "/v1/tesseract", "/v1/my-upscaler", "/v1/chaos", "/v1/idcard"]
+    assert b'name="file"; filename="k.png"' in first.content
+    assert b'name="lang"\r\n\r\nrus+eng' in first.content
+    assert b'name="psm"\r\n\r\n6' in first.content
+    assert json.loads(third.content) == {"sleep_s": 0}
+    assert b'name="front"' in fourth.content and b'name="back"' in fourth.content
+    assert b'name="file"' not in fourth.content
+    with pytest.raises(ValueError, match="not an engine name"):
+        client.run_engine("../admin", b"img")
+
+
+def test_run_batch_of_a_plugin_engine_keeps_per_item_errors() -> None:
+    body = {"results": [{"digest": "ab"}, {"error": {"code": "unsupported_media_type",
+                                                    "message": "no", "retryable": False}}]}
+    recorder = Recorder(httpx.Response(200, json=body))
+    results = make_client(recorder).run_batch("checksum", [b"a", b"b"], algorithm="sha1")
+    assert results[0] == {"digest": "ab"}
+    assert type(results[1]).__name__ == "UnsupportedMediaTypeError"
+    request = recorder.requests[0]
+    assert request.url.path == "/v1/checksum/batch"
+    assert request.content.count(b'name="files"') == 2
+    assert b'name="algorithm"\r\n\r\nsha1' in request.content
+
+
+def test_health_lists_the_served_engines() -> None:
+    recorder = Recorder(httpx.Response(200, json={"status": "healthy", "engines": {
+        "ocr": {"ready": True}, "tesseract": {"ready": False}}}))
+    assert make_client(recorder).health().engines == ["ocr", "tesseract"]

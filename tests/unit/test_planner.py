@@ -2,6 +2,14 @@
 
 from __future__ import annotations
 
+import json
+
+import pytest
+from typer.testing import CliRunner
+
+from docwarden import planner
+from docwarden.cli import app
+from docwarden.engines.registry import engine_spec
 from docwarden.planner import EngineMeasurement, advise
 from docwarden.settings import Settings
 
@@ -34,3 +42,40 @@ def test_one_core_one_thread_and_at_least_one_worker() -> None:
     assert (plan.workers_advised, plan.threads_per_worker) == (1, 1)
     starved = advise(512, [HEAVY], settings(), cpu_cores=4)
     assert starved.workers_per_engine == 0 and starved.workers_advised == 1
+
+
+def test_hints_stand_in_for_a_measurement_that_cannot_be_made(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    def broken(settings: Settings, engine: str) -> EngineMeasurement:
+        raise RuntimeError("pdf did not load: no model file")
+
+    monkeypatch.setattr(planner, "measure", broken)
+    row = planner.measure_or_hint(settings(), "pdf")
+    spec = engine_spec("pdf")
+    assert (row.source, row.load_rss_mb, row.peak_rss_mb, row.job_s) == (
+        "hint", spec.load_rss_hint_mb, spec.load_rss_hint_mb + spec.job_rss_hint_mb, None)
+    assert "no model file" in row.note
+    plan = advise(4096, [row], settings(), cpu_cores=2)
+    assert plan.workers_per_engine == plan.usable_mb // row.cost_mb
+
+
+def test_a_measurement_carries_the_hints_next_to_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(planner, "measure", lambda settings, engine: LIGHT)
+    row = planner.measure_or_hint(settings(), "ocr")
+    spec = engine_spec("ocr")
+    assert (row.source, row.peak_rss_mb, row.note) == ("measured", LIGHT.peak_rss_mb, "")
+    assert (row.load_hint_mb, row.job_hint_mb) == (spec.load_rss_hint_mb, spec.job_rss_hint_mb)
+
+
+def test_plan_with_hints_only_measures_nothing(monkeypatch: pytest.MonkeyPatch) -> None:
+    def forbidden(settings: Settings, engine: str) -> EngineMeasurement:
+        raise AssertionError("measured although --hints")
+
+    monkeypatch.setattr(planner, "measure", forbidden)
+    result = CliRunner().invoke(app, ["plan", "--memory", "4G", "--engines", "ocr,pdf",
+                                      "--hints", "--json"])
+    assert result.exit_code == 0, result.output
+    rows = json.loads(result.stdout)["measurements"]
+    assert [(r["engine"], r["source"], r["load_rss_mb"]) for r in rows] == [
+        ("ocr", "hint", engine_spec("ocr").load_rss_hint_mb),
+        ("pdf", "hint", engine_spec("pdf").load_rss_hint_mb)]

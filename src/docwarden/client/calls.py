@@ -28,7 +28,8 @@ from docwarden.client.errors import DocwardenClientError, error_from_body
 T = TypeVar("T")
 FileInput = str | os.PathLike[str] | bytes | tuple[str, bytes] | IO[bytes]
 Upload = tuple[str, bytes, str]
-ENGINE_NAME = re.compile(r"[a-z][a-z0-9_]{0,31}")
+# Engine names are entry-point names: one safe path segment.
+ENGINE_NAME = re.compile(r"[a-z][a-z0-9_-]{0,63}")
 
 
 def read_upload(file: FileInput) -> Upload:
@@ -75,7 +76,8 @@ def json_body(response: httpx.Response) -> dict[str, Any]:
 
 def json_or_bytes(response: httpx.Response) -> dict[str, Any] | bytes:
     """JSON answers as dicts, anything else (an enhanced PNG) as bytes."""
-    if response.headers.get("content-type", "").startswith("application/json"):
+    media_type = response.headers.get("content-type", "").split(";")[0].strip().lower()
+    if media_type == "application/json" or media_type.endswith("+json"):
         return json_body(response)
     return response.content
 

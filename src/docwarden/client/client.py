@@ -2,6 +2,7 @@
 
     with DocwardenClient("http://127.0.0.1:8000", api_key="...") as client:
         result = client.ocr("scan.png")          # OcrResult
+        korean = client.run_engine("tesseract", "scan.png", lang="kor")  # any engine: dict
         job_id = client.submit_job("pdf", "book.pdf", pages="1-3")
         info = client.wait_job(job_id)           # JobInfo, terminal status
         markdown = client.job_result(job_id)["markdown"]
@@ -131,7 +132,17 @@ class DocwardenClient(_ClientBase):
 
     def run_engine(self, engine: str, file: FileInput | None = None,
                    **params: object) -> dict[str, Any] | bytes:
+        """Any served engine (built-in or plug-in): its JSON answer, or bytes (images)."""
         return self.call(endpoints.run_engine(engine, file, params))
+
+    def run_engine_files(self, engine: str, files: Mapping[str, FileInput],
+                         **params: object) -> dict[str, Any] | bytes:
+        """One job of named files (an engine's joint files, e.g. idcard front + back)."""
+        return self.call(endpoints.run_engine(engine, None, params, files))
+
+    def run_batch(self, engine: str, files: Sequence[FileInput],
+                  **params: object) -> list[dict[str, Any] | DocwardenClientError]:
+        return self.call(endpoints.run_batch(engine, files, params))
 
     def submit_job(self, engine: str, file: FileInput | None = None, *,
                    files: Mapping[str, FileInput] | None = None, **params: object) -> str:
@@ -231,7 +242,17 @@ class AsyncDocwardenClient(_ClientBase):
 
     async def run_engine(self, engine: str, file: FileInput | None = None,
                          **params: object) -> dict[str, Any] | bytes:
+        """Any served engine (built-in or plug-in): its JSON answer, or bytes (images)."""
         return await self.call(endpoints.run_engine(engine, file, params))
+
+    async def run_engine_files(self, engine: str, files: Mapping[str, FileInput],
+                               **params: object) -> dict[str, Any] | bytes:
+        """One job of named files (an engine's joint files, e.g. idcard front + back)."""
+        return await self.call(endpoints.run_engine(engine, None, params, files))
+
+    async def run_batch(self, engine: str, files: Sequence[FileInput],
+                        **params: object) -> list[dict[str, Any] | DocwardenClientError]:
+        return await self.call(endpoints.run_batch(engine, files, params))
 
     async def submit_job(self, engine: str, file: FileInput | None = None, *,
                          files: Mapping[str, FileInput] | None = None,

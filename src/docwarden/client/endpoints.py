@@ -82,12 +82,29 @@ def enhance(file: FileInput, params: Mapping[str, object]) -> ApiCall[bytes]:
     return upload_call("/v1/enhance", _content, [("file", file)], params)
 
 
-def run_engine(engine: str, file: FileInput | None,
-               params: Mapping[str, object]) -> ApiCall[dict[str, Any] | bytes]:
-    """Any engine's own route; the raw answer (JSON dict, or bytes for images)."""
-    if file is None:
+def run_engine(engine: str, file: FileInput | None, params: Mapping[str, object],
+               files: Mapping[str, FileInput] | None = None
+               ) -> ApiCall[dict[str, Any] | bytes]:
+    """Any engine's own route, built-in or plug-in: the raw answer (JSON dict, or bytes).
+
+    The file goes as multipart `file`, named extra files (an engine's joint
+    files) under their names, parameters as form fields; without any file the
+    parameters are the JSON body.
+    """
+    uploads = [("file", file)] if file is not None else []
+    uploads += list((files or {}).items())
+    if not uploads:
         return ApiCall("POST", engine_path(engine), json_or_bytes, json=dict(params))
-    return upload_call(engine_path(engine), json_or_bytes, [("file", file)], params)
+    return upload_call(engine_path(engine), json_or_bytes, uploads, params)
+
+
+def run_batch(engine: str, files: Sequence[FileInput], params: Mapping[str, object]
+              ) -> ApiCall[list[dict[str, Any] | DocwardenClientError]]:
+    """`/v1/<engine>/batch`: one result or client error per file, in order."""
+    if not files:
+        raise ValueError("give at least one file")
+    return upload_call(engine_path(engine) + "/batch", batch_items,
+                       [("files", file) for file in files], params)
 
 
 def submit_job(engine: str, file: FileInput | None, files: Mapping[str, FileInput] | None,

@@ -189,6 +189,13 @@ class GpuInfo:
                    _float(body, "usage_percent"))
 
 
+def _engine_names(value: object) -> list[str]:
+    """`engines` as a {name: row} object or a list of names; anything else: none."""
+    if isinstance(value, dict | list):
+        return [str(name) for name in value]
+    return []
+
+
 @dataclass(frozen=True)
 class Health:
     status: str
@@ -200,6 +207,8 @@ class Health:
     service_rss_bytes: int | None
     gpus: list[GpuInfo]
     raw: dict[str, Any] = field(repr=False)
+    # Served engines (built-in and plug-in), from the answer's `engines` keys.
+    engines: list[str] = field(default_factory=list)
 
     @classmethod
     def from_json(cls, body: dict[str, Any]) -> Health:
@@ -215,7 +224,8 @@ class Health:
                                              _dicts(body, "workers")],
                    recycles, None if available is None else int(available),
                    None if rss is None else int(rss),
-                   [GpuInfo.from_json(g) for g in gpus if isinstance(g, dict)], body)
+                   [GpuInfo.from_json(g) for g in gpus if isinstance(g, dict)], body,
+                   _engine_names(body.get("engines")))
 
 
 @dataclass(frozen=True)
