@@ -67,6 +67,9 @@ class Engine(ABC):
     job_rss_hint_mb: ClassVar[int] = 100
     # Whether run() may be called from several threads on one loaded model.
     thread_safe: ClassVar[bool] = True
+    # Call `after_jobs` every this many jobs of a worker (0: never on a count); it is
+    # also called once a batch's last item is done and the worker has no job in flight.
+    after_jobs_every: ClassVar[int] = 0
 
     @classmethod
     def describe(cls, name: str, import_path: str) -> EngineSpec:
@@ -92,6 +95,15 @@ class Engine(ABC):
     def sample_job(self) -> JobInput:
         """A built-in input used by `docwarden plan` to measure per-job memory."""
         return JobInput()
+
+    def after_jobs(self) -> None:
+        """Hygiene between jobs, e.g. `torch.cuda.empty_cache()`; the default does nothing.
+
+        Runs in the worker after the answer is sent and after the garbage
+        collection that frees the jobs' tensors, never twice at once; with
+        THREADS_PER_WORKER > 1 a count-driven call may overlap another job.
+        An exception is logged and does not fail any job.
+        """
 
     def close(self) -> None:
         """Release native resources before the worker exits."""

@@ -106,16 +106,28 @@ class Nvml:
         return None
 
 
-def make_gpu_probe(settings: Settings) -> GpuProbe:
+def make_gpu_probe(settings: Settings, quiet: bool = False) -> GpuProbe:
     """Fake when configured, NVML when a GPU answers, otherwise no GPU."""
     if settings.fake_nvml is not None:
         return FakeNvml(settings.fake_nvml)
     try:
         return Nvml()
     except Exception as exc:  # ImportError, NVMLError: both mean "no usable GPU"
-        level = logging.WARNING if settings.device is Device.CUDA else logging.DEBUG
+        warn = settings.device is Device.CUDA and not quiet
+        level = logging.WARNING if warn else logging.DEBUG
         log.log(level, "no GPU readings (NVML unavailable: %s); GPU precheck off", exc)
         return NoGpu()
+
+
+def worker_gpu_probe(settings: Settings) -> GpuProbe:
+    """What a worker reads around each job: a GPU only when the service runs on CUDA.
+
+    Quiet: the supervisor already warned once when NVML is missing, and
+    workers are respawned often.
+    """
+    if settings.device is not Device.CUDA:
+        return NoGpu()
+    return make_gpu_probe(settings, quiet=True)
 
 
 def gpu_pressure(info: GpuInfo, max_used_fraction: float, min_free_mb: float) -> str | None:

@@ -182,7 +182,8 @@ class Pool:
 
     def _answer(self, worker: WorkerHandle, job: Job, message: JobDone) -> None:
         outcome = "ok" if message.error is None else str(message.error.get("code"))
-        self._record(job, worker.pid, outcome, message.duration_s)
+        self._record(job, worker.pid, outcome, message.duration_s,
+                     gpu_info_before=message.gpu_info_before, gpu_info_after=message.gpu_info_after)
         if message.error is not None:
             job.fail(DocwardenError.from_dict(message.error))
             return
@@ -191,13 +192,15 @@ class Pool:
                               job.started_at - job.submitted_at, job.peak_rss_bytes,
                               message.max_rss_bytes))
 
-    def _record(self, job: Job, pid: int, outcome: str, duration_s: float) -> None:
+    def _record(self, job: Job, pid: int, outcome: str, duration_s: float,
+                **gpu: dict[str, object] | None) -> None:
         self.metrics.jobs.labels(self.engine, outcome).inc()
         self.metrics.job_duration.labels(self.engine).observe(duration_s)
         self.metrics.job_peak_rss.labels(self.engine).observe(job.peak_rss_bytes)
         log.info("job finished", extra={
             "job_id": job.id, "engine": self.engine, "worker_pid": pid, "outcome": outcome,
-            "duration_s": round(duration_s, 4), "peak_rss_bytes": job.peak_rss_bytes})
+            "duration_s": round(duration_s, 4), "peak_rss_bytes": job.peak_rss_bytes,
+            **{key: value for key, value in gpu.items() if value is not None}})
 
     def _reap_exited(self) -> None:
         for worker in list(self.workers):

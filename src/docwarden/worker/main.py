@@ -15,12 +15,14 @@ import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from multiprocessing.connection import Connection
+from typing import Any
 
 import psutil
 
-from docwarden.engines.base import Engine, JobInput
+from docwarden.engines.base import Engine, EngineResult, JobInput
 from docwarden.errors import DocwardenError, GpuMemory, InternalError
 from docwarden.monitoring.logging import configure_logging
+from docwarden.supervisor.gpu import GpuProbe, worker_gpu_probe
 from docwarden.worker import runtime
 from docwarden.worker.protocol import (
     ExitCode,
@@ -42,13 +44,19 @@ FULL_GC_EVERY_JOBS = 20
 class WorkerLoop:
     """Receives jobs from the pipe and answers each one on the same pipe."""
 
-    def __init__(self, spec: WorkerSpec, conn: Connection, engine: Engine) -> None:
+    def __init__(self, spec: WorkerSpec, conn: Connection, engine: Engine,
+                 gpu: GpuProbe | None = None) -> None:
         self.spec = spec
         self.conn = conn
         self.engine = engine
+        self.gpu = gpu or worker_gpu_probe(spec.settings)
         self._send_lock = threading.Lock()
+        self._state_lock = threading.Lock()
+        self._hook_lock = threading.Lock()
         self._process = psutil.Process()
         self._jobs_done = 0
+        self._in_flight = 0
+        self._batch_hook_due = False
 
     def send(self, message: FromWorker) -> None:
         with self._send_lock:
@@ -66,6 +74,8 @@ class WorkerLoop:
                 if not isinstance(message, RunJob):
                     log.error("unexpected message %r", type(message).__name__)
                     return ExitCode.PROTOCOL_ERROR
+                with self._state_lock:
+                    self._in_flight += 1  # counted here: "no job in flight" is then exact
                 pool.submit(self.run_job, message)
 
     def run_job(self, message: RunJob) -> None:
@@ -76,17 +86,13 @@ class WorkerLoop:
             params=message.payload.params,
             progress=lambda done, total: self.send(Progress(message.job_id, done, total)),
         )
-        result, error, gpu_exhausted = None, None, False
-        try:
-            result = self.engine.run(job)
-        except DocwardenError as exc:
-            error, gpu_exhausted = exc.to_dict(), isinstance(exc, GpuMemory)
-        except MemoryError:
-            error = InternalError("the engine ran out of memory (MemoryError)").to_dict()
-        except Exception as exc:
-            log.exception("engine %s failed on job %s", self.spec.engine, message.job_id)
-            error = InternalError(f"engine error: {type(exc).__name__}: {exc}").to_dict()
+        before = self._gpu_reading()
+        result, error, gpu_exhausted = self._run_engine(job, message.job_id)
+        after = self._gpu_reading()
         del job
+        if isinstance(result, dict) and (before or after):
+            # Engine-made keys win: a plug-in may report its own readings.
+            result = {"gpu_info_before": before, "gpu_info_after": after, **result}
         self.send(JobDone(
             job_id=message.job_id,
             duration_s=time.monotonic() - started,
@@ -95,21 +101,78 @@ class WorkerLoop:
             result=result,
             error=error,
             gpu_exhausted=gpu_exhausted,
+            gpu_info_before=before,
+            gpu_info_after=after,
         ))
         # After the answer is on its way: the caller does not wait for the clean-up.
-        self._after_job()
+        self._after_job(message.payload.last_of_batch)
         self.send(Settled(rss_bytes=self._process.memory_info().rss))
 
-    def _after_job(self) -> None:
+    def _run_engine(self, job: JobInput, job_id: str) -> tuple[
+            EngineResult | None, dict[str, Any] | None, bool]:
+        """The engine's result, or the error (as a dict) and whether GPU memory ran out."""
+        try:
+            return self.engine.run(job), None, False
+        except DocwardenError as exc:
+            return None, exc.to_dict(), isinstance(exc, GpuMemory)
+        except MemoryError:
+            return None, InternalError("the engine ran out of memory (MemoryError)").to_dict(), \
+                False
+        except Exception as exc:
+            log.exception("engine %s failed on job %s", self.spec.engine, job_id)
+            return None, InternalError(f"engine error: {type(exc).__name__}: {exc}").to_dict(), \
+                False
+
+    def _gpu_reading(self) -> dict[str, Any] | None:
+        """One GPU reading in DESIGN.md's shape; a failing probe never fails the job."""
+        try:
+            info = self.gpu.snapshot()
+        except Exception as exc:  # NVMLError mid-run (driver reset, GPU lost)
+            log.debug("GPU reading failed: %s", exc)
+            return None
+        return None if info is None else info.to_dict()
+
+    def _after_job(self, last_of_batch: bool = False) -> None:
         """Return what the job freed, so RSS measures what it kept (leaks), not garbage.
 
         A full collection costs ~15 ms with a model loaded, so it runs every
         FULL_GC_EVERY_JOBS jobs; the young generations are collected after each.
+        Then the engine's `after_jobs` hook, when due (see `_hook_due`).
         """
-        self._jobs_done += 1
-        gc.collect(2 if self._jobs_done % FULL_GC_EVERY_JOBS == 0 else 1)
+        with self._state_lock:
+            self._jobs_done += 1
+            jobs_done = self._jobs_done
+        gc.collect(2 if jobs_done % FULL_GC_EVERY_JOBS == 0 else 1)
         if self.spec.trim_after_job:
             runtime.trim_heap()
+        if self._hook_due(jobs_done, last_of_batch):
+            self._call_after_jobs()
+
+    def _hook_due(self, jobs_done: int, last_of_batch: bool) -> bool:
+        """Every `after_jobs_every` jobs, and once after a batch when nothing is in flight.
+
+        A batch's last item may finish while another job still runs on this
+        worker (THREADS_PER_WORKER > 1): the call then waits for the last one out.
+        """
+        every = self.engine.after_jobs_every
+        with self._state_lock:
+            self._in_flight = max(self._in_flight - 1, 0)
+            self._batch_hook_due = self._batch_hook_due or last_of_batch
+            due = every > 0 and jobs_done % every == 0
+            if self._batch_hook_due and self._in_flight == 0:
+                self._batch_hook_due, due = False, True
+        return due
+
+    def _call_after_jobs(self) -> None:
+        with self._hook_lock:
+            started = time.monotonic()
+            try:
+                self.engine.after_jobs()
+            except Exception:
+                log.exception("after_jobs hook of engine %s failed", self.spec.engine)
+                return
+            log.debug("after_jobs hook ran", extra={
+                "engine": self.spec.engine, "hook_s": round(time.monotonic() - started, 4)})
 
 
 def load_engine(spec: WorkerSpec) -> Engine:

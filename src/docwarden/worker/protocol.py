@@ -44,6 +44,9 @@ class JobPayload:
     data: bytes | None = None
     files: dict[str, bytes] = field(default_factory=dict)
     params: dict[str, Any] = field(default_factory=dict)
+    # The last item of a batch request: the worker calls the engine's `after_jobs`
+    # hook once it has no job in flight (set by the batch route, not by clients).
+    last_of_batch: bool = False
 
 
 # Parent -> worker
@@ -97,6 +100,9 @@ class JobDone:
     error: dict[str, Any] | None = None
     # The engine saw GPU memory run out: the worker must be replaced.
     gpu_exhausted: bool = False
+    # GPU readings (DESIGN.md shape) around engine.run; None without a GPU (DEVICE=cpu).
+    gpu_info_before: dict[str, Any] | None = None
+    gpu_info_after: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True)
