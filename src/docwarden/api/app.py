@@ -21,7 +21,7 @@ from docwarden import __version__
 from docwarden.admission import Admission
 from docwarden.api import dashboard, jobs_routes, system_routes
 from docwarden.api.auth import require_api_key
-from docwarden.api.compat import compat_routers
+from docwarden.api.compat import compat_public_routers, compat_routers
 from docwarden.api.context import ServiceContext
 from docwarden.api.engine_routes import engine_router
 from docwarden.api.errors import UnexpectedErrorMiddleware, install_error_handlers
@@ -84,6 +84,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                                      settings.max_batch), dependencies=protected)
     for router in compat_routers(settings):
         app.include_router(router, dependencies=protected)
+    for router in compat_public_routers(settings):
+        app.include_router(router)
     app.add_middleware(BodyLimitMiddleware, upload_bytes=settings.max_upload_bytes,
                        max_batch=settings.max_batch,
                        budget=UploadBudget(settings.max_buffered_upload_bytes))

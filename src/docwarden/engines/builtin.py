@@ -24,8 +24,13 @@ def _lower(value: object) -> object:
 
 
 class IdCardParams(EngineParams):
-    side: Literal["front", "back", "auto"] = Field(
-        "auto", description="which side the image shows; auto detects it from the content")
+    side: Literal["front", "back", "auto", "foreign_new", "foreign_old"] = Field(
+        "auto", description="which side the image shows (auto detects it from the content, "
+        "foreign cards included); foreign_new / foreign_old: a foreigner's permanent "
+        "residence ID card, new (2023) or old format")
+    debug: bool = Field(False, description="also answer the raw OCR lines as `ocr_text`")
+    fast_mode: bool = Field(False, description="skip the slower passes (value re-reads, "
+                            "other orientations): faster, a little less accurate")
 
     _side_lower = field_validator("side", mode="before")(_lower)
 
@@ -79,7 +84,8 @@ BUILTIN_SPECS: dict[str, EngineSpec] = {spec.name: spec for spec in (
     EngineSpec("ocr", "docwarden.engines.ocr:OcrEngine", "Recognise text in an image",
                params=NoParams, load_rss_hint_mb=220, job_rss_hint_mb=300, uses_gpu=True),
     EngineSpec("idcard", "docwarden.engines.idcard:IdCardEngine",
-               "Read a Chinese resident ID card", params=IdCardParams,
+               "Read a Chinese resident ID card (or a foreign permanent residence card)",
+               params=IdCardParams,
                joint_files=("front", "back"), load_rss_hint_mb=270, job_rss_hint_mb=180,
                uses_gpu=True),
     EngineSpec("pdf", "docwarden.engines.pdf:PdfEngine", "Convert a PDF to Markdown",

@@ -13,12 +13,12 @@ import io
 from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from PIL import Image, ImageDraw, ImageFont
 
 from docwarden.engines.base import Engine, EngineResult, JobInput
-from docwarden.engines.idcard import regions
+from docwarden.engines.idcard import foreign, regions
 from docwarden.engines.idcard.layout import LineLike
 from docwarden.engines.idcard.reader import (
     FRONT,
@@ -75,6 +75,16 @@ def sample_card() -> Image.Image:
     return image
 
 
+def with_ocr_text(answer: dict[str, Any], read: SideRead, params: dict[str, Any]) -> (
+        dict[str, Any]):
+    """With `debug`: the raw OCR lines of the read, top to bottom, as `ocr_text`."""
+    if params.get("debug"):
+        lines = sorted(read.raw, key=lambda line: (min(p[1] for p in line.box),
+                                                   min(p[0] for p in line.box)))
+        answer["ocr_text"] = [line.text for line in lines]
+    return answer
+
+
 class IdCardEngine(Engine):
     name: ClassVar[str] = "idcard"
     thread_safe: ClassVar[bool] = OcrEngine.thread_safe
@@ -90,30 +100,53 @@ class IdCardEngine(Engine):
 
     def run(self, job: JobInput) -> EngineResult:
         today = dt.date.today()
+        fast = bool(job.params.get("fast_mode"))
         if job.files:
             unknown = sorted(set(job.files) - set(SIDES))
             if unknown:
                 raise InvalidInput(f"batch files must be named front and/or back, not {unknown}")
-            reads = [self.read_side(job.files[side], side, f"the file sent as {side}")
+            reads = [self.read_side(job.files[side], side, f"the file sent as {side}", fast)
                      for side in SIDES if side in job.files]
             return merge(reads, today)
         if not job.data:
             raise InvalidInput("no image: send a photo or scan of the ID card as the job's file")
-        return merge([self.read_side(job.data, requested_side(job.params), "this image")], today)
+        if str(job.params.get("side")) in foreign.FOREIGN_SIDES:
+            return self.read_foreign(job.data, str(job.params["side"]), job.params)
+        side = requested_side(job.params)
+        read = self.read_side(job.data, side, "this image", fast, foreign_ok=side == AUTO)
+        if side == AUTO and foreign.looks_foreign(read.raw):
+            return self.read_foreign(job.data, None, job.params, read)
+        return with_ocr_text(merge([read], today), read, job.params)
 
-    def read_side(self, data: bytes, requested: str, what: str) -> SideRead:
+    def read_side(self, data: bytes, requested: str, what: str, fast: bool = False,
+                  foreign_ok: bool = False) -> SideRead:
         """Decode, OCR upright, parse; raise InvalidInput for a non-card or the wrong side."""
-        if not sniff(data).is_image:
-            raise UnsupportedMediaType("the idcard engine reads images (JPEG, PNG, ...), not PDFs")
-        image = enlarge_small(open_image(data, self.settings.max_image_pixels))
-        read = self.best_read(image, None if requested == AUTO else requested)
-        check_side(read, requested, what)
+        read = self.best_read(self.open_card(data), None if requested == AUTO else requested, fast)
+        if not (foreign_ok and foreign.looks_foreign(read.raw)):
+            check_side(read, requested, what)
         return read
 
-    def best_read(self, image: Image.Image, side_hint: str | None) -> SideRead:
+    def read_foreign(self, data: bytes, requested: str | None, params: dict[str, Any],
+                     read: SideRead | None = None) -> EngineResult:
+        """A foreigner's permanent residence card (`requested` None: detect new or old)."""
+        read = read or self.best_read(self.open_card(data), None, fast=True)
+        answer = foreign.answer(read.raw, *read.size, requested)
+        if not foreign.is_card(answer["fields"]):
+            raise InvalidInput("this image does not look like a foreigner's permanent residence "
+                               "ID card: neither its number nor its printed fields could be "
+                               "read; send a sharp, well-lit image of the card's front")
+        return with_ocr_text(answer, read, params)
+
+    def open_card(self, data: bytes) -> Image.Image:
+        if not sniff(data).is_image:
+            raise UnsupportedMediaType("the idcard engine reads images (JPEG, PNG, ...), not PDFs")
+        return enlarge_small(open_image(data, self.settings.max_image_pixels))
+
+    def best_read(self, image: Image.Image, side_hint: str | None, fast: bool = False) -> SideRead:
         """The upright read: text region and orientation come from a first pass.
 
-        Other quarter turns are read only when that read does not look like a card.
+        Other quarter turns are read only when that read does not look like a card
+        (and not in fast mode, which also skips the re-reads of the values).
         """
         raw = self._ocr.recognize(image)
         region = text_region(raw, image.width, image.height)
@@ -121,8 +154,8 @@ class IdCardEngine(Engine):
             image = enlarge_small(image.crop(region))
             raw = self._ocr.recognize(image)
         turns = choose_quarter_turns(raw, image.width, image.height)
-        best = self._read_turned(image, turns, side_hint, None if turns else raw)
-        if best.good or len(raw) < MIN_LINES_FOR_RETRY:
+        best = self._read_turned(image, turns, side_hint, None if turns else raw, fast)
+        if best.good or fast or len(raw) < MIN_LINES_FOR_RETRY or foreign.looks_foreign(best.raw):
             return best
         for other in (t for t in range(4) if t != turns):
             read = self._read_turned(image, other, side_hint)
@@ -133,12 +166,13 @@ class IdCardEngine(Engine):
         return best
 
     def _read_turned(self, image: Image.Image, quarter_turns: int, side_hint: str | None,
-                     raw: Sequence[OcrLine] | None = None) -> SideRead:
+                     raw: Sequence[OcrLine] | None = None, fast: bool = False) -> SideRead:
         """Read the image turned by `quarter_turns` (reusing `raw` when already read)."""
         upright = turned(image, quarter_turns)
         lines: list[LineLike] = list(raw if raw is not None else self._ocr.recognize(upright))
+        first = tuple(lines)
         read = interpret(lines, upright.width, upright.height, side_hint=side_hint)
-        if read.side == FRONT:
+        if read.side == FRONT and not fast:
             crops = value_crops(lines, upright.width, upright.height, read.fields)
             for crop in crops:
                 piece = upright.crop(crop)
@@ -147,7 +181,8 @@ class IdCardEngine(Engine):
                 lines += place(found, crop, REREAD_SCALE)
             if crops:
                 read = interpret(lines, upright.width, upright.height, side_hint=side_hint)
-        return replace(read, quarter_turns=quarter_turns)
+        return replace(read, quarter_turns=quarter_turns, raw=first,
+                       size=(upright.width, upright.height))
 
     def sample_job(self) -> JobInput:
         buffer = io.BytesIO()

@@ -40,6 +40,9 @@ class SideRead:
     back_score: float
     fields: Fields = field(default_factory=dict)
     quarter_turns: int = 0
+    # The upright OCR lines of the first pass and the upright size (debug, foreign cards).
+    raw: tuple[LineLike, ...] = ()
+    size: tuple[float, float] = (0.0, 0.0)
 
     @property
     def quality(self) -> float:
