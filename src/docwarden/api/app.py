@@ -19,7 +19,7 @@ from docwarden import __version__
 from docwarden.admission import Admission
 from docwarden.api import dashboard, jobs_routes, system_routes
 from docwarden.api.auth import require_api_key
-from docwarden.api.compat import compat_routers
+from docwarden.api.compat import mount_compat
 from docwarden.api.context import ServiceContext
 from docwarden.api.engine_routes import engine_router
 from docwarden.api.errors import install_error_handlers
@@ -75,8 +75,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(system_routes.metrics_router, dependencies=protected)
     app.include_router(jobs_routes.router, dependencies=protected)
     app.include_router(engine_router(settings.served_engines), dependencies=protected)
-    for router in compat_routers(settings):
-        app.include_router(router, dependencies=protected)
+    mount_compat(app, settings, protected)  # a profile's public `/` goes first
     app.add_middleware(BodyLimitMiddleware, upload_bytes=settings.max_upload_bytes,
                        max_batch=settings.max_batch)
     if settings.cors_origins:
