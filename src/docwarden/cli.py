@@ -38,9 +38,21 @@ def _serve(**flags: Any) -> None:
 
     settings = _settings_from_flags(flags)
     configure_logging(settings.log_level, settings.log_format)
+    _warn_seed_variables()
     uvicorn.run(create_app(settings), host=settings.host, port=settings.port, workers=1,
                 log_config=None, timeout_graceful_shutdown=int(settings.shutdown_grace_s) + 5,
                 access_log=False)
+
+
+def _warn_seed_variables() -> None:
+    """A moved .env of a seed deployment is never ignored silently (DESIGN.md section 4)."""
+    import logging
+
+    from docwarden.settings import seed_warnings_from_environment
+
+    log = logging.getLogger("docwarden.settings")
+    for line in seed_warnings_from_environment():
+        log.warning(line)
 
 
 def _serve_signature() -> inspect.Signature:

@@ -7,7 +7,9 @@ from these fields, so a flag and its variable can never drift apart.
 
 from __future__ import annotations
 
+import os
 import socket
+from collections.abc import Mapping
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
@@ -157,3 +159,86 @@ class Settings(BaseSettings):
     @property
     def max_buffered_upload_bytes(self) -> int:
         return int(self.max_buffered_upload_mb * 1024 * 1024)
+
+
+# The seed deployments' environment names (sfzocr, the Marker service, PhotoEnhanceAI,
+# the DeepSeek-OCR server) and what does their job here.  docwarden never reads them as
+# configuration; `docwarden serve` warns when one is set, so a moved .env is not silently
+# ignored.  Read from those repositories' config files (docs/compat-marker-photoenhance.md).
+SEED_VARIABLES: dict[str, str] = {
+    "WORKERS": "DOCWARDEN_WORKERS (worker processes per engine pool: one web process, "
+               "so WORKERS x OCR_PROCESS_POOL_SIZE model copies become DOCWARDEN_WORKERS)",
+    "API_WORKERS": "DOCWARDEN_WORKERS (worker processes per engine pool)",
+    "OCR_PROCESS_POOL_SIZE": "DOCWARDEN_WORKERS (worker processes per engine pool)",
+    "MAX_CONCURRENT_REQUESTS": "DOCWARDEN_QUEUE_SIZE (waiting jobs per pool before 429) with "
+                               "DOCWARDEN_WORKERS x DOCWARDEN_THREADS_PER_WORKER running",
+    "MAX_CONCURRENT_TASKS": "DOCWARDEN_QUEUE_SIZE (waiting jobs per pool before 429)",
+    "MAX_CONVERSIONS": "DOCWARDEN_MAX_JOBS_PER_WORKER (recycle a worker after N jobs, "
+                       "warm, instead of restarting the service)",
+    "MEMORY_THRESHOLD_GB": "DOCWARDEN_MAX_WORKER_RSS_MB (GB x 1024; recycle a worker above it) "
+                           "and DOCWARDEN_HARD_WORKER_RSS_MB (kill mid-job)",
+    "OCR_TIMEOUT": "DOCWARDEN_JOB_TIMEOUT_S (deadline of one job, enforced by the parent)",
+    "OCR_TASK_TIMEOUT": "DOCWARDEN_JOB_TIMEOUT_S (deadline of one job, enforced by the parent)",
+    "MAX_FILE_SIZE": "DOCWARDEN_MAX_UPLOAD_MB (largest upload, in MB)",
+    "MAX_FILE_SIZE_MB": "DOCWARDEN_MAX_UPLOAD_MB (largest upload, in MB)",
+    "MAX_CONTENT_LENGTH": "DOCWARDEN_MAX_UPLOAD_MB (largest upload, in MB)",
+    "HOST": "DOCWARDEN_HOST (bind address)",
+    "API_HOST": "DOCWARDEN_HOST (bind address)",
+    "PORT": "DOCWARDEN_PORT (bind port)",
+    "API_PORT": "DOCWARDEN_PORT (bind port)",
+    "API_KEYS": "DOCWARDEN_API_KEY (one key; sent as 'Authorization: Bearer' or X-API-KEY)",
+    "CORS_ORIGINS": "DOCWARDEN_CORS_ORIGINS (comma separated; CORS is off when empty)",
+    "LOG_LEVEL": "DOCWARDEN_LOG_LEVEL",
+    "DEBUG": "DOCWARDEN_LOG_LEVEL=DEBUG",
+    "LOG_DIR": "nothing: logs go to stdout (DOCWARDEN_LOG_FORMAT json or text); "
+               "journald or the process manager keeps and rotates them",
+    "LOG_FILENAME": "nothing: logs go to stdout (DOCWARDEN_LOG_FORMAT)",
+    "LOG_ROTATION": "nothing: logs go to stdout; rotate with journald or logrotate",
+    "LOG_RETENTION": "nothing: logs go to stdout; rotate with journald or logrotate",
+    "MEMORY_OPTIMIZATION": "nothing: DOCWARDEN_ALLOCATOR and worker recycling "
+                           "(DOCWARDEN_MAX_WORKER_RSS_MB) keep memory flat",
+    "ENABLE_GC_AFTER_REQUEST": "nothing: workers trim after jobs and are recycled by "
+                               "DOCWARDEN_MAX_WORKER_RSS_MB",
+    "TASK_CLEANUP_HOURS": "DOCWARDEN_JOB_RETENTION_S (hours x 3600)",
+    "OCR_MODEL_DIR": "nothing: the models ship in the wheels (enhancement plug-ins: "
+                     "DOCWARDEN_ENHANCE_MODEL_DIR)",
+    "MARKER_CACHE_DIR": "nothing: the PDF engine needs no model download",
+    "DEEPSEEK_MODEL_NAME": "nothing: the OCR engine's models ship in the rapidocr wheel",
+    "OCR_BASE_SIZE": "DOCWARDEN_OCR_MAX_SIDE_PX (input downscale)",
+    "OCR_IMAGE_SIZE": "DOCWARDEN_OCR_DET_LIMIT_SIDE_PX (detector input bound)",
+    "OCR_CROP_MODE": "nothing: the OCR engine detects text lines itself",
+    "OCR_TEST_COMPRESS": "nothing (a DeepSeek-OCR debugging switch)",
+    "OCR_SAVE_RESULTS": "nothing: use the async jobs (POST /v1/jobs) to keep results",
+    "OMP_NUM_THREADS": "DOCWARDEN_INTRA_OP_THREADS (workers get it in OMP/MKL/OpenBLAS "
+                       "variables; this value is replaced there)",
+    "MKL_NUM_THREADS": "DOCWARDEN_INTRA_OP_THREADS (this value is replaced in workers)",
+    "MALLOC_ARENA_MAX": "DOCWARDEN_ALLOCATOR (glibc workers get MALLOC_ARENA_MAX=2; "
+                        "this value is replaced there)",
+    "PYTORCH_CUDA_ALLOC_CONF": "nothing: no built-in engine uses PyTorch "
+                               "(GPU headroom: DOCWARDEN_GPU_MIN_FREE_MB)",
+}
+
+
+def seed_variable_warnings(environ: Mapping[str, str]) -> list[str]:
+    """One line per seed-deployment variable set in `environ`, naming what replaces it.
+
+    Pure (the caller passes the environment), so it is tested without touching
+    `os.environ`; `docwarden serve` logs each line as a warning at start.  Values are
+    never echoed: API_KEYS holds secrets.
+    """
+    lines = []
+    for name, replacement in SEED_VARIABLES.items():
+        if name not in environ:
+            continue
+        if replacement.startswith("nothing"):
+            why = replacement.removeprefix("nothing").lstrip(": ") or "not needed"
+            lines.append(f"{name} is set but docwarden does not read it, and needs no "
+                         f"setting for it: {why}")
+        else:
+            lines.append(f"{name} is set but docwarden does not read it; use {replacement}")
+    return lines
+
+
+def seed_warnings_from_environment() -> list[str]:
+    """`seed_variable_warnings` of this process's environment (read here, as every setting)."""
+    return seed_variable_warnings(os.environ)

@@ -21,7 +21,7 @@ from docwarden import __version__
 from docwarden.admission import Admission
 from docwarden.api import dashboard, jobs_routes, system_routes
 from docwarden.api.auth import require_api_key
-from docwarden.api.compat import compat_public_routers, compat_routers
+from docwarden.api.compat import mount_compat
 from docwarden.api.context import ServiceContext
 from docwarden.api.engine_routes import engine_router
 from docwarden.api.errors import UnexpectedErrorMiddleware, install_error_handlers
@@ -82,10 +82,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(jobs_routes.jobs_router(settings.served_engines), dependencies=protected)
     app.include_router(engine_router(settings.served_engines, settings.max_job_timeout_s,
                                      settings.max_batch), dependencies=protected)
-    for router in compat_routers(settings):
-        app.include_router(router, dependencies=protected)
-    for router in compat_public_routers(settings):
-        app.include_router(router)
+    mount_compat(app, settings, protected)  # a profile's public routes go first
     app.add_middleware(BodyLimitMiddleware, upload_bytes=settings.max_upload_bytes,
                        max_batch=settings.max_batch,
                        budget=UploadBudget(settings.max_buffered_upload_bytes))
