@@ -193,8 +193,6 @@ def path_problems(function: ast.AST, where: str) -> list[str]:
             rooted = isinstance(node.left, ast.Name) and is_package_root(node.left)
             if not (rooted and parts <= allowed):
                 found.append(f"{where}:{node.lineno}: {ast.unparse(node)}")
-        elif isinstance(node, ast.Attribute) and node.attr == "filename":
-            found.append(f"{where}:{node.lineno}: uses the client's file name")
     return found
 
 

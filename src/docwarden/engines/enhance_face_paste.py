@@ -61,7 +61,8 @@ def feather_mask(size_px: int = FACE_SIZE_PX, fraction: float = FEATHER_FRACTION
     edge = np.minimum(centres, size_px - centres) / ramp_px
     line = np.clip(edge, 0.0, 1.0)
     line = line * line * (3.0 - 2.0 * line)  # smoothstep: no visible kink at the ramp's ends
-    return np.minimum.outer(line, line).astype(np.float32)
+    mask: np.ndarray = np.minimum.outer(line, line).astype(np.float32)
+    return mask
 
 
 def output_matrix(matrix: np.ndarray, scale: int) -> np.ndarray:
@@ -70,8 +71,8 @@ def output_matrix(matrix: np.ndarray, scale: int) -> np.ndarray:
     Pixel centres map as out = (in + 0.5) * scale - 0.5, the convention of
     the upscaler (and of any resize).
     """
-    to_input = cv2.invertAffineTransform(matrix)
-    to_output = to_input * scale
+    to_input = np.asarray(cv2.invertAffineTransform(matrix), dtype=np.float64)
+    to_output: np.ndarray = to_input * float(scale)
     to_output[:, 2] += 0.5 * scale - 0.5
     return to_output
 

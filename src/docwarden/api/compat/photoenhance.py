@@ -25,7 +25,6 @@ from docwarden.api import dashboard
 from docwarden.api.compat.forms import Form, NamedFile, read_form
 from docwarden.api.compat.photoenhance_tasks import (
     WORDS,
-    TaskNotes,
     batch_status,
     enhanced_name,
     job_id_of,
@@ -37,9 +36,11 @@ from docwarden.api.context import ServiceContext, get_ctx
 from docwarden.api.engine_calls import build_payload, parse_timeout, served_spec, submit_job
 from docwarden.errors import DocwardenError, ErrorCode, NotFound, http_status
 from docwarden.jobs.models import JobRecord, JobStatus, new_job_id
+from docwarden.jobs.notes import TaskNotes
 from docwarden.jobs.store import JobStore
 
 REQUIRED_ENGINE = "enhance"
+PROFILE = "photoenhance"
 router = APIRouter(tags=["compatibility: photoenhance"])
 public_router = APIRouter(tags=["compatibility: photoenhance"])  # `/`, before the dashboard
 TILE_RANGE = (256, 512)
@@ -88,7 +89,8 @@ def enhance_params(request: Request, form: Form) -> dict[str, Any]:
     try:
         tile = int(raw_tile) if raw_tile else DEFAULT_TILE
     except ValueError:
-        raise UpstreamError(422, f"tile_size must be an integer, not {str(raw_tile)[:32]!r}") from None
+        raise UpstreamError(
+            422, f"tile_size must be an integer, not {str(raw_tile)[:32]!r}") from None
     if not TILE_RANGE[0] <= tile <= TILE_RANGE[1]:
         raise UpstreamError(422, f"tile_size must be from {TILE_RANGE[0]} to {TILE_RANGE[1]}")
     quality = field("quality_level") or "high"
@@ -124,7 +126,7 @@ async def enhance(request: Request) -> JSONResponse:
     try:
         ctx, _form, files, params, timeout_s = await _read(request, "file")
         [record] = await _submit(ctx, files[:1], params, timeout_s)
-        await asyncio.to_thread(TaskNotes(ctx.settings).save, "task", record.id,
+        await asyncio.to_thread(TaskNotes(ctx.settings, PROFILE).save, "task", record.id,
                                 {"filename": files[0].name})
     except UpstreamError as error:
         return upstream_error(error)
@@ -169,7 +171,7 @@ def _download(ctx: ServiceContext, task: str) -> Response:
         raise UpstreamError(400, f"Task not completed. Current status: {WORDS[record.status]}",
                             ErrorCode.CONFLICT)
     result = _store(ctx).result(record.id)
-    note = TaskNotes(ctx.settings).load("task", record.id) or {}
+    note = TaskNotes(ctx.settings, PROFILE).load("task", record.id) or {}
     name = enhanced_name(str(note.get("filename", "")))
     return Response(result.data or b"", media_type=result.media_type,
                     headers={"Content-Disposition": f'attachment; filename="{_ascii(name)}"'})
@@ -200,7 +202,7 @@ async def enhance_batch(request: Request) -> JSONResponse:
         batch_id, created = new_job_id(), time.time()
         note = {"tasks": [r.id for r in records], "filenames": [f.name for f in files],
                 "created_at": created}
-        await asyncio.to_thread(TaskNotes(ctx.settings).save, "batch", batch_id, note)
+        await asyncio.to_thread(TaskNotes(ctx.settings, PROFILE).save, "batch", batch_id, note)
     except UpstreamError as error:
         return upstream_error(error)
     except DocwardenError as error:
@@ -216,7 +218,7 @@ async def enhance_batch(request: Request) -> JSONResponse:
 def _batch(ctx: ServiceContext, batch: str) -> tuple[dict[str, Any], dict[str, Any]]:
     """(note, status) of a batch; upstream's 404 for an unknown id."""
     batch_id = job_id_of(batch)
-    note = TaskNotes(ctx.settings).load("batch", batch_id) if batch_id else None
+    note = TaskNotes(ctx.settings, PROFILE).load("batch", batch_id) if batch_id else None
     if note is None or batch_id is None:
         raise UpstreamError(404, "批量任务不存在", ErrorCode.NOT_FOUND)
     store = _store(ctx)

@@ -3,22 +3,17 @@
 A task is one `enhance` job of the SQLite job store, so it survives a server
 restart; its id is the job id written as a UUID (upstream's format).  What
 the job store does not hold (the upload's file name, a batch's member jobs)
-is a small JSON note under `DATA_DIR/compat/photoenhance/`, written
-atomically, named only by validated ids, and forgotten after
+is a small JSON note (`docwarden.jobs.notes`), forgotten after
 JOB_RETENTION_S like the jobs themselves.
 """
 
 from __future__ import annotations
 
-import json
-import time
 import uuid
-from pathlib import Path, PurePath
+from pathlib import PurePath
 from typing import Any
 
-from docwarden.fileio import write_atomic
 from docwarden.jobs.models import JobRecord, JobStatus, is_valid_job_id
-from docwarden.settings import Settings
 
 # Upstream's status words (api/main.py; docs/API_REFERENCE.md lists cancelled too).
 WORDS = {JobStatus.QUEUED: "queued", JobStatus.RUNNING: "processing",
@@ -27,8 +22,6 @@ WORDS = {JobStatus.QUEUED: "queued", JobStatus.RUNNING: "processing",
 MESSAGES = {JobStatus.QUEUED: "任务排队中", JobStatus.RUNNING: "图像增强处理中 (4倍超分辨率)...",
             JobStatus.DONE: "图像增强完成 (4倍超分辨率)", JobStatus.FAILED: "图像增强失败",
             JobStatus.CANCELLED: "任务已取消"}
-CLEANUP_EVERY_S = 3600.0
-_last_cleanup = [0.0]
 
 
 def task_id(job_id: str) -> str:
@@ -84,43 +77,6 @@ def zip_names(filenames: list[str]) -> list[str]:
         name = PurePath(original.replace("\\", "/")).name or f"image_{index:03d}.jpg"
         names.append(f"{index:03d}_{name}" if name in names else name)
     return names
-
-
-class TaskNotes:
-    """JSON notes beside the job store: a task's file name, a batch's members."""
-
-    def __init__(self, settings: Settings) -> None:
-        self.directory = settings.data_dir / "compat" / "photoenhance"
-        self.retention_s = settings.job_retention_s
-
-    def _path(self, kind: str, job_id: str) -> Path:
-        if not is_valid_job_id(job_id):
-            raise ValueError("not a job id")
-        return self.directory / f"{kind}-{job_id}.json"
-
-    def save(self, kind: str, job_id: str, note: dict[str, Any]) -> None:
-        write_atomic(self._path(kind, job_id), json.dumps(note, ensure_ascii=False).encode())
-        self._cleanup()
-
-    def load(self, kind: str, job_id: str) -> dict[str, Any] | None:
-        try:
-            note: dict[str, Any] = json.loads(self._path(kind, job_id).read_text())
-        except (OSError, ValueError):
-            return None
-        return note
-
-    def _cleanup(self) -> None:
-        """Forget notes older than the jobs' retention, at most once an hour."""
-        now = time.time()
-        if now - _last_cleanup[0] < CLEANUP_EVERY_S:
-            return
-        _last_cleanup[0] = now
-        for path in self.directory.glob("*.json"):
-            try:
-                if now - path.stat().st_mtime > self.retention_s:
-                    path.unlink()
-            except OSError:
-                continue
 
 
 def _sub_task(job_id: str, filename: str, record: JobRecord | None) -> dict[str, Any]:
