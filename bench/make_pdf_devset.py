@@ -77,8 +77,11 @@ class Doc:
         """Wrapped text at (x, y) top; returns the y below it."""
         self.pdf.set_font_size(size)
         for line in self.wrap(text, width):
-            left = x + width - self.pdf.get_string_width(line) if rtl else x
-            self.pdf.text(left, y + size, line)
+            if rtl:  # cell() shapes and reorders (text() does not)
+                self.pdf.set_xy(x, y)
+                self.pdf.cell(width, size * 1.2, line, align="R")
+            else:
+                self.pdf.text(x, y + size, line)
             y += size * leading
         return y
 

@@ -10,6 +10,7 @@ same frame OCR boxes are mapped into, so both share the Markdown builder.
 from __future__ import annotations
 
 import ctypes
+import itertools
 import math
 import re
 from collections import Counter
@@ -18,10 +19,18 @@ from dataclasses import dataclass, field
 import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
 
+from docwarden.engines.pdf.bidi import direction, is_rtl_line, logical_order, unshape
+
 INVISIBLE_RENDER_MODES = frozenset({3, 7})  # FPDF_TEXTRENDERMODE_INVISIBLE, _CLIP
 FORCE_BOLD_FLAG = 1 << 18
 ITALIC_FLAG = 1 << 6
-HYPHEN_CODES = frozenset({0x2D, 0x2010, 0x2011, 0xAD})
+FIXED_PITCH_FLAG = 1 << 0
+# pdfium marks a hyphen that ends a line with IsHyphen and often reports it as 0x2.
+HYPHEN_CODES = frozenset({0x2, 0x2D, 0x2010, 0x2011, 0xAD, 0xFFFE})
+MONO_NAME_RE = re.compile(
+    r"courier|mono|consol|menlo|monaco|inconsolata|typewriter|^[a-z]{0,4}tt\d+$|code",
+    re.IGNORECASE,
+)
 ITALIC_NAME_RE = re.compile(r"italic|oblique|^[a-z]{0,4}ti\d*$", re.IGNORECASE)
 BOLD_WEIGHT = 600
 # "Bold", "Black" ... and TeX's bold-extended faces (CMBX12, SFBX1000).
@@ -34,6 +43,7 @@ BREAK_GAP_SPACED_EM = 3.0  # ... and with a real space character in it
 MERGE_GAP_EM = 0.8  # fragments closer than this on one line are merged
 MARKER_GAP_EM = 4.0  # a lone list marker joins the text this far to its right
 SPACE_GAP_EM = 0.25  # an unspaced gap wider than this still separates words
+RTL_SPACE_GAP_EM = 0.15  # joined Arabic letters touch: a smaller gap is a word break
 # A fragment that is only a list marker or a section number joins the text to its right.
 LEAD_RE = re.compile(
     r"^(?:[•●○◦▪■□‣⁃∙·\-–—*]|\(?\d{1,3}[.)]|\(?[a-zA-Z][.)]|\d{1,3}(?:\.\d{1,3})+\.?)$"
@@ -52,6 +62,7 @@ class Line:
     size_pt: float
     bold: bool = False
     italic: bool = False
+    mono: bool = False
 
     @property
     def styled(self) -> bool:
@@ -82,6 +93,7 @@ class Char:
     space_before: bool = False
     real_space_before: bool = False
     break_before: bool = False
+    mono: bool = False
 
 
 @dataclass(slots=True)
@@ -91,6 +103,7 @@ class _Style:
     italic: bool
     invisible: bool
     quarter_turns: int
+    mono: bool = False
 
 
 @dataclass(slots=True)
@@ -105,8 +118,8 @@ class PageText:
     invisible_text: list[Line] = field(default_factory=list)
 
 
-def _font_style(textpage: pdfium.PdfTextPage, index: int) -> tuple[bool, bool]:
-    """(bold, italic) from the font name, weight and flags."""
+def _font_style(textpage: pdfium.PdfTextPage, index: int) -> tuple[bool, bool, bool]:
+    """(bold, italic, monospaced) from the font name, weight and flags."""
     name_buf = ctypes.create_string_buffer(128)
     flags = ctypes.c_int(0)
     pdfium_c.FPDFText_GetFontInfo(textpage, index, name_buf, len(name_buf), ctypes.byref(flags))
@@ -115,7 +128,9 @@ def _font_style(textpage: pdfium.PdfTextPage, index: int) -> tuple[bool, bool]:
     bold = bool(BOLD_NAME_RE.search(name)) or weight >= BOLD_WEIGHT or bool(
         flags.value & FORCE_BOLD_FLAG
     )
-    return bold, bool(ITALIC_NAME_RE.search(name)) or bool(flags.value & ITALIC_FLAG)
+    italic = bool(ITALIC_NAME_RE.search(name)) or bool(flags.value & ITALIC_FLAG)
+    mono = bool(MONO_NAME_RE.search(name)) or bool(flags.value & FIXED_PITCH_FLAG)
+    return bold, italic, mono
 
 
 def _style(textpage: pdfium.PdfTextPage, index: int, text_obj: object) -> _Style:
@@ -131,8 +146,8 @@ def _style(textpage: pdfium.PdfTextPage, index: int, text_obj: object) -> _Style
     angle = pdfium_c.FPDFText_GetCharAngle(textpage, index)
     # pdfium measures the angle clockwise; turns count counter-clockwise quarter turns.
     turns = -round(angle / (math.pi / 2)) % 4 if angle >= 0 else 0
-    bold, italic = _font_style(textpage, index)
-    return _Style(size_pt, bold, italic, invisible, turns)
+    bold, italic, mono = _font_style(textpage, index)
+    return _Style(size_pt, bold, italic, invisible, turns, mono)
 
 
 def _char_box(textpage: pdfium.PdfTextPage, index: int) -> tuple[float, float, float, float]:
@@ -190,6 +205,7 @@ class _Reader:
             SOFT_HYPHEN if hyphen else chr(code),
             left - self.left, self.top - top, right - self.left, self.top - bottom,
             style.size_pt, style.bold, style.italic, self.space, self.real_space, self.brk,
+            style.mono,
         )
         self.space = self.real_space = self.brk = False
         if style.invisible:
@@ -249,54 +265,125 @@ def _same_line(frag: list[Char], char: Char) -> bool:
     return overlap >= 0.5 * min(last.y1 - last.y0, char.y1 - char.y0)
 
 
-def _starts_fragment(frag: list[Char], char: Char) -> bool:
+def _starts_fragment(frag: list[Char], char: Char, extent: tuple[float, float]) -> bool:
+    """Whether `char` begins a new fragment; right-to-left text may run either way."""
     if not frag:
         return False
     if char.break_before or not _same_line(frag, char):
         return True
     last = frag[-1]
     em = max(last.size_pt, char.size_pt, 1.0)
-    gap = char.x0 - last.x1
+    limit = (BREAK_GAP_SPACED_EM if char.real_space_before else BREAK_GAP_EM) * em
+    if "R" in (direction(last.text), direction(char.text)):
+        return char.x1 < extent[0] - limit or char.x0 > extent[1] + limit
     if char.x0 < last.x0 - 0.5 * em:  # moved back left (ligature parts share one box)
         return True
-    limit = BREAK_GAP_SPACED_EM if char.real_space_before else BREAK_GAP_EM
-    return gap > limit * em
+    return char.x0 - last.x1 > limit
 
 
-def _fragment_line(frag: list[Char]) -> Line:
+def _mono_pitch(frag: list[Char]) -> float:
+    """The character advance of monospaced text (0 otherwise): gaps in code are in pitches.
+
+    Tight glyph boxes of a typewriter font leave gaps around narrow glyphs ("(", ".")
+    that are no word breaks; only an advance of 1.5 pitches or more is one.
+    """
+    if len(frag) < 4 or sum(c.mono for c in frag) * 2 <= len(frag):
+        return 0.0
+    steps = sorted(b.x0 - a.x0 for a, b in itertools.pairwise(frag) if not b.space_before)
+    return steps[len(steps) // 2] if steps and steps[len(steps) // 2] > 0 else 0.0
+
+
+def _spaced(frag: list[Char], pairs: set[tuple[int, int]]) -> list[Char]:
+    """The fragment in reading order, each char's space_before set for that order.
+
+    `pairs` holds (id, id) of stream neighbours with a space between them: after a
+    right-to-left line is reordered, a space belongs between the same two chars.
+    """
+    if not any(direction(c.text) == "R" for c in frag):
+        pitch = _mono_pitch(frag)
+        for i, char in enumerate(frag):
+            prev = frag[i - 1]
+            wide = (char.x0 - prev.x0 > 1.5 * pitch if pitch
+                    else char.x0 - prev.x1 > SPACE_GAP_EM * char.size_pt)
+            char.space_before = i > 0 and (char.space_before or wide)
+        return frag
+    ordered = logical_order(frag)
+    for i, char in enumerate(ordered):
+        prev = ordered[i - 1]
+        rtl = "R" in (direction(prev.text), direction(char.text))
+        gap = max(prev.x0, char.x0) - min(prev.x1, char.x1)
+        em_gap = (RTL_SPACE_GAP_EM if rtl else SPACE_GAP_EM) * char.size_pt
+        char.space_before = i > 0 and (
+            (id(prev), id(char)) in pairs or (id(char), id(prev)) in pairs or gap > em_gap)
+    return ordered
+
+
+def _fragment_line(frag: list[Char], pairs: set[tuple[int, int]]) -> Line:
     parts: list[str] = []
     sizes: Counter[float] = Counter()
-    bold = italic = 0
-    for i, char in enumerate(frag):
-        if i and (char.space_before or char.x0 - frag[i - 1].x1 > SPACE_GAP_EM * char.size_pt):
+    bold = italic = mono = 0
+    for char in _spaced(frag, pairs):
+        if char.space_before:
             parts.append(" ")
         parts.append(char.text)
         sizes[round(char.size_pt, 1)] += 1
         bold += char.bold
         italic += char.italic
+        mono += char.mono
     text = "".join(parts).encode("utf-16-le", "surrogatepass").decode("utf-16-le", "replace")
     # An unmapped glyph opening a line before a space is a symbol-font bullet.
-    text = UNMAPPED_BULLET_RE.sub("• ", text.strip()).replace(UNMAPPED, "")
+    text = UNMAPPED_BULLET_RE.sub("• ", unshape(text.strip())).replace(UNMAPPED, "")
     return Line(
         text=text.strip(),
         x0=min(c.x0 for c in frag), y0=min(c.y0 for c in frag),
         x1=max(c.x1 for c in frag), y1=max(c.y1 for c in frag),
         size_pt=sizes.most_common(1)[0][0], bold=bold * 2 > len(frag),
-        italic=italic * 2 > len(frag),
+        italic=italic * 2 > len(frag), mono=mono * 2 > len(frag),
     )
 
 
-def _fragments(chars: list[Char]) -> list[Line]:
-    frags: list[Line] = []
+def _fragments(chars: list[Char]) -> list[list[Char]]:
+    frags: list[list[Char]] = []
     current: list[Char] = []
+    extent = (0.0, 0.0)
     for char in chars:
-        if _starts_fragment(current, char):
-            frags.append(_fragment_line(current))
+        if _starts_fragment(current, char, extent):
+            frags.append(current)
             current = []
+        extent = (min(extent[0], char.x0), max(extent[1], char.x1)) if current else (
+            char.x0, char.x1)
         current.append(char)
     if current:
-        frags.append(_fragment_line(current))
-    return [f for f in frags if f.text]
+        frags.append(current)
+    return frags
+
+
+def _beside(a: list[Char], b: list[Char]) -> bool:
+    """Two char groups on one visual line with at most a word gap between them."""
+    ay0, ay1 = min(c.y0 for c in a), max(c.y1 for c in a)
+    by0, by1 = min(c.y0 for c in b), max(c.y1 for c in b)
+    if min(ay1, by1) - max(ay0, by0) < 0.5 * min(ay1 - ay0, by1 - by0):
+        return False
+    gap = max(min(c.x0 for c in a), min(c.x0 for c in b)) - min(
+        max(c.x1 for c in a), max(c.x1 for c in b))
+    return gap <= MERGE_GAP_EM * max(a[0].size_pt, b[0].size_pt, 1.0)
+
+
+def join_rtl_fragments(frags: list[list[Char]]) -> list[list[Char]]:
+    """Char groups of one right-to-left line joined before reordering (not after, as text)."""
+    if not any(direction(c.text) == "R" for frag in frags for c in frag):
+        return frags
+    out: list[list[Char]] = []
+    for frag in frags:
+        rtl = any(direction(c.text) == "R" for c in frag)
+        for i in range(len(out) - 1, max(len(out) - 40, 0) - 1, -1):
+            other_rtl = any(direction(c.text) == "R" for c in out[i])
+            if (rtl or other_rtl) and _beside(out[i], frag):
+                out[i] = out[i] + frag
+                break
+        else:
+            out.append(frag)
+    return out
 
 
 def _mergeable(left: Line, right: Line) -> bool:
@@ -310,13 +397,17 @@ def _mergeable(left: Line, right: Line) -> bool:
 
 
 def _merge(left: Line, right: Line) -> Line:
+    """Two fragments of one line; on a right-to-left line the right one is read first."""
     sep = "" if right.x0 - left.x1 < SPACE_GAP_EM * left.size_pt else " "
     longer = left if len(left.text) >= len(right.text) else right
+    first, second = left.text, right.text
+    if is_rtl_line(first + second):
+        first, second = second, first
     return Line(
-        text=f"{left.text}{sep}{right.text}",
+        text=f"{first}{sep}{second}",
         x0=left.x0, y0=min(left.y0, right.y0), x1=max(left.x1, right.x1),
         y1=max(left.y1, right.y1), size_pt=longer.size_pt, bold=longer.bold,
-        italic=longer.italic,
+        italic=longer.italic, mono=left.mono and right.mono,
     )
 
 
@@ -339,4 +430,7 @@ def merge_fragments(frags: list[Line]) -> list[Line]:
 
 def build_lines(chars: list[Char]) -> list[Line]:
     """Chars in stream order -> visual lines (stream order kept where it is sane)."""
-    return merge_fragments(_fragments(chars))
+    pairs = {(id(chars[i - 1]), id(c)) for i, c in enumerate(chars) if i and c.space_before}
+    frags = join_rtl_fragments(_fragments(chars))
+    lines = [_fragment_line(frag, pairs) for frag in frags]
+    return merge_fragments([line for line in lines if line.text])
