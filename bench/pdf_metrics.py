@@ -115,14 +115,15 @@ def reading_order(ours: list[str], ref: list[str]) -> float:
     if not shared:
         return 0.0 if ref else 1.0
 
+    codes: dict[str, str] = {}  # one private-use character per distinct word, both sides
+
     def kept(words: list[str]) -> str:
         budget = Counter(shared)
-        codes: dict[str, str] = {}
         out = []
         for word in words:
             if budget[word] > 0:
                 budget[word] -= 1
-                out.append(codes.setdefault(word, chr(0xE000 + len(codes) % 6000)))
+                out.append(codes.setdefault(word, chr(0xF0000 + len(codes))))
         return "".join(out)
 
     codes_ours, codes_ref = kept(ours), kept(ref)

@@ -14,6 +14,7 @@ import itertools
 import math
 import re
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import pypdfium2 as pdfium
@@ -116,6 +117,10 @@ class PageText:
     visible_chars: int = 0
     invisible_chars: int = 0
     invisible_text: list[Line] = field(default_factory=list)
+    turns: int = 0  # quarter turns the text was drawn at (and turned back from)
+
+
+Wall = tuple[float, float, float]  # a vertical rule (x, y0, y1): text never merges across it
 
 
 def _font_style(textpage: pdfium.PdfTextPage, index: int) -> tuple[bool, bool, bool]:
@@ -242,18 +247,21 @@ def dominant_chars(chars: list[tuple[Char, int]], width: float, height: float) -
     return kept
 
 
-def extract_text(page: pdfium.PdfPage, textpage: pdfium.PdfTextPage) -> PageText:
+def extract_text(
+    page: pdfium.PdfPage, textpage: pdfium.PdfTextPage, walls: Sequence[Wall] = ()
+) -> PageText:
     """Lines of the visible text layer (and of the invisible one, kept apart)."""
     left, bottom, right, top = page.get_bbox()
     reader = _Reader(textpage, (left, bottom, right, top))
     reader.read()
     width, height = right - left, top - bottom
     chars = dominant_chars(reader.chars, width, height)
-    if turns_of(reader.chars) % 2:
+    turns = turns_of(reader.chars)
+    if turns % 2:
         width, height = height, width
     result = PageText(width, height, visible_chars=len(chars),
-                      invisible_chars=len(reader.invisible))
-    result.lines = build_lines(chars)
+                      invisible_chars=len(reader.invisible), turns=turns)
+    result.lines = build_lines(chars, () if turns else walls)
     if len(chars) < len(reader.invisible):
         result.invisible_text = build_lines(reader.invisible)
     return result
@@ -386,14 +394,17 @@ def join_rtl_fragments(frags: list[list[Char]]) -> list[list[Char]]:
     return out
 
 
-def _mergeable(left: Line, right: Line) -> bool:
+def _mergeable(left: Line, right: Line, walls: Sequence[Wall] = ()) -> bool:
     overlap = min(left.y1, right.y1) - max(left.y0, right.y0)
     if overlap < 0.6 * min(left.height, right.height):
         return False
     em = max(left.size_pt, right.size_pt, 1.0)
     gap = right.x0 - left.x1
     limit = MARKER_GAP_EM if LEAD_RE.match(left.text) else MERGE_GAP_EM
-    return -0.3 * em <= gap <= limit * em
+    if not -0.3 * em <= gap <= limit * em:
+        return False
+    mid = (left.y0 + left.y1) / 2
+    return not any(left.x1 - 1 <= x <= right.x0 + 1 and y0 <= mid <= y1 for x, y0, y1 in walls)
 
 
 def _merge(left: Line, right: Line) -> Line:
@@ -411,16 +422,16 @@ def _merge(left: Line, right: Line) -> Line:
     )
 
 
-def merge_fragments(frags: list[Line]) -> list[Line]:
+def merge_fragments(frags: list[Line], walls: Sequence[Wall] = ()) -> list[Line]:
     """Join fragments that sit side by side on one visual line (out-of-order streams)."""
     pending = sorted(frags, key=lambda f: (round(f.y0), f.x0))
     lines: list[Line] = []
     for frag in pending:
         for i in range(len(lines) - 1, max(len(lines) - 40, 0) - 1, -1):
-            if _mergeable(lines[i], frag):
+            if _mergeable(lines[i], frag, walls):
                 lines[i] = _merge(lines[i], frag)
                 break
-            if _mergeable(frag, lines[i]):
+            if _mergeable(frag, lines[i], walls):
                 lines[i] = _merge(frag, lines[i])
                 break
         else:
@@ -428,9 +439,9 @@ def merge_fragments(frags: list[Line]) -> list[Line]:
     return lines
 
 
-def build_lines(chars: list[Char]) -> list[Line]:
+def build_lines(chars: list[Char], walls: Sequence[Wall] = ()) -> list[Line]:
     """Chars in stream order -> visual lines (stream order kept where it is sane)."""
     pairs = {(id(chars[i - 1]), id(c)) for i, c in enumerate(chars) if i and c.space_before}
     frags = join_rtl_fragments(_fragments(chars))
     lines = [_fragment_line(frag, pairs) for frag in frags]
-    return merge_fragments([line for line in lines if line.text])
+    return merge_fragments([line for line in lines if line.text], walls)
