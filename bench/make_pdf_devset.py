@@ -32,7 +32,7 @@ DEJAVU_BOLD = "/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf"
 CJK = "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc"
 CJK_BOLD = "/usr/share/fonts/opentype/noto/NotoSansCJK-Bold.ttc"
 KR_INDEX = 1  # Noto Sans CJK collections: JP, KR, SC, TC, HK
-WORDS = (
+WORDS = (  # noqa: SIM905 (a word list reads better as text)
     "data model system result method paper value table figure network layer signal energy "
     "sample measure process design control report market growth policy review study level "
     "field survey range error noise filter graph cluster vector matrix series factor weight "

@@ -31,7 +31,7 @@ def _pymupdf4llm() -> tuple[str, Converter]:
 
     layout = ""
     try:
-        import pymupdf.layout  # noqa: F401  (switches pymupdf4llm to its layout model)
+        import pymupdf.layout  # switches pymupdf4llm to its layout model
 
         layout = " (layout)"
     except ImportError:

@@ -19,13 +19,13 @@ import pypdfium2 as pdfium
 from docwarden.engines.base import Engine, EngineResult, JobInput
 from docwarden.engines.pdf.document import PDFIUM_LOCK, opened, select_pages
 from docwarden.engines.pdf.furniture import PageLayout
-from docwarden.engines.pdf.layout import PageText, extract_text
 from docwarden.engines.pdf.markdown import build_markdown
 from docwarden.engines.pdf.order import layout_page
 from docwarden.engines.pdf.rules import Rule, page_rules, ruled_tables
 from docwarden.engines.pdf.sample import sample_pdf
 from docwarden.engines.pdf.scanned import Recognizer, Rendered, check_images, read_upright
 from docwarden.engines.pdf.scanned import render_page as render
+from docwarden.engines.pdf.textlayer import PageText, extract_text
 from docwarden.errors import DocwardenError, InputTooLarge, InvalidInput
 from docwarden.settings import Settings
 

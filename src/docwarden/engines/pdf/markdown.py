@@ -42,6 +42,9 @@ CJK_RE = re.compile(
 )
 MAX_NUMBERED_HEADING_CHARS = 90
 CODE_BLANK_LINE_STEPS = 1.6  # a gap this many line steps wide is a blank line in code
+# Headings hold no code: angle brackets, braces, semicolons, assignments, calls.
+CODE_LIKE_RE = re.compile(r"[<>{};=]|\w\(|^\W*$")
+MAX_HEADING_RUN = 2  # more same-level headings in a row are labels, names or a cover
 
 
 @dataclass(slots=True)
@@ -195,7 +198,7 @@ def _numbered_heading(block: Block, body: float) -> bool:
     text = first.text
     return (
         bool(NUMBER_RE.match(text))
-        and len(text) <= MAX_NUMBERED_HEADING_CHARS and not text.endswith(SENTENCE_END + (",",))
+        and len(text) <= MAX_NUMBERED_HEADING_CHARS and not text.endswith((*SENTENCE_END, ","))
         and (first.bold or first.size_pt >= body * HEADING_SIZE_RATIO)
     )
 
@@ -205,7 +208,7 @@ def _heading_level(block: Block, body: float, sizes: list[float], column_width: 
     text = " ".join(ln.text for ln in block.lines)
     if not (block.kind == "para" or _numbered_heading(block, body)):
         return 0
-    if not any(ch.isalpha() for ch in text):
+    if not any(ch.isalpha() for ch in text) or CODE_LIKE_RE.search(text):
         return 0
     size = round(block.lines[0].size_pt * 2) / 2
     if size in sizes and len(block.lines) <= 3 and len(text) <= MAX_HEADING_CHARS:
@@ -229,7 +232,26 @@ def page_blocks(page: PageLayout, body: float, sizes: list[float]) -> list[Block
     for block in grouper.blocks:
         if level := _heading_level(block, body, sizes, grouper.column_width):
             block.kind, block.level = "heading", level
+    demote_heading_runs(grouper.blocks)
     return grouper.blocks
+
+
+def demote_heading_runs(blocks: Sequence[Block]) -> None:
+    """Three or more same-level headings with nothing between are not headings.
+
+    Diagram labels, author lists and cover blurbs are short, large or bold lines
+    side by side or stacked; real sections have text between their headings.
+    """
+    start = 0
+    for end in range(1, len(blocks) + 1):
+        same = end < len(blocks) and blocks[end].kind == "heading" and (
+            blocks[start].kind == "heading" and blocks[end].level == blocks[start].level)
+        if same:
+            continue
+        if blocks[start].kind == "heading" and end - start > MAX_HEADING_RUN:
+            for block in blocks[start:end]:
+                block.kind = "item" if list_marker(block.lines[0].text) else "para"
+        start = end
 
 
 def _cell(text: str) -> str:

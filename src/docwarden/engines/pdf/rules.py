@@ -129,7 +129,7 @@ def _snap(values: Sequence[float]) -> list[float]:
 def _grid_table(grid: Sequence[Rule], lines: Sequence[Line]) -> Table | None:
     ys = _snap([r.y0 for r in grid if r.horizontal])
     xs = _snap([r.x0 for r in grid if not r.horizontal])
-    if len(ys) < 3 and len(xs) < 3 or len(ys) < 2 or len(xs) < 2:
+    if (len(ys) < 3 and len(xs) < 3) or len(ys) < 2 or len(xs) < 2:
         return None
     inside = [ln for ln in lines if xs[0] <= (ln.x0 + ln.x1) / 2 <= xs[-1]
               and ys[0] <= (ln.y0 + ln.y1) / 2 <= ys[-1]]
