@@ -1,184 +1,240 @@
-"""PDF engine accuracy against the shared ground truth.
+"""PDF engine accuracy and speed against reference Markdown, side by side with peers.
 
-Per PDF: text similarity (1 - normalised edit distance on text with Markdown
-markup stripped and whitespace collapsed), heading / list-item / table-cell
-recall against the reference Markdown, CER on scanned pages, and the checks the
-ground truth states for files without a reference Markdown (lines,
-must_contain).  Writes bench/results/pdf_accuracy.json.
+Files: the shared PDFs with reference Markdown (groups `docling` for the
+born-digital ones, `scanned`, `cjk` for the generated Chinese PDF) and the
+generated development set (`devset`: two columns, Arabic, tables, code,
+Korean; made by bench/make_pdf_devset.py).  Scores per file (see
+bench/pdf_metrics.py): token F1, heading recall and precision, reading order,
+text similarity, list and table-cell recall, CER on scans; per group the means
+and seconds per page, for docwarden and for each peer in the same run.
 
-    python bench/pdf_accuracy.py [--only SUBSTRING]
+Peers (pymupdf4llm with pymupdf-layout, markitdown) run in their own venv,
+never docwarden's (PyMuPDF is AGPL); a peer that is not installed is skipped
+with a message.  Set it up once:
+
+    python3 -m venv /work/venvs/pdfpeers
+    /work/venvs/pdfpeers/bin/pip install pymupdf4llm pymupdf-layout 'markitdown[pdf]' \
+        pypdfium2 fpdf2 uharfbuzz
+
+    python bench/pdf_accuracy.py [--only SUBSTRING] [--peers-python PATH | --no-peers]
+
+Writes bench/results/pdf_accuracy.json.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import re
+import os
 import statistics
+import subprocess
 import sys
+import tempfile
 import time
-import unicodedata
 from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))  # for tests.textmetrics, shared with the OCR tests
+sys.path.insert(0, str(ROOT))  # for tests.textmetrics and bench.pdf_metrics
 
+import pypdfium2 as pdfium  # noqa: E402
+
+from bench.pdf_metrics import compare, norm  # noqa: E402
 from docwarden.engines.base import JobInput  # noqa: E402
 from docwarden.engines.pdf import PdfEngine  # noqa: E402
 from docwarden.settings import Settings  # noqa: E402
-from tests.textmetrics import edit_distance  # noqa: E402
 
-TESTDATA = ROOT.parent / "shared" / "testdata" / "pdf"
+# shared/ sits beside the checkout (a worktree is one level deeper): take the first found.
+TESTDATA = next((p / "shared" / "testdata" / "pdf" for p in ROOT.parents
+                 if (p / "shared" / "testdata" / "pdf").is_dir()), ROOT.parent / "shared")
+DEVSET = ROOT / "tests" / "data" / "pdf" / "generated" / "devset"
 RESULTS = ROOT / "bench" / "results" / "pdf_accuracy.json"
-MATCH_SIMILARITY = 0.9
+PEERS_PYTHON = Path(os.environ.get("PDF_PEERS_PYTHON", "/work/venvs/pdfpeers/bin/python"))
 # The nemotron reference is another engine's output, reliable on page 1 only.
 PAGE_LIMITS = {"docling/scanned/nemotron_multipage.pdf": "1"}
 NEMOTRON_SENTENCE = (
     "Docling bundles PDF document conversion to JSON and Markdown in an easy self contained "
     "package"
 )
+SCORES = ("token_f1", "heading_recall", "heading_precision", "reading_order")
+GOAL_SPEEDUP = 4.0
 
 
-def similarity(a: str, b: str) -> float:
-    if not a and not b:
-        return 1.0
-    return 1.0 - edit_distance(a, b) / max(len(a), len(b))
+def _group(rel: str, entry: dict[str, Any]) -> str:
+    if rel.startswith("devset/"):
+        return "devset"
+    if "image-only" in entry["kind"]:
+        return "scanned"
+    return "cjk" if rel.startswith("generated/") else "docling"
 
 
-def norm(text: str) -> str:
-    return " ".join(unicodedata.normalize("NFKC", text).split())
-
-
-def strip_markdown(markdown: str) -> str:
-    """Plain text of Markdown: no comments, heading/list markers, table pipes or rules."""
-    text = re.sub(r"<!--.*?-->", " ", markdown, flags=re.S)
+def dataset(only: str) -> list[dict[str, Any]]:
+    """Every file to score: path, group, page spec, page count, reference, checks."""
+    files = json.loads((TESTDATA / "expected.json").read_text("utf-8"))["files"]
     out = []
-    for line in text.splitlines():
-        stripped = line.strip()
-        if re.fullmatch(r"\|?\s*:?-+:?\s*(\|\s*:?-+:?\s*)*\|?", stripped):
+    for rel, entry in files.items():
+        truth = entry.get("groundtruth") or {}
+        if only not in rel or not (truth or entry.get("password")):
             continue
-        stripped = re.sub(r"^#{1,6}\s+", "", stripped)
-        stripped = re.sub(r"^(?:[-*+]|\d+[.)])\s+", "", stripped)
-        stripped = stripped.replace("\\|", "\x00").replace("|", " ").replace("\x00", "|")
-        stripped = stripped.replace("```", " ")
-        out.append(stripped)
-    return norm(" ".join(out))
+        reference = None
+        if rel in PAGE_LIMITS:
+            reference = NEMOTRON_SENTENCE
+        elif "markdown" in truth:
+            reference = (TESTDATA / truth["markdown"]).read_text("utf-8")
+        out.append({"file": rel, "path": str(TESTDATA / rel), "group": _group(rel, entry),
+                    "pages": PAGE_LIMITS.get(rel), "page_count": 1 if rel in PAGE_LIMITS
+                    else entry["pages"], "reference": reference, "truth": truth,
+                    "password": (entry.get("password") or {}).get("user"),
+                    "scanned": "image-only" in entry["kind"]})
+    for pdf in sorted(DEVSET.glob("*.pdf")):
+        rel = f"devset/{pdf.name}"
+        if only in rel:
+            out.append({"file": rel, "path": str(pdf), "group": "devset", "pages": None,
+                        "page_count": len(pdfium.PdfDocument(str(pdf))), "truth": {},
+                        "reference": pdf.with_suffix(".md").read_text("utf-8"),
+                        "password": None, "scanned": False})
+    return out
 
 
-def headings(markdown: str) -> list[str]:
-    return [norm(m) for m in re.findall(r"^#{1,6}\s+(.+)$", markdown, flags=re.M)]
-
-
-def list_items(markdown: str) -> list[str]:
-    return [norm(m) for m in re.findall(r"^\s*(?:[-*+]|\d+[.)])\s+(.+)$", markdown, flags=re.M)]
-
-
-def table_cells(markdown: str) -> list[str]:
-    cells = []
-    for raw in markdown.splitlines():
-        line = raw.strip()
-        if line.startswith("|") and not re.fullmatch(r"[|\s:-]+", line):
-            cells += [norm(c) for c in line.strip("|").split("|") if norm(c)]
-    return cells
-
-
-def recall(expected: list[str], found: list[str]) -> float | None:
-    """Share of expected strings that have a near-identical match among `found`."""
-    if not expected:
-        return None
-    pool = set(found)
-    hits = sum(
-        1 for e in expected
-        if e in pool or any(similarity(e.lower(), f.lower()) >= MATCH_SIMILARITY for f in pool)
-    )
-    return hits / len(expected)
-
-
-def compare(reference: str, markdown: str, scanned: bool) -> dict[str, Any]:
-    ours, ref = strip_markdown(markdown), strip_markdown(reference)
-    row: dict[str, Any] = {
-        "text_similarity": round(similarity(ours, ref), 4),
-        "heading_recall": recall(headings(reference), headings(markdown)),
-        "list_recall": recall(list_items(reference), list_items(markdown)),
-        "table_cell_recall": recall(table_cells(reference), table_cells(markdown)),
-    }
-    if scanned:
-        a, b = re.sub(r"\s+", "", ours), re.sub(r"\s+", "", ref)
-        row["cer"] = round(edit_distance(a, b) / max(len(b), 1), 4)
-    return row
-
-
-def evaluate(engine: PdfEngine, rel: str, entry: dict[str, Any]) -> dict[str, Any]:
-    truth = entry.get("groundtruth") or {}
+def run_docwarden(engine: PdfEngine, item: dict[str, Any]) -> tuple[str, float, dict[str, Any]]:
     params: dict[str, Any] = {}
-    if entry.get("password"):
-        params["password"] = entry["password"]["user"]
-    if rel in PAGE_LIMITS:
-        params["pages"] = PAGE_LIMITS[rel]
+    if item["password"]:
+        params["password"] = item["password"]
+    if item["pages"]:
+        params["pages"] = item["pages"]
     started = time.perf_counter()
-    result = engine.run(JobInput(data=(TESTDATA / rel).read_bytes(), params=params))
+    result = engine.run(JobInput(data=Path(item["path"]).read_bytes(), params=params))
+    seconds = time.perf_counter() - started
     assert isinstance(result, dict)
-    row: dict[str, Any] = {
-        "file": rel, "kind": entry["kind"], "seconds": round(time.perf_counter() - started, 2),
-        "methods": sorted({p["method"] for p in result["pages"]}), "warnings": result["warnings"],
-    }
-    markdown = result["markdown"]
-    scanned = "image-only" in entry["kind"]
-    row["scanned"] = scanned
-    if rel in PAGE_LIMITS:
-        row.update(compare(NEMOTRON_SENTENCE, markdown, scanned))
-    elif "markdown" in truth:
-        row.update(compare((TESTDATA / truth["markdown"]).read_text("utf-8"), markdown, scanned))
+    extra: dict[str, Any] = {"methods": sorted({p["method"] for p in result["pages"]}),
+                             "warnings": result["warnings"]}
+    truth, markdown = item["truth"], result["markdown"]
     if isinstance(truth.get("lines"), list):
         text = norm(markdown)
-        row["lines_found"] = sum(norm(line) in text for line in truth["lines"]) / len(
+        extra["lines_found"] = sum(norm(ln) in text for ln in truth["lines"]) / len(
             truth["lines"])
     if truth.get("must_contain"):
-        row["must_contain_found"] = all(s in markdown for s in truth["must_contain"])
-    return row
+        extra["must_contain_found"] = all(s in markdown for s in truth["must_contain"])
+    return markdown, seconds, extra
 
 
-def summarise(rows: list[dict[str, Any]]) -> dict[str, Any]:
-    def mean(key: str, scanned: bool) -> float | None:
-        values = [r[key] for r in rows if r.get(key) is not None and r["scanned"] == scanned]
-        return round(statistics.fmean(values), 4) if values else None
+def run_peers(items: list[dict[str, Any]], python: Path | None) -> dict[str, Any]:
+    """The peers' Markdown and timings, or an empty report saying why they were skipped."""
+    jobs = [{"path": it["path"], "pages": it["pages"]} for it in items if it["reference"]]
+    if python is None:
+        return {"tools": {}, "skipped": {"peers": "disabled (--no-peers)"}, "results": {}}
+    if not python.exists():
+        print(f"skipping peers: {python} not found (install them as this script's docstring "
+              "and the README say, or pass --peers-python)")
+        return {"tools": {}, "skipped": {"peers": f"{python} not found"}, "results": {}}
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / "peers.json"
+        proc = subprocess.run([str(python), str(ROOT / "bench" / "pdf_peers.py"), str(out)],
+                              input=json.dumps(jobs), capture_output=True, text=True,
+                              check=False)
+        if proc.returncode != 0 or not out.exists():
+            print(f"skipping peers: the peer runner failed: {proc.stderr[-2000:]}")
+            return {"tools": {}, "skipped": {"peers": "runner failed"}, "results": {}}
+        report: dict[str, Any] = json.loads(out.read_text("utf-8"))
+    for name, why in report["skipped"].items():
+        print(f"skipping peer {name}: {why}")
+    return report
 
-    return {
-        "text_pdfs_mean_text_similarity": mean("text_similarity", False),
-        "text_pdfs_mean_heading_recall": mean("heading_recall", False),
-        "text_pdfs_mean_list_recall": mean("list_recall", False),
-        "text_pdfs_mean_table_cell_recall": mean("table_cell_recall", False),
-        "scanned_mean_cer": mean("cer", True),
-        "scanned_mean_text_similarity": mean("text_similarity", True),
-        "targets": {"text_similarity": ">= 0.95", "heading_recall": ">= 0.8",
-                    "cer_clean_scans": "<= 0.05"},
-    }
+
+def summarise(rows: list[dict[str, Any]], tools: list[str]) -> dict[str, Any]:
+    """Per group and tool: mean scores (files with a value) and seconds per page."""
+    summary: dict[str, Any] = {}
+    for group in sorted({r["group"] for r in rows} | {"all"}):
+        chosen = [r for r in rows if r["tool"] in tools and (group == "all" or
+                                                             r["group"] == group)]
+        per_tool: dict[str, Any] = {}
+        for tool in tools:
+            mine = [r for r in chosen if r["tool"] == tool and "token_f1" in r]
+            if not mine:
+                continue
+            scores: dict[str, Any] = {"files": len(mine)}
+            for key in (*SCORES, "text_similarity", "list_recall", "table_cell_recall", "cer"):
+                values = [r[key] for r in mine if r.get(key) is not None]
+                scores[key] = round(statistics.fmean(values), 4) if values else None
+            scores["worst_token_f1"] = min(r["token_f1"] for r in mine)
+            pages = sum(r["page_count"] for r in mine)
+            scores["s_per_page"] = round(sum(r["seconds"] for r in mine) / pages, 4)
+            per_tool[tool] = scores
+        summary[group] = per_tool
+    return summary
+
+
+def _verdicts(summary: dict[str, Any]) -> list[str]:
+    """Goal lines: each score >= pymupdf4llm's per group, and >= 4x faster per page."""
+    out = []
+    for group, per_tool in summary.items():
+        ours, peer = per_tool.get("docwarden"), per_tool.get("pymupdf4llm")
+        if not ours or not peer:
+            continue
+        misses = [k for k in SCORES if ours[k] is not None and peer[k] is not None
+                  and ours[k] < peer[k]]
+        speed = peer["s_per_page"] / max(ours["s_per_page"], 1e-9)
+        status = "met" if not misses and speed >= GOAL_SPEEDUP else "NOT met"
+        out.append(f"{group}: goal {status}; behind on {misses or 'nothing'}; "
+                   f"{speed:.1f}x faster per page than pymupdf4llm")
+    return out
+
+
+def print_table(summary: dict[str, Any]) -> None:
+    cols = (*SCORES, "worst_token_f1", "s_per_page")
+    print(f"{'group':9} {'tool':12} " + " ".join(f"{c[:14]:>14}" for c in cols))
+    for group, per_tool in summary.items():
+        for tool, scores in per_tool.items():
+            cells = [("-" if scores[c] is None else f"{scores[c]:.3f}") for c in cols]
+            print(f"{group:9} {tool:12} " + " ".join(f"{c:>14}" for c in cells))
+    for line in _verdicts(summary):
+        print(line)
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__)
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--only", default="", help="evaluate files whose path contains this")
+    parser.add_argument("--peers-python", type=Path, default=PEERS_PYTHON)
+    parser.add_argument("--no-peers", action="store_true")
     args = parser.parse_args()
     if not TESTDATA.is_dir():
         print(f"test data not found at {TESTDATA}")
         return 1
-    files = json.loads((TESTDATA / "expected.json").read_text("utf-8"))["files"]
+    items = dataset(args.only)
     engine = PdfEngine(Settings())
     engine.load()
-    rows = []
-    for rel, entry in files.items():
-        if args.only in rel and (entry.get("groundtruth") or entry.get("password")):
-            row = evaluate(engine, rel, entry)
-            rows.append(row)
-            shown = {k: v for k, v in row.items() if k not in ("file", "kind", "warnings")}
-            print(f"{rel}: {shown}")
-    summary = summarise(rows)
-    print(json.dumps(summary, indent=2))
+    engine.recognizer()  # OCR models loaded before timing, as in a warm worker
+    rows: list[dict[str, Any]] = []
+    for item in items:
+        markdown, seconds, extra = run_docwarden(engine, item)
+        rows.append(_row(item, "docwarden", markdown, seconds) | extra)
+        print(f"{item['file']}: " + ", ".join(
+            f"{k}={v}" for k, v in rows[-1].items() if k in (*SCORES, "seconds")))
+    peers = run_peers(items, None if args.no_peers else args.peers_python)
+    for tool, results in peers["results"].items():
+        for item in items:
+            if item["path"] in results:
+                got = results[item["path"]]
+                rows.append(_row(item, tool, got["markdown"], got["seconds"]))
+    tools = ["docwarden", *peers["tools"]]
+    summary = summarise(rows, tools)
+    print_table(summary)
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(json.dumps({"summary": summary, "files": rows}, indent=2,
-                                  ensure_ascii=False) + "\n", "utf-8")
+    RESULTS.write_text(json.dumps(
+        {"note": "measured on a shared 2-core machine; timings move between runs",
+         "peers": peers["tools"], "skipped": peers["skipped"], "summary": summary,
+         "goals": _verdicts(summary), "files": rows}, indent=1, ensure_ascii=False) + "\n",
+        "utf-8")
     return 0
+
+
+def _row(item: dict[str, Any], tool: str, markdown: str, seconds: float) -> dict[str, Any]:
+    row: dict[str, Any] = {"file": item["file"], "group": item["group"], "tool": tool,
+                           "page_count": item["page_count"], "seconds": round(seconds, 3)}
+    if item["reference"] is not None:
+        row.update(compare(item["reference"], markdown, item["scanned"]))
+    return row
 
 
 if __name__ == "__main__":

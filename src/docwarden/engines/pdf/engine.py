@@ -19,12 +19,13 @@ import pypdfium2 as pdfium
 from docwarden.engines.base import Engine, EngineResult, JobInput
 from docwarden.engines.pdf.document import PDFIUM_LOCK, opened, select_pages
 from docwarden.engines.pdf.furniture import PageLayout
-from docwarden.engines.pdf.layout import PageText, extract_text
 from docwarden.engines.pdf.markdown import build_markdown
 from docwarden.engines.pdf.order import layout_page
+from docwarden.engines.pdf.rules import Rule, page_rules, ruled_tables
 from docwarden.engines.pdf.sample import sample_pdf
 from docwarden.engines.pdf.scanned import Recognizer, Rendered, check_images, read_upright
 from docwarden.engines.pdf.scanned import render_page as render
+from docwarden.engines.pdf.textlayer import PageText, extract_text
 from docwarden.errors import DocwardenError, InputTooLarge, InvalidInput
 from docwarden.settings import Settings
 
@@ -149,7 +150,7 @@ class PdfEngine(Engine):
         number = index + 1
         try:
             with PDFIUM_LOCK:
-                text, rendered = self._read_page(document, index, params.dpi)
+                text, rendered, rules = self._read_page(document, index, params.dpi)
         except DocwardenError as exc:
             outcome.failures.append(exc)
             outcome.warnings.append(f"page {number} skipped: {exc.message}")
@@ -172,22 +173,31 @@ class PdfEngine(Engine):
                 "was used"
             )
         chars = sum(len(line.text) for line in lines)
-        return PageLayout(number, text.width_pt, text.height_pt, "text", layout_page(lines), chars)
+        tables, rest = ruled_tables(lines, rules)
+        return PageLayout(number, text.width_pt, text.height_pt, "text",
+                          layout_page(rest, tables), chars)
 
     def _read_page(
         self, document: pdfium.PdfDocument, index: int, dpi: int
-    ) -> tuple[PageText, Rendered | None]:
-        """Text layer, plus a render when the page has no usable text (caller holds the lock)."""
+    ) -> tuple[PageText, Rendered | None, list[Rule]]:
+        """Text layer and its ruling lines, plus a render when the page has no usable text.
+
+        The caller holds the pdfium lock.
+        """
         page = document[index]
         try:
+            rules = page_rules(page, page.get_bbox())
+            walls = [(r.x0, r.y0, r.y1) for r in rules if not r.horizontal]
             textpage = page.get_textpage()
             try:
-                text = extract_text(page, textpage)
+                text = extract_text(page, textpage, walls)
             finally:
                 textpage.close()
+            if text.turns:
+                rules = []
             if text.visible_chars >= MIN_TEXT_CHARS or _has_ocr_layer(text):
-                return text, None
+                return text, None, rules
             check_images(page, self.settings.max_image_pixels)
-            return text, render(page, dpi, self.settings.max_image_pixels)
+            return text, render(page, dpi, self.settings.max_image_pixels), []
         finally:
             page.close()

@@ -1,7 +1,8 @@
-"""Text lines with positions, font sizes and weight from a pdfium text page.
+"""Text lines with positions, font sizes and weight from a page's characters.
 
-pdfium gives characters in content-stream order with boxes but no layout.  Here
-characters become fragments (runs on one baseline, split at column-sized gaps)
+textlayer.py reads the characters from pdfium in content-stream order, with
+boxes but no layout.  Here characters become fragments (runs on one baseline,
+split at column-sized gaps; right-to-left runs reordered from their boxes)
 and fragments on one visual line are merged into `Line`s.  Coordinates are PDF
 points with the origin at the top-left of the visible page, y growing down, the
 same frame OCR boxes are mapped into, so both share the Markdown builder.
@@ -9,23 +10,14 @@ same frame OCR boxes are mapped into, so both share the Markdown builder.
 
 from __future__ import annotations
 
-import ctypes
-import math
+import itertools
 import re
 from collections import Counter
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass
 
-import pypdfium2 as pdfium
-import pypdfium2.raw as pdfium_c
+from docwarden.engines.pdf.bidi import direction, is_rtl_line, logical_order, unshape
 
-INVISIBLE_RENDER_MODES = frozenset({3, 7})  # FPDF_TEXTRENDERMODE_INVISIBLE, _CLIP
-FORCE_BOLD_FLAG = 1 << 18
-ITALIC_FLAG = 1 << 6
-HYPHEN_CODES = frozenset({0x2D, 0x2010, 0x2011, 0xAD})
-ITALIC_NAME_RE = re.compile(r"italic|oblique|^[a-z]{0,4}ti\d*$", re.IGNORECASE)
-BOLD_WEIGHT = 600
-# "Bold", "Black" ... and TeX's bold-extended faces (CMBX12, SFBX1000).
-BOLD_NAME_RE = re.compile(r"bold|black|heavy|demi|^[a-z]{0,4}bx\d*$", re.IGNORECASE)
 SOFT_HYPHEN = "\u00ad"
 UNMAPPED = "\ufffc"  # a glyph without a Unicode mapping (symbol fonts, junk)
 UNMAPPED_BULLET_RE = re.compile(f"^{UNMAPPED}+\\s+(?=\\w)")
@@ -34,6 +26,7 @@ BREAK_GAP_SPACED_EM = 3.0  # ... and with a real space character in it
 MERGE_GAP_EM = 0.8  # fragments closer than this on one line are merged
 MARKER_GAP_EM = 4.0  # a lone list marker joins the text this far to its right
 SPACE_GAP_EM = 0.25  # an unspaced gap wider than this still separates words
+RTL_SPACE_GAP_EM = 0.15  # joined Arabic letters touch: a smaller gap is a word break
 # A fragment that is only a list marker or a section number joins the text to its right.
 LEAD_RE = re.compile(
     r"^(?:[•●○◦▪■□‣⁃∙·\-–—*]|\(?\d{1,3}[.)]|\(?[a-zA-Z][.)]|\d{1,3}(?:\.\d{1,3})+\.?)$"
@@ -52,6 +45,7 @@ class Line:
     size_pt: float
     bold: bool = False
     italic: bool = False
+    mono: bool = False
 
     @property
     def styled(self) -> bool:
@@ -82,165 +76,10 @@ class Char:
     space_before: bool = False
     real_space_before: bool = False
     break_before: bool = False
+    mono: bool = False
 
 
-@dataclass(slots=True)
-class _Style:
-    size_pt: float
-    bold: bool
-    italic: bool
-    invisible: bool
-    quarter_turns: int
-
-
-@dataclass(slots=True)
-class PageText:
-    """What one page's text layer holds."""
-
-    width_pt: float
-    height_pt: float
-    lines: list[Line] = field(default_factory=list)
-    visible_chars: int = 0
-    invisible_chars: int = 0
-    invisible_text: list[Line] = field(default_factory=list)
-
-
-def _font_style(textpage: pdfium.PdfTextPage, index: int) -> tuple[bool, bool]:
-    """(bold, italic) from the font name, weight and flags."""
-    name_buf = ctypes.create_string_buffer(128)
-    flags = ctypes.c_int(0)
-    pdfium_c.FPDFText_GetFontInfo(textpage, index, name_buf, len(name_buf), ctypes.byref(flags))
-    name = name_buf.value.decode("latin-1", "replace").split("+")[-1]
-    weight = pdfium_c.FPDFText_GetFontWeight(textpage, index)
-    bold = bool(BOLD_NAME_RE.search(name)) or weight >= BOLD_WEIGHT or bool(
-        flags.value & FORCE_BOLD_FLAG
-    )
-    return bold, bool(ITALIC_NAME_RE.search(name)) or bool(flags.value & ITALIC_FLAG)
-
-
-def _style(textpage: pdfium.PdfTextPage, index: int, text_obj: object) -> _Style:
-    """Effective font size (font size times the text matrix scale), weight, visibility."""
-    matrix = pdfium_c.FS_MATRIX()
-    scale = 1.0
-    if pdfium_c.FPDFText_GetMatrix(textpage, index, ctypes.byref(matrix)):
-        scale = math.hypot(matrix.c, matrix.d) or math.hypot(matrix.a, matrix.b) or 1.0
-    size_pt = pdfium_c.FPDFText_GetFontSize(textpage, index) * scale
-    invisible = False
-    if text_obj:
-        invisible = pdfium_c.FPDFTextObj_GetTextRenderMode(text_obj) in INVISIBLE_RENDER_MODES
-    angle = pdfium_c.FPDFText_GetCharAngle(textpage, index)
-    # pdfium measures the angle clockwise; turns count counter-clockwise quarter turns.
-    turns = -round(angle / (math.pi / 2)) % 4 if angle >= 0 else 0
-    bold, italic = _font_style(textpage, index)
-    return _Style(size_pt, bold, italic, invisible, turns)
-
-
-def _char_box(textpage: pdfium.PdfTextPage, index: int) -> tuple[float, float, float, float]:
-    """The tight box, for the rare char whose loose box pdfium cannot give."""
-    left, right, bottom, top = (ctypes.c_double() for _ in range(4))
-    pdfium_c.FPDFText_GetCharBox(textpage, index, left, right, bottom, top)
-    return left.value, bottom.value, right.value, top.value
-
-
-class _Reader:
-    """Walks a text page once, keeping the per-object style cache and space/break state."""
-
-    def __init__(self, textpage: pdfium.PdfTextPage, bbox: tuple[float, ...]) -> None:
-        self.textpage = textpage
-        self.raw = textpage.raw  # the bare handle: ctypes calls skip the helper's conversion
-        self.rect = pdfium_c.FS_RECTF()
-        self.left, self.top = bbox[0], bbox[3]
-        self.styles: dict[int, _Style] = {}  # by text object address
-        self.chars: list[tuple[Char, int]] = []
-        self.invisible: list[Char] = []
-        self.space = self.real_space = self.brk = False
-
-    def read(self) -> None:
-        count = pdfium_c.FPDFText_CountChars(self.raw)
-        for index in range(max(count, 0)):
-            self._read_one(index)
-
-    def _read_one(self, index: int) -> None:
-        textpage = self.raw
-        code = pdfium_c.FPDFText_GetUnicode(textpage, index)
-        generated = pdfium_c.FPDFText_IsGenerated(textpage, index) == 1
-        hyphen = code == 0xFFFE or (
-            code in HYPHEN_CODES and pdfium_c.FPDFText_IsHyphen(textpage, index) == 1
-        )
-        if code in (10, 13) or (generated and not hyphen and code != 32):
-            self.brk = self.brk or code in (10, 13)
-            return
-        if code in (32, 9, 0xA0, 0x3000) or (code < 32 and not hyphen):
-            self.space = True
-            self.real_space = self.real_space or (not generated and code != 0)
-            return
-        text_obj = pdfium_c.FPDFText_GetTextObject(textpage, index)
-        key = ctypes.c_void_p.from_buffer(text_obj).value or -index - 1
-        style = self.styles.get(key)
-        if style is None:
-            style = self.styles[key] = _style(textpage, index, text_obj)
-        if pdfium_c.FPDFText_HasUnicodeMapError(textpage, index) == 1:
-            code = ord(UNMAPPED)
-        if pdfium_c.FPDFText_GetLooseCharBox(textpage, index, self.rect):
-            left, bottom, right, top = (self.rect.left, self.rect.bottom, self.rect.right,
-                                        self.rect.top)
-        else:
-            left, bottom, right, top = _char_box(self.textpage, index)
-        char = Char(
-            SOFT_HYPHEN if hyphen else chr(code),
-            left - self.left, self.top - top, right - self.left, self.top - bottom,
-            style.size_pt, style.bold, style.italic, self.space, self.real_space, self.brk,
-        )
-        self.space = self.real_space = self.brk = False
-        if style.invisible:
-            self.invisible.append(char)
-        else:
-            self.chars.append((char, style.quarter_turns))
-
-
-def _rotate_char(char: Char, turns: int, width: float, height: float) -> None:
-    """Map a char of text drawn at `turns` quarter turns into the text's upright frame."""
-    x0, y0, x1, y1 = char.x0, char.y0, char.x1, char.y1
-    if turns == 1:
-        char.x0, char.x1, char.y0, char.y1 = height - y1, height - y0, x0, x1
-    elif turns == 2:
-        char.x0, char.x1, char.y0, char.y1 = width - x1, width - x0, height - y1, height - y0
-    elif turns == 3:
-        char.x0, char.x1, char.y0, char.y1 = y0, y1, width - x1, width - x0
-
-
-def turns_of(chars: list[tuple[Char, int]]) -> int:
-    """The quarter turns most characters are drawn at."""
-    return Counter(t for _, t in chars).most_common(1)[0][0] if chars else 0
-
-
-def dominant_chars(chars: list[tuple[Char, int]], width: float, height: float) -> list[Char]:
-    """Chars in the dominant text direction, turned upright; other directions are dropped."""
-    if not chars:
-        return []
-    turns = turns_of(chars)
-    kept = [c for c, t in chars if t == turns]
-    if turns:
-        for char in kept:
-            _rotate_char(char, turns, width, height)
-    return kept
-
-
-def extract_text(page: pdfium.PdfPage, textpage: pdfium.PdfTextPage) -> PageText:
-    """Lines of the visible text layer (and of the invisible one, kept apart)."""
-    left, bottom, right, top = page.get_bbox()
-    reader = _Reader(textpage, (left, bottom, right, top))
-    reader.read()
-    width, height = right - left, top - bottom
-    chars = dominant_chars(reader.chars, width, height)
-    if turns_of(reader.chars) % 2:
-        width, height = height, width
-    result = PageText(width, height, visible_chars=len(chars),
-                      invisible_chars=len(reader.invisible))
-    result.lines = build_lines(chars)
-    if len(chars) < len(reader.invisible):
-        result.invisible_text = build_lines(reader.invisible)
-    return result
+Wall = tuple[float, float, float]  # a vertical rule (x, y0, y1): text never merges across it
 
 
 def _same_line(frag: list[Char], char: Char) -> bool:
@@ -249,87 +88,165 @@ def _same_line(frag: list[Char], char: Char) -> bool:
     return overlap >= 0.5 * min(last.y1 - last.y0, char.y1 - char.y0)
 
 
-def _starts_fragment(frag: list[Char], char: Char) -> bool:
+def _starts_fragment(frag: list[Char], char: Char, extent: tuple[float, float]) -> bool:
+    """Whether `char` begins a new fragment; right-to-left text may run either way."""
     if not frag:
         return False
     if char.break_before or not _same_line(frag, char):
         return True
     last = frag[-1]
     em = max(last.size_pt, char.size_pt, 1.0)
-    gap = char.x0 - last.x1
+    limit = (BREAK_GAP_SPACED_EM if char.real_space_before else BREAK_GAP_EM) * em
+    if "R" in (direction(last.text), direction(char.text)):
+        return char.x1 < extent[0] - limit or char.x0 > extent[1] + limit
     if char.x0 < last.x0 - 0.5 * em:  # moved back left (ligature parts share one box)
         return True
-    limit = BREAK_GAP_SPACED_EM if char.real_space_before else BREAK_GAP_EM
-    return gap > limit * em
+    return char.x0 - last.x1 > limit
 
 
-def _fragment_line(frag: list[Char]) -> Line:
+def _mono_pitch(frag: list[Char]) -> float:
+    """The character advance of monospaced text (0 otherwise): gaps in code are in pitches.
+
+    Tight glyph boxes of a typewriter font leave gaps around narrow glyphs ("(", ".")
+    that are no word breaks; only an advance of 1.5 pitches or more is one.
+    """
+    if len(frag) < 4 or sum(c.mono for c in frag) * 2 <= len(frag):
+        return 0.0
+    steps = sorted(b.x0 - a.x0 for a, b in itertools.pairwise(frag) if not b.space_before)
+    return steps[len(steps) // 2] if steps and steps[len(steps) // 2] > 0 else 0.0
+
+
+def _spaced(frag: list[Char], pairs: set[tuple[int, int]]) -> list[Char]:
+    """The fragment in reading order, each char's space_before set for that order.
+
+    `pairs` holds (id, id) of stream neighbours with a space between them: after a
+    right-to-left line is reordered, a space belongs between the same two chars.
+    """
+    if not any(direction(c.text) == "R" for c in frag):
+        pitch = _mono_pitch(frag)
+        for i, char in enumerate(frag):
+            prev = frag[i - 1]
+            wide = (char.x0 - prev.x0 > 1.5 * pitch if pitch
+                    else char.x0 - prev.x1 > SPACE_GAP_EM * char.size_pt)
+            char.space_before = i > 0 and (char.space_before or wide)
+        return frag
+    ordered = logical_order(frag)
+    for i, char in enumerate(ordered):
+        prev = ordered[i - 1]
+        rtl = "R" in (direction(prev.text), direction(char.text))
+        gap = max(prev.x0, char.x0) - min(prev.x1, char.x1)
+        em_gap = (RTL_SPACE_GAP_EM if rtl else SPACE_GAP_EM) * char.size_pt
+        char.space_before = i > 0 and (
+            (id(prev), id(char)) in pairs or (id(char), id(prev)) in pairs or gap > em_gap)
+    return ordered
+
+
+def _fragment_line(frag: list[Char], pairs: set[tuple[int, int]]) -> Line:
     parts: list[str] = []
     sizes: Counter[float] = Counter()
-    bold = italic = 0
-    for i, char in enumerate(frag):
-        if i and (char.space_before or char.x0 - frag[i - 1].x1 > SPACE_GAP_EM * char.size_pt):
+    bold = italic = mono = 0
+    for char in _spaced(frag, pairs):
+        if char.space_before:
             parts.append(" ")
         parts.append(char.text)
         sizes[round(char.size_pt, 1)] += 1
         bold += char.bold
         italic += char.italic
+        mono += char.mono
     text = "".join(parts).encode("utf-16-le", "surrogatepass").decode("utf-16-le", "replace")
     # An unmapped glyph opening a line before a space is a symbol-font bullet.
-    text = UNMAPPED_BULLET_RE.sub("• ", text.strip()).replace(UNMAPPED, "")
+    text = UNMAPPED_BULLET_RE.sub("• ", unshape(text.strip())).replace(UNMAPPED, "")
     return Line(
         text=text.strip(),
         x0=min(c.x0 for c in frag), y0=min(c.y0 for c in frag),
         x1=max(c.x1 for c in frag), y1=max(c.y1 for c in frag),
         size_pt=sizes.most_common(1)[0][0], bold=bold * 2 > len(frag),
-        italic=italic * 2 > len(frag),
+        italic=italic * 2 > len(frag), mono=mono * 2 > len(frag),
     )
 
 
-def _fragments(chars: list[Char]) -> list[Line]:
-    frags: list[Line] = []
+def _fragments(chars: list[Char]) -> list[list[Char]]:
+    frags: list[list[Char]] = []
     current: list[Char] = []
+    extent = (0.0, 0.0)
     for char in chars:
-        if _starts_fragment(current, char):
-            frags.append(_fragment_line(current))
+        if _starts_fragment(current, char, extent):
+            frags.append(current)
             current = []
+        extent = (min(extent[0], char.x0), max(extent[1], char.x1)) if current else (
+            char.x0, char.x1)
         current.append(char)
     if current:
-        frags.append(_fragment_line(current))
-    return [f for f in frags if f.text]
+        frags.append(current)
+    return frags
 
 
-def _mergeable(left: Line, right: Line) -> bool:
+def _beside(a: list[Char], b: list[Char]) -> bool:
+    """Two char groups on one visual line with at most a word gap between them."""
+    ay0, ay1 = min(c.y0 for c in a), max(c.y1 for c in a)
+    by0, by1 = min(c.y0 for c in b), max(c.y1 for c in b)
+    if min(ay1, by1) - max(ay0, by0) < 0.5 * min(ay1 - ay0, by1 - by0):
+        return False
+    gap = max(min(c.x0 for c in a), min(c.x0 for c in b)) - min(
+        max(c.x1 for c in a), max(c.x1 for c in b))
+    return gap <= MERGE_GAP_EM * max(a[0].size_pt, b[0].size_pt, 1.0)
+
+
+def join_rtl_fragments(frags: list[list[Char]]) -> list[list[Char]]:
+    """Char groups of one right-to-left line joined before reordering (not after, as text)."""
+    if not any(direction(c.text) == "R" for frag in frags for c in frag):
+        return frags
+    out: list[list[Char]] = []
+    for frag in frags:
+        rtl = any(direction(c.text) == "R" for c in frag)
+        for i in range(len(out) - 1, max(len(out) - 40, 0) - 1, -1):
+            other_rtl = any(direction(c.text) == "R" for c in out[i])
+            if (rtl or other_rtl) and _beside(out[i], frag):
+                out[i] = out[i] + frag
+                break
+        else:
+            out.append(frag)
+    return out
+
+
+def _mergeable(left: Line, right: Line, walls: Sequence[Wall] = ()) -> bool:
     overlap = min(left.y1, right.y1) - max(left.y0, right.y0)
     if overlap < 0.6 * min(left.height, right.height):
         return False
     em = max(left.size_pt, right.size_pt, 1.0)
     gap = right.x0 - left.x1
     limit = MARKER_GAP_EM if LEAD_RE.match(left.text) else MERGE_GAP_EM
-    return -0.3 * em <= gap <= limit * em
+    if not -0.3 * em <= gap <= limit * em:
+        return False
+    mid = (left.y0 + left.y1) / 2
+    return not any(left.x1 - 1 <= x <= right.x0 + 1 and y0 <= mid <= y1 for x, y0, y1 in walls)
 
 
 def _merge(left: Line, right: Line) -> Line:
+    """Two fragments of one line; on a right-to-left line the right one is read first."""
     sep = "" if right.x0 - left.x1 < SPACE_GAP_EM * left.size_pt else " "
     longer = left if len(left.text) >= len(right.text) else right
+    first, second = left.text, right.text
+    if is_rtl_line(first + second):
+        first, second = second, first
     return Line(
-        text=f"{left.text}{sep}{right.text}",
+        text=f"{first}{sep}{second}",
         x0=left.x0, y0=min(left.y0, right.y0), x1=max(left.x1, right.x1),
         y1=max(left.y1, right.y1), size_pt=longer.size_pt, bold=longer.bold,
-        italic=longer.italic,
+        italic=longer.italic, mono=left.mono and right.mono,
     )
 
 
-def merge_fragments(frags: list[Line]) -> list[Line]:
+def merge_fragments(frags: list[Line], walls: Sequence[Wall] = ()) -> list[Line]:
     """Join fragments that sit side by side on one visual line (out-of-order streams)."""
     pending = sorted(frags, key=lambda f: (round(f.y0), f.x0))
     lines: list[Line] = []
     for frag in pending:
         for i in range(len(lines) - 1, max(len(lines) - 40, 0) - 1, -1):
-            if _mergeable(lines[i], frag):
+            if _mergeable(lines[i], frag, walls):
                 lines[i] = _merge(lines[i], frag)
                 break
-            if _mergeable(frag, lines[i]):
+            if _mergeable(frag, lines[i], walls):
                 lines[i] = _merge(frag, lines[i])
                 break
         else:
@@ -337,6 +254,9 @@ def merge_fragments(frags: list[Line]) -> list[Line]:
     return lines
 
 
-def build_lines(chars: list[Char]) -> list[Line]:
+def build_lines(chars: list[Char], walls: Sequence[Wall] = ()) -> list[Line]:
     """Chars in stream order -> visual lines (stream order kept where it is sane)."""
-    return merge_fragments(_fragments(chars))
+    pairs = {(id(chars[i - 1]), id(c)) for i, c in enumerate(chars) if i and c.space_before}
+    frags = join_rtl_fragments(_fragments(chars))
+    lines = [_fragment_line(frag, pairs) for frag in frags]
+    return merge_fragments([line for line in lines if line.text], walls)

@@ -1,8 +1,11 @@
 """Markdown from ordered page items: headings, paragraphs, lists and tables.
 
 Headings come from font size ranks relative to the body size (the size most
-characters use) and from bold lines standing alone; paragraphs are re-flowed
-across line breaks (CJK joined without spaces, hyphenated words joined).
+characters use), from bold lines standing alone and from section numbers on
+short styled lines ("1. Introduction" is a heading, "1. Install it." a list
+item); paragraphs are re-flowed across line breaks (Chinese and Japanese
+joined without spaces, Korean with them, hyphenated words joined); lines in a
+monospaced font become fenced code with their indentation.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from docwarden.engines.pdf.bidi import is_rtl_line
 from docwarden.engines.pdf.furniture import PageLayout, drop_furniture
 from docwarden.engines.pdf.layout import SOFT_HYPHEN, Line
 from docwarden.engines.pdf.order import Table
@@ -30,10 +34,17 @@ BULLET_RE = re.compile(r"^(?:[•●○◦▪■□‣⁃∙·]\s*|[-–—*]\s+
 NUMBER_RE = re.compile(r"^\(?(?P<num>\d{1,3})[.)]\s+(?P<rest>\S.*)$")
 LETTER_RE = re.compile(r"^(?P<mark>\(?[a-z][.)])\s+(?P<rest>\S.*)$")
 SENTENCE_END = tuple(".!?:;。！？：；")
+# Scripts written without spaces between words (Han, kana, CJK punctuation); Hangul
+# separates words with spaces and is not among them.
 CJK_RE = re.compile(
     "[\u2e80-\u2fdf\u3000-\u303f\u3040-\u30ff\u3100-\u31ff\u3400-\u4dbf\u4e00-\u9fff"
-    "\uac00-\ud7af\uf900-\ufaff\ufe30-\ufe4f\uff00-\uffef]"
+    "\uf900-\ufaff\ufe30-\ufe4f\uff00-\uffef]"
 )
+MAX_NUMBERED_HEADING_CHARS = 90
+CODE_BLANK_LINE_STEPS = 1.6  # a gap this many line steps wide is a blank line in code
+# Headings hold no code: angle brackets, braces, semicolons, assignments, calls.
+CODE_LIKE_RE = re.compile(r"[<>{};=]|\w\(|^\W*$")
+MAX_HEADING_RUN = 2  # more same-level headings in a row are labels, names or a cover
 
 
 @dataclass(slots=True)
@@ -126,6 +137,13 @@ class _Grouper:
         if isinstance(item, Table):
             self.blocks.append(Block("table", table=item))
             return
+        if item.mono:
+            last = self.blocks[-1] if self.blocks else None
+            if last is not None and last.kind == "code" and self._code_continues(last, item):
+                last.lines.append(item)
+            else:
+                self.blocks.append(Block("code", [item]))
+            return
         marker = list_marker(item.text)
         if self.blocks and marker is None and self._continues(self.blocks[-1], item):
             self.blocks[-1].lines.append(item)
@@ -134,8 +152,13 @@ class _Grouper:
         else:
             self.blocks.append(Block("para", [item]))
 
+    def _code_continues(self, block: Block, line: Line) -> bool:
+        prev = block.lines[-1]
+        gap = line.y0 - prev.y1
+        return -0.6 * prev.size_pt < gap < 3 * prev.size_pt
+
     def _continues(self, block: Block, line: Line) -> bool:
-        if block.kind == "table":
+        if block.kind in ("table", "code"):
             return False
         prev = block.lines[-1]
         em = max(prev.size_pt, 1.0)
@@ -146,22 +169,46 @@ class _Grouper:
         gap = line.y0 - prev.y1
         if gap < -0.6 * em or gap > self.usual_gap + PARA_GAP_EM * em:
             return False
-        left = min(ln.x0 for ln in block.lines)
-        right = max(ln.x1 for ln in block.lines)
-        if min(line.x1, right) - max(line.x0, left) <= 0:
+        # Right-to-left paragraphs are aligned right: measure from the right edge.
+        flip = -1.0 if is_rtl_line(prev.text) else 1.0
+
+        def start(ln: Line) -> float:
+            return ln.x0 if flip > 0 else -ln.x1
+
+        def end(ln: Line) -> float:
+            return ln.x1 if flip > 0 else -ln.x0
+
+        left = min(start(ln) for ln in block.lines)
+        right = max(end(ln) for ln in block.lines)
+        if min(end(line), right) - max(start(line), left) <= 0:
             return False
         if block.kind == "item":
-            return line.x0 > block.lines[0].x0 + 0.3 * em
-        if len(block.lines) >= 2 and line.x0 > left + INDENT_EM * em:
+            return start(line) > start(block.lines[0]) + 0.3 * em
+        if len(block.lines) >= 2 and start(line) > left + INDENT_EM * em:
             return False
-        short = prev.x1 < right - 0.15 * (right - left)
+        short = end(prev) < right - 0.15 * (right - left)
         return not (len(block.lines) >= 2 and short and prev.text.endswith(SENTENCE_END))
+
+
+def _numbered_heading(block: Block, body: float) -> bool:
+    """A "1. Introduction" item: one short line, bold or larger, no sentence end."""
+    if block.kind != "item" or len(block.lines) != 1:
+        return False
+    first = block.lines[0]
+    text = first.text
+    return (
+        bool(NUMBER_RE.match(text))
+        and len(text) <= MAX_NUMBERED_HEADING_CHARS and not text.endswith((*SENTENCE_END, ","))
+        and (first.bold or first.size_pt >= body * HEADING_SIZE_RATIO)
+    )
 
 
 def _heading_level(block: Block, body: float, sizes: list[float], column_width: float) -> int:
     """Heading level of a block, 0 when it is not a heading."""
     text = " ".join(ln.text for ln in block.lines)
-    if block.kind != "para" or not any(ch.isalpha() for ch in text):
+    if not (block.kind == "para" or _numbered_heading(block, body)):
+        return 0
+    if not any(ch.isalpha() for ch in text) or CODE_LIKE_RE.search(text):
         return 0
     size = round(block.lines[0].size_pt * 2) / 2
     if size in sizes and len(block.lines) <= 3 and len(text) <= MAX_HEADING_CHARS:
@@ -185,7 +232,26 @@ def page_blocks(page: PageLayout, body: float, sizes: list[float]) -> list[Block
     for block in grouper.blocks:
         if level := _heading_level(block, body, sizes, grouper.column_width):
             block.kind, block.level = "heading", level
+    demote_heading_runs(grouper.blocks)
     return grouper.blocks
+
+
+def demote_heading_runs(blocks: Sequence[Block]) -> None:
+    """Three or more same-level headings with nothing between are not headings.
+
+    Diagram labels, author lists and cover blurbs are short, large or bold lines
+    side by side or stacked; real sections have text between their headings.
+    """
+    start = 0
+    for end in range(1, len(blocks) + 1):
+        same = end < len(blocks) and blocks[end].kind == "heading" and (
+            blocks[start].kind == "heading" and blocks[end].level == blocks[start].level)
+        if same:
+            continue
+        if blocks[start].kind == "heading" and end - start > MAX_HEADING_RUN:
+            for block in blocks[start:end]:
+                block.kind = "item" if list_marker(block.lines[0].text) else "para"
+        start = end
 
 
 def _cell(text: str) -> str:
@@ -200,9 +266,25 @@ def render_table(table: Table) -> str:
     return "\n".join(lines)
 
 
+def render_code(lines: Sequence[Line]) -> str:
+    """A fenced block; indentation from x offsets in character widths, gaps as blank lines."""
+    left = min(ln.x0 for ln in lines)
+    pitch = min((ln.width / len(ln.text) for ln in lines if len(ln.text) >= 2), default=6.0)
+    steps = [b.y0 - a.y0 for a, b in itertools.pairwise(lines) if b.y0 > a.y0]
+    step = min(steps) if steps else 0.0
+    out: list[str] = []
+    for i, ln in enumerate(lines):
+        if i and step and ln.y0 - lines[i - 1].y0 > CODE_BLANK_LINE_STEPS * step:
+            out.append("")
+        out.append(" " * round((ln.x0 - left) / max(pitch, 1.0)) + ln.text.replace("```", "` ``"))
+    return "```\n" + "\n".join(out) + "\n```"
+
+
 def render_block(block: Block) -> str:
     if block.kind == "table" and block.table is not None:
         return render_table(block.table)
+    if block.kind == "code":
+        return render_code(block.lines)
     text = join_lines([ln.text for ln in block.lines])
     if block.kind == "heading":
         return f"{'#' * block.level} {text}"

@@ -22,6 +22,9 @@ NARROW_FRACTION = 0.6  # lines narrower than this share of the region may form c
 MIN_GUTTER_EM = 0.9
 MIN_SIDE_FRACTION = 0.15  # each column must hold a line at least this wide
 MAX_DEPTH = 12
+PROSE_FULL_SHARE = 0.6  # of a band's cells filling its width: wrapped prose, not cells
+PROSE_FULL_WIDTH = 0.8
+PROSE_MIN_CHARS = 25
 
 
 @dataclass(slots=True)
@@ -78,6 +81,14 @@ def _column_of(cell: Line, bands: list[tuple[float, float]]) -> int:
     )
 
 
+def _prose_band(cells: Sequence[Line], band: tuple[float, float]) -> bool:
+    """Cells that mostly fill their band's width with long text: a column of wrapped prose."""
+    if len(cells) < 3 or statistics.fmean(len(c.text) for c in cells) < PROSE_MIN_CHARS:
+        return False
+    full = sum(1 for c in cells if c.width >= PROSE_FULL_WIDTH * (band[1] - band[0]))
+    return full >= PROSE_FULL_SHARE * len(cells)
+
+
 def _as_table(rows: list[list[Line]]) -> Table | None:
     """A Table when the rows look like one: short cells in shared column bands."""
     cells = [cell for row in rows for cell in row]
@@ -89,12 +100,16 @@ def _as_table(rows: list[list[Line]]) -> Table | None:
     if statistics.fmean(len(c.text) for c in cells) > TABLE_MAX_MEAN_CELL_CHARS:
         return None
     grid: list[list[str]] = []
+    by_band: list[list[Line]] = [[] for _ in bands]
     for row in rows:
         texts = [""] * len(bands)
         for cell in row:
             col = _column_of(cell, bands)
             texts[col] = f"{texts[col]} {cell.text}".strip()
+            by_band[col].append(cell)
         grid.append(texts)
+    if any(_prose_band(cells, band) for cells, band in zip(by_band, bands, strict=True)):
+        return None
     if sum(1 for r in grid for t in r if t) < 0.5 * len(grid) * len(bands):
         return None
     return Table(
@@ -202,7 +217,7 @@ def reading_order(items: Sequence[Item], depth: int = 0) -> list[Item]:
     return ordered
 
 
-def layout_page(lines: Sequence[Line]) -> list[Item]:
-    """A page's lines as tables and lines in reading order."""
+def layout_page(lines: Sequence[Line], ruled: Sequence[Table] = ()) -> list[Item]:
+    """A page's lines as tables and lines in reading order (`ruled`: tables found by rules)."""
     tables, rest = find_tables(lines)
-    return reading_order([*rest, *tables])
+    return reading_order([*rest, *tables, *ruled])

@@ -1,0 +1,161 @@
+"""Ruled tables: the page's straight lines, and the grids they draw around text.
+
+A grid is a set of horizontal and vertical rules that touch one another (cell
+borders stroked as rectangles, or as separate lines, or thin filled boxes);
+with at least two rows and two columns it is a table, and every text line
+whose centre falls inside a cell belongs to that cell, however many lines the
+cell wraps to.  Text outside the grid (a caption above it) stays outside.
+"""
+
+from __future__ import annotations
+
+import bisect
+import statistics
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import pypdfium2 as pdfium
+import pypdfium2.raw as pdfium_c
+
+from docwarden.engines.pdf.layout import Line
+from docwarden.engines.pdf.markdown import join_lines
+from docwarden.engines.pdf.order import Table
+
+THIN_PT = 2.5  # a rule is at most this thick
+MIN_RULE_PT = 6.0
+MAX_PATHS = 4000  # vector figures: stop looking for rules past this many paths
+SNAP_PT = 2.5  # rule ends this close count as touching, positions this close as one
+MIN_FILLED_SHARE = 0.3  # of the cells: an empty grid is a drawing, not a table
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    """A horizontal (y0 == y1) or vertical (x0 == x1) segment, top-left page frame."""
+
+    x0: float
+    y0: float
+    x1: float
+    y1: float
+
+    @property
+    def horizontal(self) -> bool:
+        return self.y0 == self.y1
+
+
+def _rectangle(obj: pdfium.PdfObject) -> bool:
+    """A path of straight segments only, few enough to be a box or a line."""
+    count = pdfium_c.FPDFPath_CountSegments(obj.raw)
+    if not 2 <= count <= 6:
+        return False
+    for index in range(count):
+        segment = pdfium_c.FPDFPath_GetPathSegment(obj.raw, index)
+        if pdfium_c.FPDFPathSegment_GetType(segment) == pdfium_c.FPDF_SEGMENT_BEZIERTO:
+            return False
+    return True
+
+
+def _edges(x0: float, y0: float, x1: float, y1: float) -> list[Rule]:
+    """A thin box is one rule; a larger box gives its four sides."""
+    width, height = x1 - x0, y1 - y0
+    if height <= THIN_PT and width >= MIN_RULE_PT:
+        mid = (y0 + y1) / 2
+        return [Rule(x0, mid, x1, mid)]
+    if width <= THIN_PT and height >= MIN_RULE_PT:
+        mid = (x0 + x1) / 2
+        return [Rule(mid, y0, mid, y1)]
+    if width < MIN_RULE_PT or height < MIN_RULE_PT:
+        return []
+    return [Rule(x0, y0, x1, y0), Rule(x0, y1, x1, y1), Rule(x0, y0, x0, y1),
+            Rule(x1, y0, x1, y1)]
+
+
+def page_rules(page: pdfium.PdfPage, bbox: tuple[float, float, float, float]) -> list[Rule]:
+    """Straight rules among the page's top-level path objects (caller holds the pdfium lock)."""
+    left, _, right, top = bbox
+    page_width = right - left
+    rules: list[Rule] = []
+    for seen, obj in enumerate(page.get_objects(filter=[pdfium_c.FPDF_PAGEOBJ_PATH],
+                                                max_depth=1)):
+        if seen >= MAX_PATHS:
+            break
+        if not _rectangle(obj):
+            continue
+        x0, y0, x1, y1 = obj.get_bounds()
+        if x1 - x0 > 0.98 * page_width and y1 - y0 > MIN_RULE_PT:
+            continue  # a page background or frame
+        rules += _edges(x0 - left, top - y1, x1 - left, top - y0)
+    return rules
+
+
+def _touch(h: Rule, v: Rule) -> bool:
+    return (h.x0 - SNAP_PT <= v.x0 <= h.x1 + SNAP_PT
+            and v.y0 - SNAP_PT <= h.y0 <= v.y1 + SNAP_PT)
+
+
+def _grids(rules: Sequence[Rule]) -> list[list[Rule]]:
+    """Connected sets of touching horizontal and vertical rules."""
+    parent = list(range(len(rules)))
+
+    def find(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    verticals = sorted((r.x0, i) for i, r in enumerate(rules) if not r.horizontal)
+    keys = [x for x, _ in verticals]
+    for i, h in enumerate(rules):
+        if not h.horizontal:
+            continue
+        start = bisect.bisect_left(keys, h.x0 - SNAP_PT)
+        for _, j in verticals[start:bisect.bisect_right(keys, h.x1 + SNAP_PT)]:
+            if _touch(h, rules[j]):
+                parent[find(i)] = find(j)
+    groups: dict[int, list[Rule]] = {}
+    for i, rule in enumerate(rules):
+        groups.setdefault(find(i), []).append(rule)
+    return list(groups.values())
+
+
+def _snap(values: Sequence[float]) -> list[float]:
+    out: list[float] = []
+    for value in sorted(values):
+        if out and value - out[-1] <= SNAP_PT:
+            continue
+        out.append(value)
+    return out
+
+
+def _grid_table(grid: Sequence[Rule], lines: Sequence[Line]) -> Table | None:
+    ys = _snap([r.y0 for r in grid if r.horizontal])
+    xs = _snap([r.x0 for r in grid if not r.horizontal])
+    if (len(ys) < 3 and len(xs) < 3) or len(ys) < 2 or len(xs) < 2:
+        return None
+    inside = [ln for ln in lines if xs[0] <= (ln.x0 + ln.x1) / 2 <= xs[-1]
+              and ys[0] <= (ln.y0 + ln.y1) / 2 <= ys[-1]]
+    if not inside:
+        return None
+    cells: dict[tuple[int, int], list[Line]] = {}
+    for line in inside:
+        row = sum(1 for y in ys[1:-1] if y < (line.y0 + line.y1) / 2)
+        col = sum(1 for x in xs[1:-1] if x < (line.x0 + line.x1) / 2)
+        cells.setdefault((row, col), []).append(line)
+    rows = [[join_lines([ln.text for ln in sorted(cells.get((r, c), []),
+                                                   key=lambda ln: (ln.y0, ln.x0))])
+             for c in range(len(xs) - 1)] for r in range(len(ys) - 1)]
+    rows = [row for row in rows if any(row)]
+    columns = [c for c in range(len(xs) - 1) if any(row[c] for row in rows)]
+    rows = [[row[c] for c in columns] for row in rows]
+    filled = sum(1 for row in rows for text in row if text)
+    if len(rows) < 2 or len(columns) < 2 or filled < MIN_FILLED_SHARE * len(rows) * len(
+            columns):
+        return None
+    return Table(rows=rows, x0=xs[0], y0=ys[0], x1=xs[-1], y1=ys[-1],
+                 size_pt=statistics.median(ln.size_pt for ln in inside), lines=inside)
+
+
+def ruled_tables(lines: Sequence[Line], rules: Sequence[Rule]) -> tuple[list[Table], list[Line]]:
+    """Tables drawn by rules, and the lines left outside them."""
+    tables = [t for grid in _grids(rules) if (t := _grid_table(grid, lines)) is not None]
+    used = {id(line) for table in tables for line in table.lines}
+    return tables, [line for line in lines if id(line) not in used]

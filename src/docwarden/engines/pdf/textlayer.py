@@ -1,0 +1,201 @@
+"""Reading a pdfium text page: characters with boxes, font size, weight, visibility.
+
+Every call here goes to pdfium and must run under `PDFIUM_LOCK`; the layout of
+the characters read (fragments, lines, right-to-left order) is in layout.py.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import math
+import re
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import pypdfium2 as pdfium
+import pypdfium2.raw as pdfium_c
+
+from docwarden.engines.pdf.layout import SOFT_HYPHEN, UNMAPPED, Char, Line, Wall, build_lines
+
+INVISIBLE_RENDER_MODES = frozenset({3, 7})  # FPDF_TEXTRENDERMODE_INVISIBLE, _CLIP
+FORCE_BOLD_FLAG = 1 << 18
+ITALIC_FLAG = 1 << 6
+FIXED_PITCH_FLAG = 1 << 0
+# pdfium marks a hyphen that ends a line with IsHyphen and often reports it as 0x2.
+HYPHEN_CODES = frozenset({0x2, 0x2D, 0x2010, 0x2011, 0xAD, 0xFFFE})
+MONO_NAME_RE = re.compile(
+    r"courier|mono|consol|menlo|monaco|inconsolata|typewriter|^[a-z]{0,4}tt\d+$|code",
+    re.IGNORECASE,
+)
+ITALIC_NAME_RE = re.compile(r"italic|oblique|^[a-z]{0,4}ti\d*$", re.IGNORECASE)
+BOLD_WEIGHT = 600
+# "Bold", "Black" ... and TeX's bold-extended faces (CMBX12, SFBX1000).
+BOLD_NAME_RE = re.compile(r"bold|black|heavy|demi|^[a-z]{0,4}bx\d*$", re.IGNORECASE)
+
+
+@dataclass(slots=True)
+class _Style:
+    size_pt: float
+    bold: bool
+    italic: bool
+    invisible: bool
+    quarter_turns: int
+    mono: bool = False
+
+
+@dataclass(slots=True)
+class PageText:
+    """What one page's text layer holds."""
+
+    width_pt: float
+    height_pt: float
+    lines: list[Line] = field(default_factory=list)
+    visible_chars: int = 0
+    invisible_chars: int = 0
+    invisible_text: list[Line] = field(default_factory=list)
+    turns: int = 0  # quarter turns the text was drawn at (and turned back from)
+
+
+def _font_style(textpage: pdfium.PdfTextPage, index: int) -> tuple[bool, bool, bool]:
+    """(bold, italic, monospaced) from the font name, weight and flags."""
+    name_buf = ctypes.create_string_buffer(128)
+    flags = ctypes.c_int(0)
+    pdfium_c.FPDFText_GetFontInfo(textpage, index, name_buf, len(name_buf), ctypes.byref(flags))
+    name = name_buf.value.decode("latin-1", "replace").split("+")[-1]
+    weight = pdfium_c.FPDFText_GetFontWeight(textpage, index)
+    bold = bool(BOLD_NAME_RE.search(name)) or weight >= BOLD_WEIGHT or bool(
+        flags.value & FORCE_BOLD_FLAG
+    )
+    italic = bool(ITALIC_NAME_RE.search(name)) or bool(flags.value & ITALIC_FLAG)
+    mono = bool(MONO_NAME_RE.search(name)) or bool(flags.value & FIXED_PITCH_FLAG)
+    return bold, italic, mono
+
+
+def _style(textpage: pdfium.PdfTextPage, index: int, text_obj: object) -> _Style:
+    """Effective font size (font size times the text matrix scale), weight, visibility."""
+    matrix = pdfium_c.FS_MATRIX()
+    scale = 1.0
+    if pdfium_c.FPDFText_GetMatrix(textpage, index, ctypes.byref(matrix)):
+        scale = math.hypot(matrix.c, matrix.d) or math.hypot(matrix.a, matrix.b) or 1.0
+    size_pt = pdfium_c.FPDFText_GetFontSize(textpage, index) * scale
+    invisible = False
+    if text_obj:
+        invisible = pdfium_c.FPDFTextObj_GetTextRenderMode(text_obj) in INVISIBLE_RENDER_MODES
+    angle = pdfium_c.FPDFText_GetCharAngle(textpage, index)
+    # pdfium measures the angle clockwise; turns count counter-clockwise quarter turns.
+    turns = -round(angle / (math.pi / 2)) % 4 if angle >= 0 else 0
+    bold, italic, mono = _font_style(textpage, index)
+    return _Style(size_pt, bold, italic, invisible, turns, mono)
+
+
+def _char_box(textpage: pdfium.PdfTextPage, index: int) -> tuple[float, float, float, float]:
+    """The tight box, for the rare char whose loose box pdfium cannot give."""
+    left, right, bottom, top = (ctypes.c_double() for _ in range(4))
+    pdfium_c.FPDFText_GetCharBox(textpage, index, left, right, bottom, top)
+    return left.value, bottom.value, right.value, top.value
+
+
+class _Reader:
+    """Walks a text page once, keeping the per-object style cache and space/break state."""
+
+    def __init__(self, textpage: pdfium.PdfTextPage, bbox: tuple[float, ...]) -> None:
+        self.textpage = textpage
+        self.raw = textpage.raw  # the bare handle: ctypes calls skip the helper's conversion
+        self.rect = pdfium_c.FS_RECTF()
+        self.left, self.top = bbox[0], bbox[3]
+        self.styles: dict[int, _Style] = {}  # by text object address
+        self.chars: list[tuple[Char, int]] = []
+        self.invisible: list[Char] = []
+        self.space = self.real_space = self.brk = False
+
+    def read(self) -> None:
+        count = pdfium_c.FPDFText_CountChars(self.raw)
+        for index in range(max(count, 0)):
+            self._read_one(index)
+
+    def _read_one(self, index: int) -> None:
+        textpage = self.raw
+        code = pdfium_c.FPDFText_GetUnicode(textpage, index)
+        generated = pdfium_c.FPDFText_IsGenerated(textpage, index) == 1
+        hyphen = code == 0xFFFE or (
+            code in HYPHEN_CODES and pdfium_c.FPDFText_IsHyphen(textpage, index) == 1
+        )
+        if code in (10, 13) or (generated and not hyphen and code != 32):
+            self.brk = self.brk or code in (10, 13)
+            return
+        if code in (32, 9, 0xA0, 0x3000) or (code < 32 and not hyphen):
+            self.space = True
+            self.real_space = self.real_space or (not generated and code != 0)
+            return
+        text_obj = pdfium_c.FPDFText_GetTextObject(textpage, index)
+        key = ctypes.c_void_p.from_buffer(text_obj).value or -index - 1
+        style = self.styles.get(key)
+        if style is None:
+            style = self.styles[key] = _style(textpage, index, text_obj)
+        if pdfium_c.FPDFText_HasUnicodeMapError(textpage, index) == 1:
+            code = ord(UNMAPPED)
+        if pdfium_c.FPDFText_GetLooseCharBox(textpage, index, self.rect):
+            left, bottom, right, top = (self.rect.left, self.rect.bottom, self.rect.right,
+                                        self.rect.top)
+        else:
+            left, bottom, right, top = _char_box(self.textpage, index)
+        char = Char(
+            SOFT_HYPHEN if hyphen else chr(code),
+            left - self.left, self.top - top, right - self.left, self.top - bottom,
+            style.size_pt, style.bold, style.italic, self.space, self.real_space, self.brk,
+            style.mono,
+        )
+        self.space = self.real_space = self.brk = False
+        if style.invisible:
+            self.invisible.append(char)
+        else:
+            self.chars.append((char, style.quarter_turns))
+
+
+def _rotate_char(char: Char, turns: int, width: float, height: float) -> None:
+    """Map a char of text drawn at `turns` quarter turns into the text's upright frame."""
+    x0, y0, x1, y1 = char.x0, char.y0, char.x1, char.y1
+    if turns == 1:
+        char.x0, char.x1, char.y0, char.y1 = height - y1, height - y0, x0, x1
+    elif turns == 2:
+        char.x0, char.x1, char.y0, char.y1 = width - x1, width - x0, height - y1, height - y0
+    elif turns == 3:
+        char.x0, char.x1, char.y0, char.y1 = y0, y1, width - x1, width - x0
+
+
+def turns_of(chars: list[tuple[Char, int]]) -> int:
+    """The quarter turns most characters are drawn at."""
+    return Counter(t for _, t in chars).most_common(1)[0][0] if chars else 0
+
+
+def dominant_chars(chars: list[tuple[Char, int]], width: float, height: float) -> list[Char]:
+    """Chars in the dominant text direction, turned upright; other directions are dropped."""
+    if not chars:
+        return []
+    turns = turns_of(chars)
+    kept = [c for c, t in chars if t == turns]
+    if turns:
+        for char in kept:
+            _rotate_char(char, turns, width, height)
+    return kept
+
+
+def extract_text(
+    page: pdfium.PdfPage, textpage: pdfium.PdfTextPage, walls: Sequence[Wall] = ()
+) -> PageText:
+    """Lines of the visible text layer (and of the invisible one, kept apart)."""
+    left, bottom, right, top = page.get_bbox()
+    reader = _Reader(textpage, (left, bottom, right, top))
+    reader.read()
+    width, height = right - left, top - bottom
+    chars = dominant_chars(reader.chars, width, height)
+    turns = turns_of(reader.chars)
+    if turns % 2:
+        width, height = height, width
+    result = PageText(width, height, visible_chars=len(chars),
+                      invisible_chars=len(reader.invisible), turns=turns)
+    result.lines = build_lines(chars, () if turns else walls)
+    if len(chars) < len(reader.invisible):
+        result.invisible_text = build_lines(reader.invisible)
+    return result

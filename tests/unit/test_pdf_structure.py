@@ -1,0 +1,119 @@
+"""Issue 19 fixes on small layouts: right-to-left order, numbered headings, code, tables."""
+
+from __future__ import annotations
+
+from docwarden.engines.pdf.bidi import logical_order, unshape
+from docwarden.engines.pdf.furniture import PageLayout
+from docwarden.engines.pdf.layout import Char, Line, build_lines
+from docwarden.engines.pdf.markdown import build_markdown, join_lines
+from docwarden.engines.pdf.order import Table, layout_page
+from docwarden.engines.pdf.rules import Rule, ruled_tables
+
+
+def glyph(text: str, x0: float, y0: float = 100.0, width: float = 5.0, size: float = 10.0,
+          space: bool = False, mono: bool = False) -> Char:
+    return Char(text, x0, y0, x0 + width, y0 + size * 1.2, size, False, space_before=space,
+                mono=mono)
+
+
+def line(text: str, x0: float, y0: float, width: float = 400.0, size: float = 10.0,
+         bold: bool = False, mono: bool = False) -> Line:
+    return Line(text, x0, y0, x0 + width, y0 + size * 1.2, size, bold, mono=mono)
+
+
+def markdown_of(lines: list[Line], ruled: tuple[Table, ...] = ()) -> str:
+    return build_markdown([PageLayout(1, 595.0, 842.0, "text", layout_page(lines, ruled), 0)])
+
+
+def test_right_to_left_line_is_read_from_the_right_with_latin_runs_whole() -> None:
+    # Logical "اب Py جد": drawn right to left, the Latin run left to right inside it.
+    visual = [glyph("د", 0), glyph("ج", 5), glyph("P", 15), glyph("y", 20), glyph("ب", 30),
+              glyph("ا", 35)]
+    assert "".join(g.text for g in logical_order(visual)) == "ابPyجد"
+    left_to_right = [glyph("a", 0), glyph("x", 5), glyph("د", 15), glyph("ج", 20),
+                     glyph("b", 30)]
+    assert "".join(g.text for g in logical_order(left_to_right)) == "axجدb"
+
+
+def test_right_to_left_stream_in_any_order_gives_logical_text_with_spaces() -> None:
+    # Stream order as pdfium reports a shaped line: Arabic first, the Latin word last.
+    chars = [glyph("ا", 44), glyph("ب", 39), glyph("ج", 31, space=True),
+             glyph("P", 18, space=True), glyph("y", 23), glyph("د", 10, space=True)]
+    # The words sit 3 pt (0.3 em) apart: a space between each.
+    assert [ln.text for ln in build_lines(chars)] == ["اب ج Py د"]
+    assert unshape("\ufefb") == "لا"  # a lam-alef presentation form back to its letters
+
+
+def test_numbered_headings_are_headings_and_numbered_sentences_list_items() -> None:
+    lines = [
+        line("1. Introduction", 72, 60, 120, size=12, bold=True),
+        line("Body text of the introduction that is long enough to be body text.", 72, 84),
+        line("1.1 Background", 72, 110, 110, bold=True),
+        line("More body text of the background section, long enough to be body.", 72, 130),
+        line("1. Install the package.", 72, 156, 150),
+        line("2. Run the first example.", 72, 170, 160),
+    ]
+    markdown = markdown_of(lines)
+    assert "# 1. Introduction" in markdown and "## 1.1 Background" in markdown
+    assert "\n1. Install the package.\n2. Run the first example." in markdown
+
+
+def test_three_stacked_bold_lines_are_not_headings() -> None:
+    names = ["Jim Bainbridge", "Rob Bestgen", "Mike Cain"]
+    lines = [line(n, 300, 500 + 16 * i, 90, bold=True) for i, n in enumerate(names)]
+    lines.append(line("Body text follows the names, long enough to be the body size.", 72, 600))
+    assert "#" not in markdown_of(lines)
+
+
+def test_code_like_large_lines_are_not_headings() -> None:
+    lines = [line("CREATE PERMISSION <permission name>", 72, 60, 200, size=12),
+             line("Body text that is long enough to set the body size of this page.", 72, 90)]
+    assert "#" not in markdown_of(lines)
+
+
+def test_monospaced_lines_are_fenced_with_indentation_and_blank_lines() -> None:
+    code = [("function add(a, b) {", 72, 100), ("return a + b;", 84, 112), ("}", 72, 124),
+            ("console.log(add(3, 5));", 72, 148)]
+    lines = [line(t, x, y, 6.0 * len(t), mono=True) for t, x, y in code]
+    assert markdown_of(lines) == (
+        "```\nfunction add(a, b) {\n  return a + b;\n}\n\nconsole.log(add(3, 5));\n```\n")
+
+
+def test_monospaced_tight_boxes_are_not_spaced_apart() -> None:
+    # Tight boxes of narrow glyphs leave gaps, but every char advances one pitch.
+    text = "log(add(3,5));"
+    chars = [Char(ch, i * 6.0 + (2.0 if ch in "(),;" else 0.0), 100.0,
+                  i * 6.0 + (3.0 if ch in "(),;" else 5.5), 112.0, 10.0, False, mono=True)
+             for i, ch in enumerate(text)]
+    chars.append(Char("x", 15 * 6.0, 100.0, 15 * 6.0 + 5.5, 112.0, 10.0, False, mono=True))
+    assert [ln.text for ln in build_lines(chars)] == ["log(add(3,5)); x"]
+
+
+def test_korean_lines_join_with_a_space_chinese_without() -> None:
+    assert join_lines(["판매했거나", "향후 계획"]) == "판매했거나 향후 계획"
+    assert join_lines(["本文件由测试", "自动生成"]) == "本文件由测试自动生成"
+
+
+def test_ruled_grid_keeps_multi_line_cells_and_leaves_the_caption_outside() -> None:
+    xs, ys = (50.0, 130.0, 360.0), (100.0, 120.0, 160.0)
+    rules = [Rule(xs[0], y, xs[-1], y) for y in ys] + [Rule(x, ys[0], x, ys[-1]) for x in xs]
+    lines = [line("Table 1: Units sold.", 50, 80, 100),
+             line("Region", 54, 104, 40), line("Product line", 134, 104, 60),
+             line("North", 54, 124, 30), line("Garden tools and outdoor", 134, 124, 200),
+             line("furniture", 134, 138, 50)]
+    tables, rest = ruled_tables(lines, rules)
+    assert [t.rows for t in tables] == [
+        [["Region", "Product line"], ["North", "Garden tools and outdoor furniture"]]]
+    assert [ln.text for ln in rest] == ["Table 1: Units sold."]
+
+
+def test_side_by_side_prose_is_read_as_columns_not_as_a_table() -> None:
+    left = ["Crystal stage region client forest income", "signal demand figure table input",
+            "kernel client system supply server."]
+    right = ["Measure forest table range factor design", "string layer policy budget format",
+             "control source orbit series column end."]
+    lines = [line(t, 50, 100 + 12 * i, 230) for i, t in enumerate(left)]
+    lines += [line(t, 310, 100 + 12 * i, 230) for i, t in enumerate(right)]
+    items = layout_page(lines)
+    assert not any(isinstance(item, Table) for item in items)
+    assert [item.text for item in items if isinstance(item, Line)] == left + right
