@@ -17,7 +17,7 @@ from pathlib import Path
 BENCH = Path(__file__).resolve().parent
 SCRIPTS = {
     "ocr": ["ocr_accuracy.py"],
-    "idcard": ["idcard_accuracy.py", "--cards", "120"],
+    "idcard": ["idcard_accuracy.py", "--cards", "42", "--jobs", "2"],
     "pdf": ["pdf_accuracy.py"],
 }
 

@@ -9,6 +9,9 @@ GB/T 2260 districts).  Positions and sizes jitter a little so parsing is not
 tuned to one exact layout.  Degradations: quarter turns, small skew (1-3°),
 gaussian blur, JPEG q=40, half resolution, the card keystoned on a textured
 background, and the same card small in a 3000x2250 photo ("distant").
+PHONE_CONDITIONS are harder photo-like conditions: any rotation, motion blur
+in any direction, glare, a shadow, a far and strongly tilted shot, low light
+with sensor noise, and a heavily compressed small image.
 `make_card(seed, side, degradation)` is the entry point; the same arguments
 always give the same pixels.
 """
@@ -19,6 +22,7 @@ import datetime as dt
 import io
 import math
 import random
+import zlib
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -28,12 +32,18 @@ from PIL import Image, ImageDraw, ImageFilter, ImageFont
 
 from docwarden.engines.idcard import numbers, regions
 from docwarden.engines.idcard.ethnicities import ETHNICITIES
+from tests.phonegen import perspective as _perspective
+from tests.phonegen import phone_condition
+from tests.phonegen import textured as _textured
 
 FONT_DIRS = (Path("/usr/share/fonts/opentype/noto"), Path("/usr/share/fonts/noto-cjk"),
              Path("/usr/share/fonts/truetype/noto"), Path("/usr/local/share/fonts"))
 CARD_SIZE = (856, 540)
 DEGRADATIONS = ("clean", "rot90", "rot180", "rot270", "skew", "blur", "jpeg40", "lowres",
                 "background", "distant")
+PHONE_CONDITIONS = ("rotated", "motion", "glare", "shadow", "far_tilted", "noise", "jpeg15")
+CONDITIONS = (*DEGRADATIONS, *PHONE_CONDITIONS)
+JPEG_QUALITY = {"jpeg40": 40, "jpeg15": 15}
 LABEL_RGB = (58, 102, 150)
 INK_RGB = (20, 20, 20)
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤"  # noqa: E501
@@ -249,37 +259,6 @@ def render_back(fields: dict[str, str | None], rng: random.Random) -> Image.Imag
     return image
 
 
-def _textured(rng: random.Random, size: tuple[int, int]) -> Image.Image:
-    """A wood/fabric-like backdrop: coloured stripes, waves and grain noise."""
-    width, height = size
-    nprng = np.random.default_rng(rng.randrange(2**32))
-    xs = np.arange(width, dtype=np.float32)[None, :]
-    ys = np.arange(height, dtype=np.float32)[:, None]
-    wave = np.sin(xs / rng.uniform(20, 60) + 3 * np.sin(ys / rng.uniform(40, 120)))
-    tone = 0.5 + 0.25 * wave + nprng.normal(0, 0.08, (height, width))
-    colour = np.array([rng.randint(90, 200) for _ in range(3)], dtype=np.float32)
-    pixels = np.clip(tone[..., None] * colour[None, None, :] * 1.4, 0, 255).astype(np.uint8)
-    return Image.fromarray(pixels)
-
-
-def _perspective(card: Image.Image, rng: random.Random, strength: float) -> Image.Image:
-    """A mild phone-photo keystone: each corner pulled in by up to `strength` of the size."""
-    width, height = card.size
-    pulls = [(rng.uniform(0, strength) * width, rng.uniform(0, strength) * height)
-             for _ in range(4)]
-    target = [(pulls[0][0], pulls[0][1]), (width - pulls[1][0], pulls[1][1]),
-              (width - pulls[2][0], height - pulls[2][1]), (pulls[3][0], height - pulls[3][1])]
-    source = [(0, 0), (width, 0), (width, height), (0, height)]
-    rows = []
-    for (x, y), (u, v) in zip(target, source, strict=True):
-        rows.append([x, y, 1, 0, 0, 0, -u * x, -u * y])
-        rows.append([0, 0, 0, x, y, 1, -v * x, -v * y])
-    rhs = [coordinate for point in source for coordinate in point]
-    coefficients = np.linalg.solve(np.array(rows, dtype=float), np.array(rhs, dtype=float))
-    return card.convert("RGBA").transform(card.size, Image.Transform.PERSPECTIVE,
-                                          tuple(coefficients), Image.Resampling.BICUBIC)
-
-
 def _on_background(card: Image.Image, rng: random.Random, canvas_size: tuple[int, int],
                    scale: float) -> Image.Image:
     """The card, keystoned and tilted a little, lying on a textured surface."""
@@ -296,7 +275,7 @@ def _on_background(card: Image.Image, rng: random.Random, canvas_size: tuple[int
 
 def degrade(image: Image.Image, kind: str, rng: random.Random) -> Image.Image:
     """One degradation of DEGRADATIONS (JPEG quality is applied when encoding)."""
-    if kind.startswith("rot"):
+    if kind in {"rot90", "rot180", "rot270"}:
         return image.rotate(int(kind[3:]), expand=True)
     if kind == "skew":
         angle = rng.choice((-1, 1)) * rng.uniform(1.0, 3.0)
@@ -312,7 +291,9 @@ def degrade(image: Image.Image, kind: str, rng: random.Random) -> Image.Image:
         return _on_background(image, rng, (3000, 2250), rng.uniform(0.9, 1.2))
     if kind in {"clean", "jpeg40"}:
         return image
-    raise ValueError(f"unknown degradation {kind!r}; known: {', '.join(DEGRADATIONS)}")
+    if kind in PHONE_CONDITIONS:
+        return phone_condition(image, kind, rng)
+    raise ValueError(f"unknown degradation {kind!r}; known: {', '.join(CONDITIONS)}")
 
 
 def card_fields(seed: int) -> tuple[dict[str, str | None], dict[str, str | None]]:
@@ -327,8 +308,9 @@ def make_card(seed: int, side: str = "front", degradation: str = "clean") -> Car
     front, back = card_fields(seed)
     render_rng = random.Random(seed * 7919 + 1)
     clean = render_front(front, render_rng) if side == "front" else render_back(back, render_rng)
-    image = degrade(clean, degradation, random.Random(seed * 104729 + len(degradation)))
+    salt = len(degradation) if degradation in DEGRADATIONS else zlib.crc32(degradation.encode())
+    image = degrade(clean, degradation, random.Random(seed * 104729 + salt))
     buffer = io.BytesIO()
-    image.convert("RGB").save(buffer, format="JPEG", quality=40 if degradation == "jpeg40" else 90)
+    image.convert("RGB").save(buffer, format="JPEG", quality=JPEG_QUALITY.get(degradation, 90))
     return Card(side, degradation, image, buffer.getvalue(), front if side == "front" else back,
                 seed)

@@ -18,19 +18,18 @@ from typing import Any, ClassVar
 from PIL import Image, ImageDraw, ImageFont
 
 from docwarden.engines.base import Engine, EngineResult, JobInput
-from docwarden.engines.idcard import foreign, regions
-from docwarden.engines.idcard.layout import LineLike
+from docwarden.engines.idcard import confidence, deblur, foreign, photo, rectify, regions
+from docwarden.engines.idcard.layout import LineLike, skew_deg
 from docwarden.engines.idcard.reader import (
     FRONT,
     SideRead,
     choose_quarter_turns,
     interpret,
-    text_region,
 )
 from docwarden.engines.idcard.record import AUTO, SIDES, check_side, merge, requested_side
 from docwarden.engines.idcard.reread import REREAD_SCALE, place, value_crops
 from docwarden.engines.images import open_image
-from docwarden.engines.ocr import OcrEngine, OcrLine
+from docwarden.engines.ocr import OcrEngine
 from docwarden.errors import InvalidInput, UnsupportedMediaType
 from docwarden.media import sniff
 from docwarden.settings import Settings
@@ -89,9 +88,11 @@ class IdCardEngine(Engine):
     name: ClassVar[str] = "idcard"
     thread_safe: ClassVar[bool] = OcrEngine.thread_safe
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, phone_steps: bool = True) -> None:
         super().__init__(settings)
         self._ocr = OcrEngine(settings)
+        # Off only to measure the engine without rectification and deblurring (bench).
+        self.phone_steps = phone_steps
 
     def load(self) -> None:
         self._ocr.load()
@@ -143,16 +144,33 @@ class IdCardEngine(Engine):
         return enlarge_small(open_image(data, self.settings.max_image_pixels))
 
     def best_read(self, image: Image.Image, side_hint: str | None, fast: bool = False) -> SideRead:
-        """The upright read: text region and orientation come from a first pass.
+        """The upright read: angle, text region and orientation come from a first pass.
 
-        Other quarter turns are read only when that read does not look like a card
-        (and not in fast mode, which also skips the re-reads of the values).
+        A motion blur found in the text region is undone and the card read again;
+        the better of the two reads is kept.  Fast mode skips the deblurring, the
+        other quarter turns and the re-reads of the values.
         """
-        raw = self._ocr.recognize(image)
-        region = text_region(raw, image.width, image.height)
-        if region is not None:
-            image = enlarge_small(image.crop(region))
-            raw = self._ocr.recognize(image)
+        first = self._ocr.recognize(image)
+        prepared = photo.prepare(image, first, self._ocr.recognize, enlarge_small,
+                                 self.phone_steps)
+        best = self._upright_read(prepared.image, prepared.raw, side_hint, fast)
+        motion = (deblur.estimate_motion(deblur.to_gray(prepared.image))
+                  if self.phone_steps and not fast else None)
+        chosen = False
+        if motion is not None:
+            sharp = deblur.deblurred(prepared.image, motion)
+            other = self._upright_read(sharp, self._ocr.recognize(sharp), side_hint, fast)
+            chosen = photo.better(other, best)
+            best = other if chosen else best
+        angle = rectify.card_angle(prepared.degrees, best.quarter_turns,
+                                   float(best.metadata.get("skew_deg", 0.0)))
+        return replace(best, metadata={
+            "rotation_deg": angle, "rectified": bool(prepared.degrees),
+            "motion_blur": motion.as_dict() if motion else None, "deblurred": chosen})
+
+    def _upright_read(self, image: Image.Image, raw: Sequence[LineLike],
+                      side_hint: str | None, fast: bool = False) -> SideRead:
+        """Read at the quarter turn the lines suggest; others only if that is not a card."""
         turns = choose_quarter_turns(raw, image.width, image.height)
         best = self._read_turned(image, turns, side_hint, None if turns else raw, fast)
         if best.good or fast or len(raw) < MIN_LINES_FOR_RETRY or foreign.looks_foreign(best.raw):
@@ -166,7 +184,7 @@ class IdCardEngine(Engine):
         return best
 
     def _read_turned(self, image: Image.Image, quarter_turns: int, side_hint: str | None,
-                     raw: Sequence[OcrLine] | None = None, fast: bool = False) -> SideRead:
+                     raw: Sequence[LineLike] | None = None, fast: bool = False) -> SideRead:
         """Read the image turned by `quarter_turns` (reusing `raw` when already read)."""
         upright = turned(image, quarter_turns)
         lines: list[LineLike] = list(raw if raw is not None else self._ocr.recognize(upright))
@@ -182,7 +200,9 @@ class IdCardEngine(Engine):
             if crops:
                 read = interpret(lines, upright.width, upright.height, side_hint=side_hint)
         return replace(read, quarter_turns=quarter_turns, raw=first,
-                       size=(upright.width, upright.height))
+                       size=(upright.width, upright.height),
+                       confidence=confidence.from_lines(read.fields, lines),
+                       metadata={"skew_deg": skew_deg(lines)})
 
     def sample_job(self) -> JobInput:
         buffer = io.BytesIO()

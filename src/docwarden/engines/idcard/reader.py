@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from docwarden.engines.idcard.fields import (
     BACK_FIELDS,
@@ -43,6 +44,10 @@ class SideRead:
     # The upright OCR lines of the first pass and the upright size (debug, foreign cards).
     raw: tuple[LineLike, ...] = ()
     size: tuple[float, float] = (0.0, 0.0)
+    # Per-field confidence from the recogniser (0-1), before the checks adjust it.
+    confidence: dict[str, float] = field(default_factory=dict)
+    # How the photo was read: rotation found, blur undone, passes (the answer's metadata).
+    metadata: dict[str, Any] = field(default_factory=dict)
 
     @property
     def quality(self) -> float:
@@ -95,12 +100,13 @@ def empty_fields() -> Fields:
     return dict.fromkeys((*FRONT_FIELDS, *BACK_FIELDS))
 
 
-def text_region(raw: Sequence[LineLike], width: int, height: int) -> (
+def text_region(raw: Sequence[LineLike], width: int, height: int, always: bool = False) -> (
         tuple[int, int, int, int] | None):
     """Where the text is (with a margin), when it covers only a small part of the image.
 
     A card photographed from afar is small in a large frame; reading the crop
-    again gives the recogniser several times more pixels per character.
+    again gives the recogniser several times more pixels per character.  With
+    `always` (an image about to be read again anyway) any smaller box is returned.
     """
     points = [point for line in raw for point in line.box]
     if not points:
@@ -111,4 +117,5 @@ def text_region(raw: Sequence[LineLike], width: int, height: int) -> (
     box = (max(0, int(x0 - margin)), max(0, int(y0 - margin)),
            min(width, int(x1 + margin) + 1), min(height, int(y1 + margin) + 1))
     area = (box[2] - box[0]) * (box[3] - box[1])
-    return box if area < SMALL_TEXT_SHARE * width * height else None
+    limit = 1.0 if always else SMALL_TEXT_SHARE
+    return box if area < limit * width * height else None

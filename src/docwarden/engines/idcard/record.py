@@ -9,6 +9,7 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import Any
 
+from docwarden.engines.idcard import confidence
 from docwarden.engines.idcard.checks import field_warnings, number_checks
 from docwarden.engines.idcard.reader import BACK, FRONT, SideRead, empty_fields
 from docwarden.errors import InvalidInput
@@ -41,15 +42,25 @@ def check_side(read: SideRead, requested: str, what: str) -> None:
 
 
 def merge(reads: Sequence[SideRead], today: dt.date) -> dict[str, Any]:
-    """One record from one or both sides: fields, checks and warnings."""
+    """One record from one or both sides: fields, checks, warnings, confidence, metadata.
+
+    `confidence` covers the fields of the sides read (0 for an unread one);
+    `metadata` tells per side how the photo was read (angle, blur undone).
+    """
     fields = empty_fields()
+    raw_confidence: dict[str, float] = {}
     for read in reads:
         fields.update(read.fields)
+        raw_confidence.update(read.confidence)
     sides = tuple(str(read.side) for read in reads)
     checks, number_warnings = number_checks(fields, today)
+    scores = confidence.adjusted(fields, raw_confidence, checks)
     return {
         "side": "both" if len(set(sides)) == len(SIDES) else sides[0],
         "fields": fields,
         "checks": checks,
-        "warnings": field_warnings(fields, sides, today) + number_warnings,
+        "warnings": (field_warnings(fields, sides, today) + number_warnings
+                     + confidence.low_confidence_warning(scores, fields)),
+        "confidence": scores,
+        "metadata": {str(read.side): read.metadata for read in reads},
     }

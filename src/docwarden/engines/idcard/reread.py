@@ -27,6 +27,7 @@ class PlacedLine:
 
     text: str
     box: list[list[float]]
+    score: float = 1.0
 
 
 def _label_line(lines: Sequence[Line], label: str) -> Line | None:
@@ -77,5 +78,5 @@ def place(lines: Sequence[LineLike], crop: tuple[int, int, int, int], scale: flo
         PlacedLine]:
     """Lines read on an enlarged crop -> lines in the full image's pixels."""
     left, top = crop[0], crop[1]
-    return [PlacedLine(line.text, [[left + p[0] / scale, top + p[1] / scale] for p in line.box])
-            for line in lines]
+    return [PlacedLine(line.text, [[left + p[0] / scale, top + p[1] / scale] for p in line.box],
+                       float(getattr(line, "score", 1.0))) for line in lines]
