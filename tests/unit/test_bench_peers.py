@@ -91,3 +91,19 @@ def test_tables_render_every_side_and_mark_failures() -> None:
     table = failures_table({"scenarios": {"poison": {"docwarden": ok, "litserve": lost}}})
     assert table[0] == "| scenario | docwarden | LitServe |"
     assert table[2].startswith("| same crashing input x1 | OK: ")
+
+
+def test_profile_folding_counts_categories_inclusively_and_leaves_by_self() -> None:
+    from profile_api import fold, parse_collapsed
+
+    text = ("run (asyncio/base_events.py:1);parse (python_multipart/multipart.py:9) 30\n"
+            "run (asyncio/base_events.py:1);send (multiprocessing/connection.py:2) 10\n"
+            "garbage line\n")
+    stacks = parse_collapsed(text)
+    assert stacks[1] == (["run (asyncio/base_events.py:1)",
+                          "send (multiprocessing/connection.py:2)"], 10)
+    folded = fold(stacks, requests=10, rate_hz=100)  # a sample is 10 ms, over 10 requests
+    assert folded["cpu_ms_per_request"] == 40.0
+    assert folded["categories_ms"]["multipart parsing"] == 30.0
+    assert folded["categories_ms"]["asyncio event loop"] == 40.0  # inclusive
+    assert folded["top_leaves_ms"]["send (multiprocessing/connection.py:2)"] == 10.0
