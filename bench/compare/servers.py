@@ -22,7 +22,7 @@ class Launcher:
     tmp_dir: Path
 
     def _private_dir(self, port: int) -> Path:
-        path = self.tmp_dir / f"srv-{port}"
+        path = self.tmp_dir / f"srv-{port}"  # read back by private_dir()
         path.mkdir()
         return path
 
@@ -52,6 +52,24 @@ class Launcher:
                 "--no-access-log", "--log-level", "warning"]
         server = self.fleet.start(name, argv, env, port)
         return self._ready(server, "/ready")
+
+    def peer(self, name: str, peer: str, mode: str, slots: int, deadline_s: float,
+             extra_env: dict[str, str]) -> Server:
+        """LitServe or Ray Serve (compare.peer_litserve / compare.peer_ray) serving docwarden's
+        engine in-process; `extra_env` (docwarden's worker variables) reaches its whole tree."""
+        port = free_port()
+        env = base_environment(self._private_dir(port))
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(BENCH_DIR),
+                                                          env.get("PYTHONPATH")]))
+        env.update({"RAY_USAGE_STATS_ENABLED": "0", **extra_env})
+        argv = [sys.executable, "-m", f"compare.peer_{peer}", mode, str(port), str(slots),
+                str(deadline_s)]
+        server = self.fleet.start(name, argv, env, port)
+        return self._ready(server, "/ready")
+
+    def private_dir(self, server: Server) -> Path:
+        """The server's own TMPDIR: every process it leaves behind carries it."""
+        return self.tmp_dir / f"srv-{server.port}"
 
     def _ready(self, server: Server, path: str) -> Server:
         try:

@@ -32,6 +32,7 @@ class Round:
     cpu_s: float
     client_cpu_s: float = 0.0  # the benchmark's HTTP client, on the same cores
     api_cpu_s: float = 0.0  # of cpu_s: docwarden's API process (the rest is its workers)
+    latencies_s: tuple[float, ...] = ()  # per request, when the round went over HTTP
 
     @property
     def jobs_per_s(self) -> float:
@@ -80,7 +81,8 @@ def http_runner(bench: Bench, server: Server, clients: list[httpx.Client]) -> Ro
         client_before = time.process_time()
         done = ocr_http(clients, images, passes)
         return Round(done.jobs, done.elapsed_s, done.failures, tree_cpu_s(server.pid) - cpu_before,
-                     time.process_time() - client_before, own_cpu_s(server.pid) - api_before)
+                     time.process_time() - client_before, own_cpu_s(server.pid) - api_before,
+                     tuple(done.latencies_s))
     return run
 
 
