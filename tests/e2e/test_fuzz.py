@@ -177,9 +177,19 @@ def check_answer(answer: httpx.Response, on_success: Callable[[Any], None]) -> A
     body = answer.json()
     if answer.status_code in (200, 202):
         on_success(body)
+    elif answer.request.url.path == "/ocr":
+        check_deepseek_error(body, answer.status_code)
     else:
         check_error(body, answer.status_code)
     return body
+
+
+def check_deepseek_error(body: Any, status: int) -> None:
+    """The DeepSeek-OCR profile answers its upstream shape: the message is a string."""
+    assert isinstance(body, dict) and isinstance(body.get("error"), str) and body["error"], body
+    assert body["error_code"] in ALLOWED_CODES and isinstance(body["retryable"], bool), body
+    assert status in (400, 401, 404, 413, 429, 500, 503), (status, body)
+    assert "Traceback" not in body["error"]
 
 
 def check_batch(body: Any) -> None:
