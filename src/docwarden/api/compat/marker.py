@@ -19,7 +19,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
-from docwarden.api.compat.forms import NamedFile, read_form
+from docwarden.api.compat.wire import NamedFile, read_form
 from docwarden.api.context import ServiceContext, get_ctx
 from docwarden.api.engine_calls import build_payload, parse_timeout, run_engine, served_spec
 from docwarden.errors import DocwardenError, ErrorCode, InvalidInput, http_status
@@ -137,7 +137,7 @@ async def convert_pdf(request: Request) -> JSONResponse:
         files = form.files.get("file") or []
         if not files:
             return request_error(NO_FILE)
-        if not files[0].name:
+        if not files[0].filename:
             return request_error(EMPTY_NAME)
         params = pdf_params(form.fields)
         timeout_s = parse_timeout(ctx, form.fields.get("timeout_s"))
@@ -146,7 +146,7 @@ async def convert_pdf(request: Request) -> JSONResponse:
         return request_error(error.message)
     except DocwardenError as error:
         return error_response(error, started)
-    meta = {**metadata(result, time.monotonic() - started, pid), "filename": files[0].name,
+    meta = {**metadata(result, time.monotonic() - started, pid), "filename": files[0].filename,
             "conversion_count": conversion_count(ctx)}
     return JSONResponse({"success": True, "markdown": result.get("markdown", ""),
                          "metadata": meta})
@@ -158,8 +158,8 @@ async def _batch_item(ctx: ServiceContext, file: NamedFile, params: dict[str, An
     try:
         result, seconds, pid = await convert(ctx, file, params, timeout_s)
     except DocwardenError as error:
-        return {"filename": file.name, **failure(error)}
-    return {"filename": file.name, "success": True, "markdown": result.get("markdown", ""),
+        return {"filename": file.filename, **failure(error)}
+    return {"filename": file.filename, "success": True, "markdown": result.get("markdown", ""),
             "metadata": metadata(result, seconds, pid)}
 
 

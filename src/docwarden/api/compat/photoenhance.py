@@ -22,7 +22,6 @@ from fastapi.responses import JSONResponse
 
 from docwarden import __version__
 from docwarden.api import dashboard
-from docwarden.api.compat.forms import Form, NamedFile, read_form
 from docwarden.api.compat.photoenhance_tasks import (
     WORDS,
     batch_status,
@@ -32,6 +31,7 @@ from docwarden.api.compat.photoenhance_tasks import (
     task_status,
     zip_names,
 )
+from docwarden.api.compat.wire import Form, NamedFile, read_form
 from docwarden.api.context import ServiceContext, get_ctx
 from docwarden.api.engine_calls import build_payload, parse_timeout, served_spec, submit_job
 from docwarden.errors import DocwardenError, ErrorCode, NotFound, http_status
@@ -127,7 +127,7 @@ async def enhance(request: Request) -> JSONResponse:
         ctx, _form, files, params, timeout_s = await _read(request, "file")
         [record] = await _submit(ctx, files[:1], params, timeout_s)
         await asyncio.to_thread(TaskNotes(ctx.settings, PROFILE).save, "task", record.id,
-                                {"filename": files[0].name})
+                                {"filename": files[0].filename})
     except UpstreamError as error:
         return upstream_error(error)
     except DocwardenError as error:
@@ -200,7 +200,7 @@ async def enhance_batch(request: Request) -> JSONResponse:
         ctx.admission.check_batch_size(REQUIRED_ENGINE, len(files))
         records = await _submit(ctx, files, params, timeout_s)
         batch_id, created = new_job_id(), time.time()
-        note = {"tasks": [r.id for r in records], "filenames": [f.name for f in files],
+        note = {"tasks": [r.id for r in records], "filenames": [f.filename for f in files],
                 "created_at": created}
         await asyncio.to_thread(TaskNotes(ctx.settings, PROFILE).save, "batch", batch_id, note)
     except UpstreamError as error:

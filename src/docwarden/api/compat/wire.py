@@ -24,11 +24,10 @@ from starlette.datastructures import UploadFile
 from starlette.exceptions import HTTPException
 
 from docwarden.api.context import ServiceContext
+from docwarden.api.uploads import MAX_FIELD_BYTES, MAX_FORM_FIELDS
 from docwarden.errors import DocwardenError, InputTooLarge, InvalidInput
 from docwarden.settings import Settings
 
-MAX_FORM_FIELDS = 32
-MAX_FIELD_BYTES = 64 * 1024
 # The shape the DeepSeek server answered without a GPU (torch.cuda.is_available() False).
 NO_GPU: dict[str, Any] = {"available": False, "total_mb": 0, "used_mb": 0, "free_mb": 0,
                           "usage_percent": 0}
@@ -51,20 +50,27 @@ class Form:
 
 
 async def read_form(request: Request, settings: Settings) -> Form:
-    """A multipart or url-encoded form (an empty one for any other body), within the limits."""
+    """A multipart or url-encoded form (an empty one for any other body, so the profile
+    answers "no file" in its upstream's words), within the limits of docwarden's routes."""
     content_type = request.headers.get("content-type", "").lower()
     form = Form()
     if not content_type.startswith(("multipart/form-data", "application/x-www-form-urlencoded")):
         return form
-    async with request.form(max_files=settings.max_batch + 2, max_fields=MAX_FORM_FIELDS,
-                            max_part_size=MAX_FIELD_BYTES) as parsed:
-        for name, value in parsed.multi_items():
-            if isinstance(value, UploadFile):
-                data = await value.read(settings.max_upload_bytes + 1)
-                check_size(name, len(data), settings)
-                form.files.setdefault(name, []).append(NamedFile(value.filename or "", data))
-            else:
-                form.fields[name] = value
+    try:
+        async with request.form(max_files=settings.max_batch + 2, max_fields=MAX_FORM_FIELDS,
+                                max_part_size=MAX_FIELD_BYTES) as parsed:
+            for name, value in parsed.multi_items():
+                if isinstance(value, UploadFile):
+                    data = await value.read(settings.max_upload_bytes + 1)
+                    check_size(value.filename or name, len(data), settings)
+                    form.files.setdefault(name, []).append(NamedFile(value.filename or "", data))
+                else:
+                    form.fields[name] = value
+    except HTTPException as error:
+        if "Too many files" in str(error.detail):
+            raise InputTooLarge(f"more than {settings.max_batch} files in one request "
+                                "(DOCWARDEN_MAX_BATCH)") from None
+        raise InvalidInput(f"the multipart body cannot be read: {error.detail}") from None
     return form
 
 
