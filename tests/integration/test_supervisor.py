@@ -238,6 +238,20 @@ def test_a_short_client_deadline_never_quarantines_an_input(
     assert len(supervisor.poison) == 0
 
 
+def test_a_job_starved_in_the_queue_is_no_strike(make_supervisor: SupervisorFactory) -> None:
+    """A hang that spent most of its deadline queued behind a slow job is killed with a
+    message that says so, and no strike: the queue, not the input, ate its time."""
+    supervisor = make_supervisor(workers=1, job_timeout_s=3, kill_grace_s=0.2)
+    for _ in range(2):
+        slow = supervisor.submit("chaos", JobPayload(params={"sleep_s": 2.2}))
+        time.sleep(0.1)  # the slow job is on the worker before the hang is queued
+        with pytest.raises(JobTimeout, match=r"waited 2\.\d s in the queue and ran 0\.\d s"):
+            run(supervisor, sleep_s=30, echo="same input")
+        slow.future.result(timeout=30)
+        wait_for(lambda: supervisor.ready, 60)
+    assert len(supervisor.poison) == 0
+
+
 def test_non_finite_deadline_is_refused(make_supervisor: SupervisorFactory) -> None:
     supervisor = make_supervisor(workers=1)
     for value in (float("nan"), float("inf"), 0.0, -1.0):

@@ -254,13 +254,25 @@ class Pool:
                 continue
             for job in late:
                 worker.in_flight.pop(job.id)
-                # A deadline the caller made shorter than the server's proves nothing
-                # about the input: no strike, or one client could quarantine a good file.
-                self._lost_job(worker, job, JobTimeout(
-                    f"job exceeded its {job.timeout_s:g} s deadline; "
-                    "the worker was killed and replaced"),
-                    strike=job.timeout_s >= self.settings.job_timeout_s)
+                error, strike = self._deadline_passed(job, now)
+                self._lost_job(worker, job, error, strike=strike)
             self._kill_for_job(worker, RecycleReason.TIMEOUT)
+
+    def _deadline_passed(self, job: Job, now: float) -> tuple[JobTimeout, bool]:
+        """The error for a job killed at its deadline, and whether it is a poison strike.
+
+        Only a job that had the server's full deadline, and most of it on a worker,
+        is evidence against its input: a caller's shorter deadline or a long wait in
+        the queue proves nothing, and a strike then could quarantine a good file.
+        """
+        queued_s = job.started_at - job.submitted_at
+        running_s = now - job.started_at
+        starved = queued_s > running_s
+        strike = job.timeout_s >= self.settings.job_timeout_s and not starved
+        where = (f"waited {queued_s:.1f} s in the queue and ran {running_s:.1f} s, past"
+                 if starved else "exceeded")
+        return JobTimeout(f"job {where} its {job.timeout_s:g} s deadline; "
+                          "the worker was killed and replaced"), strike
 
     def cancel(self, job: Job) -> None:
         """Nobody waits for this job any more: drop it from the queue, or stop its worker.
