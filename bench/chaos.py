@@ -13,13 +13,17 @@ Verdicts (per request, see `judge`):
   spike over the hard limit: 502 worker_crashed "memory limit"; hang: 504 job_timeout;
   segfault / exit: 502 worker_crashed; exception: 500 internal_error "engine error" (the
   engine's own error: the one expected 500); a deliberate 3rd repeat of an input that
-  killed 2 workers: 422 poison_input.  Any request may also get 502 worker_crashed
-  "SIGKILL from outside" when this script killed a worker while the request was in flight,
-  or 503 not_ready when a kill happened in the KILL_EXPLAINS_S before the answer.  A 200
-  whose echo differs, a malformed error body, or anything else is wrong.
+  killed 2 workers: 422 poison_input.  A job on a worker killed from outside runs again on
+  a replacement, so it may still get 502 worker_crashed "SIGKILL from outside" only when
+  this script killed a worker while the request was in flight.  A 503 not_ready is wrong:
+  replacements after a crash, kill or recycle must not fail the jobs queued behind them.
+  A 200 whose echo differs, a malformed error body, or anything else is wrong.
+- normal answered 200: the fraction of normal jobs answered 200 (issue 15: >= 0.99).
+- refusals without Retry-After: a 429 / 503 that is not retryable or lacks the header.
 - refused: 429 overloaded (a bounded queue saying no); expired: 504 job_timeout "waited
   ... in the queue" (JOB_TIMEOUT_S covers queue time, and hostile jobs can hold both
-  workers for 3 s): both correct answers, counted apart.
+  workers for 3 s; a job that waited most of its deadline and was killed just after it
+  started says so too): both correct answers, counted apart.
 - unexpected 500: any 500 but the exception kind's.
 - orphans: processes carrying this run's marker variable (inherited by every descendant of
   the server) or seen in its tree, still alive after the server stopped.
@@ -57,7 +61,7 @@ from docwarden.errors import HTTP_STATUS, ErrorCode
 
 RESULTS = Path(__file__).resolve().parent / "results"
 MARKER = "BENCH_RUN_MARKER"
-KILL_EXPLAINS_S = 30.0
+REFUSAL_STATUSES = (429, 503)
 SAMPLE_EVERY_S = 0.2
 WORKERS, HARD_MB, SOFT_MB = 2, 400, 300
 SERVER_ENV = {"ENGINES": "chaos", "ENABLE_CHAOS": "1", "WORKERS": str(WORKERS),
@@ -200,6 +204,8 @@ class Answer:
     message: str = ""
     body: Any = None
     transport_error: str | None = None
+    retry_after: str | None = None
+    retryable: bool | None = None
     verdict: str = ""
 
 
@@ -236,6 +242,7 @@ def send(client: httpx.Client, task: Task, attempt: int) -> Answer:
     try:
         response = client.post("/v1/chaos", json=task.params)
         answer.status = response.status_code
+        answer.retry_after = response.headers.get("retry-after")
         try:
             answer.body = response.json()
         except ValueError:
@@ -246,6 +253,7 @@ def send(client: httpx.Client, task: Task, attempt: int) -> Answer:
     error = answer.body.get("error") if isinstance(answer.body, dict) else None
     if isinstance(error, dict):
         answer.code, answer.message = str(error.get("code")), str(error.get("message"))
+        answer.retryable = error.get("retryable") is True
     return answer
 
 
@@ -368,9 +376,6 @@ def judge(answer: Answer, kill_times: list[float], crashes_before: int) -> str:
     if answer.code == "worker_crashed" and "from outside" in answer.message and any(
             answer.sent_at <= t <= answer.answered_at for t in kill_times):
         return "ok: external kill"
-    if answer.code == "not_ready" and any(
-            answer.answered_at - KILL_EXPLAINS_S <= t <= answer.answered_at for t in kill_times):
-        return "ok: external kill"
     if answer.status == 200:
         return "wrong: 200 with another echo" if answer.kind == "normal" else \
             f"wrong: 200 for a {answer.kind} job"
@@ -394,6 +399,21 @@ def criterion(value: float, limit: float) -> dict[str, Any]:
     return {"value": value, "limit": limit, "pass": value <= limit}
 
 
+def floor(value: float, minimum: float) -> dict[str, Any]:
+    return {"value": value, "limit": f">= {minimum}", "pass": value >= minimum}
+
+
+def normal_ok_fraction(answers: list[Answer]) -> float:
+    normal = [a for a in answers if a.kind == "normal"]
+    return round(sum(a.status == 200 for a in normal) / max(len(normal), 1), 4)
+
+
+def unhelpful_refusals(answers: list[Answer]) -> int:
+    """Refusals a client cannot act on: not retryable, or no Retry-After to wait for."""
+    return sum(a.status in REFUSAL_STATUSES and not (a.retryable and a.retry_after)
+               for a in answers)
+
+
 def summarise(answers: list[Answer], plan: list[Task]) -> dict[str, Any]:
     verdicts = Counter(a.verdict.split(":")[0] for a in answers)
     outcome = Counter(f"{a.status} {a.code or 'ok'}" if a.status else "no answer"
@@ -411,6 +431,8 @@ def summarise(answers: list[Answer], plan: list[Task]) -> dict[str, Any]:
         "lost": verdicts["lost"], "wrong": verdicts["wrong"], "refused": verdicts["refused"],
         "expired_in_queue": verdicts["expired"],
         "unexpected_500": sum(a.status == 500 and a.kind != "exception" for a in answers),
+        "normal_answered_200": normal_ok_fraction(answers),
+        "refusals_without_retry_after": unhelpful_refusals(answers),
         "examples_of_failures": bad,
     }
 
@@ -434,6 +456,8 @@ def build_report(args: argparse.Namespace, summary: dict[str, Any], rss: dict[st
         "zero wrong": criterion(summary["wrong"], 0),
         "zero unexpected 500": criterion(summary["unexpected_500"], 0),
         "zero orphans": criterion(len(extra["orphans"]), 0),
+        "normal jobs answered 200": floor(summary["normal_answered_200"], 0.99),
+        "refusals without Retry-After": criterion(summary["refusals_without_retry_after"], 0),
         "peak service RSS within bound (MB)": criterion(rss["peak_service_mb"], rss["bound_mb"]),
     }
     return {"bench": "chaos", "args": vars(args), "server_settings": SERVER_ENV, **summary,
@@ -463,13 +487,13 @@ def markdown(report: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def save(report: dict[str, Any]) -> Path:
+def save(report: dict[str, Any], label: str) -> Path:
     RESULTS.mkdir(exist_ok=True)
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     path = RESULTS / f"chaos_{stamp}.json"
     text = json.dumps(report, indent=1, default=str) + "\n"
     path.write_text(text)
-    (RESULTS / "chaos_latest.json").write_text(text)
+    (RESULTS / f"chaos_{label}.json").write_text(text)
     return path
 
 
@@ -487,6 +511,8 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--poison-groups", type=int, default=5)
     parser.add_argument("--max-time-s", type=float, default=1500, help="stop sending after")
     parser.add_argument("--rss-margin-mb", type=float, default=WORKERS * 200 + 100)
+    parser.add_argument("--label", default="latest",
+                        help="also saved as bench/results/chaos_LABEL.json")
     parser.add_argument("--keep-log", type=Path, help="copy the server's log here")
     return parser.parse_args()
 
@@ -535,7 +561,7 @@ def main() -> None:
     args = parse_args()
     with tempfile.TemporaryDirectory(prefix="docwarden-chaos-") as tmp:
         report = run(args, Path(tmp))
-    path = save(report)
+    path = save(report, args.label)
     print(markdown(report))
     print(f"\nreport: {path}")
     sys.exit(0 if report["pass"] else 1)
