@@ -17,9 +17,14 @@ from fastapi.responses import JSONResponse
 
 from docwarden.api import engine_calls
 from docwarden.api.compat.wire import (
+    ERROR_RESPONSES,
+    FILE_PART,
+    FILE_PARTS,
+    TEXT_PART,
     Form,
     NamedFile,
     as_docwarden_error,
+    form_body,
     gpu_reading,
     profile_route_class,
     read_form,
@@ -65,8 +70,9 @@ def render_error(request: Request, exc: Exception) -> Response:
                         headers=retry_headers(error))
 
 
-router = APIRouter(tags=["compatibility: deepseek"],
+router = APIRouter(tags=["compatibility: deepseek"], responses=ERROR_RESPONSES,
                    route_class=profile_route_class(render_error))
+FIELDS = {"prompt": TEXT_PART, engine_calls.TIMEOUT_PARAM: TEXT_PART}
 
 
 async def run_one(ctx: ServiceContext, item: NamedFile, prompt: str,
@@ -96,7 +102,8 @@ def options(ctx: ServiceContext, form: Form) -> tuple[str, float | None]:
     return prompt, engine_calls.parse_timeout(ctx, form.fields.get(engine_calls.TIMEOUT_PARAM))
 
 
-@router.post("/ocr", summary="DeepSeek-OCR server: OCR one image (multipart `file`, `prompt`)")
+@router.post("/ocr", summary="DeepSeek-OCR server: OCR one image (multipart `file`, `prompt`)",
+             openapi_extra=form_body({"file": FILE_PART, **FIELDS}, ("file",)))
 async def ocr(request: Request) -> Response:
     ctx = get_ctx(request)
     form = await read_form(request, ctx.settings)
@@ -109,7 +116,8 @@ async def ocr(request: Request) -> Response:
     return JSONResponse(await run_one(ctx, item, prompt, timeout_s))
 
 
-@router.post("/ocr/batch", summary="DeepSeek-OCR server: OCR several images (`files`)")
+@router.post("/ocr/batch", summary="DeepSeek-OCR server: OCR several images (`files`)",
+             openapi_extra=form_body({"files": FILE_PARTS, **FIELDS}, ("files",)))
 async def ocr_batch(request: Request) -> dict[str, Any]:
     ctx = get_ctx(request)
     form = await read_form(request, ctx.settings)

@@ -19,12 +19,20 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
-from docwarden.api.compat.wire import NamedFile, read_form
+from docwarden.api.compat.wire import (
+    ERROR_RESPONSES,
+    FILE_PART,
+    FILE_PARTS,
+    TEXT_PART,
+    NamedFile,
+    form_body,
+    read_form,
+)
 from docwarden.api.context import ServiceContext, get_ctx
 from docwarden.api.engine_calls import build_payload, parse_timeout, run_engine, served_spec
 from docwarden.errors import DocwardenError, ErrorCode, InvalidInput, http_status
 
-router = APIRouter(tags=["compatibility: marker"])
+router = APIRouter(tags=["compatibility: marker"], responses=ERROR_RESPONSES)
 REQUIRED_ENGINE = "pdf"
 DEFAULT_LANGS = "en,zh"
 # Upstream's own words for the failures its clients print ("转换失败: <error>").
@@ -38,6 +46,8 @@ CONVERSION_FAILURES = frozenset({ErrorCode.INVALID_INPUT, ErrorCode.UNSUPPORTED_
                                  ErrorCode.POISON_INPUT, ErrorCode.INTERNAL_ERROR})
 # Fields of docwarden's pdf engine a Marker client may add (all optional).
 PASSTHROUGH = ("password", "pages", "page_separators", "dpi")
+FIELDS = {name: TEXT_PART for name in ("langs", "batch_multiplier", "max_pages", "timeout_s",
+                                       *PASSTHROUGH)}
 
 
 class MarkerRequestError(Exception):
@@ -128,7 +138,8 @@ def metadata(result: dict[str, Any], seconds: float, pid: int) -> dict[str, Any]
             "warnings": result.get("warnings", []), "worker_pid": pid}
 
 
-@router.post("/api/convert_pdf", summary="Marker: convert one PDF (multipart `file`)")
+@router.post("/api/convert_pdf", summary="Marker: convert one PDF (multipart `file`)",
+             openapi_extra=form_body({"file": FILE_PART, **FIELDS}, ("file",)))
 async def convert_pdf(request: Request) -> JSONResponse:
     started = time.monotonic()
     ctx = get_ctx(request)
@@ -163,7 +174,8 @@ async def _batch_item(ctx: ServiceContext, file: NamedFile, params: dict[str, An
             "metadata": metadata(result, seconds, pid)}
 
 
-@router.post("/api/batch_convert", summary="Marker: convert several PDFs (multipart `files`)")
+@router.post("/api/batch_convert", summary="Marker: convert several PDFs (multipart `files`)",
+             openapi_extra=form_body({"files": FILE_PARTS, **FIELDS}, ("files",)))
 async def batch_convert(request: Request) -> JSONResponse:
     started = time.monotonic()
     ctx = get_ctx(request)

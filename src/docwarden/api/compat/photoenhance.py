@@ -31,7 +31,16 @@ from docwarden.api.compat.photoenhance_tasks import (
     task_status,
     zip_names,
 )
-from docwarden.api.compat.wire import Form, NamedFile, read_form
+from docwarden.api.compat.wire import (
+    ERROR_RESPONSES,
+    FILE_PART,
+    FILE_PARTS,
+    TEXT_PART,
+    Form,
+    NamedFile,
+    form_body,
+    read_form,
+)
 from docwarden.api.context import ServiceContext, get_ctx
 from docwarden.api.engine_calls import build_payload, parse_timeout, served_spec, submit_job
 from docwarden.errors import DocwardenError, ErrorCode, NotFound, http_status
@@ -41,13 +50,14 @@ from docwarden.jobs.store import JobStore
 
 REQUIRED_ENGINE = "enhance"
 PROFILE = "photoenhance"
-router = APIRouter(tags=["compatibility: photoenhance"])
+router = APIRouter(tags=["compatibility: photoenhance"], responses=ERROR_RESPONSES)
 public_router = APIRouter(tags=["compatibility: photoenhance"])  # `/`, before the dashboard
 TILE_RANGE = (256, 512)
 DEFAULT_TILE = 400
 # quality_level -> JPEG quality of the x4 result (upstream wrote JPEG, OUTPUT_QUALITY 95).
 JPEG_QUALITY = {"high": 95, "medium": 90, "fast": 85}
 UPSTREAM_MAX_BATCH = 20
+FIELDS = {name: TEXT_PART for name in ("tile_size", "quality_level", "timeout_s")}
 # Upstream's own statuses where docwarden's differ (FastAPI: 400 for a non-image).
 STATUS_OVERRIDES = {ErrorCode.UNSUPPORTED_MEDIA_TYPE: 400}
 
@@ -121,7 +131,8 @@ async def _read(request: Request, field: str) -> tuple[ServiceContext, Form, lis
     return ctx, form, files, params, timeout_s
 
 
-@router.post("/api/v1/enhance", summary="PhotoEnhanceAI: queue one image (x4); answers task_id")
+@router.post("/api/v1/enhance", summary="PhotoEnhanceAI: queue one image (x4); answers task_id",
+             openapi_extra=form_body({"file": FILE_PART, **FIELDS}, ("file",)))
 async def enhance(request: Request) -> JSONResponse:
     try:
         ctx, _form, files, params, timeout_s = await _read(request, "file")
@@ -191,7 +202,8 @@ async def download(request: Request, task: str) -> Response:
         return upstream_error(error)
 
 
-@router.post("/api/v1/enhance/batch", summary="PhotoEnhanceAI: queue several images")
+@router.post("/api/v1/enhance/batch", summary="PhotoEnhanceAI: queue several images",
+             openapi_extra=form_body({"files": FILE_PARTS, **FIELDS}, ("files",)))
 async def enhance_batch(request: Request) -> JSONResponse:
     try:
         ctx, _form, files, params, timeout_s = await _read(request, "files")

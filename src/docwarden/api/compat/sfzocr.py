@@ -24,14 +24,20 @@ from docwarden import __version__
 from docwarden.api import engine_calls
 from docwarden.api.compat import sfzocr_shape as shape
 from docwarden.api.compat.wire import (
+    ERROR_RESPONSES,
+    FILE_PART,
+    TEXT_PART,
     as_docwarden_error,
     decode_base64,
+    form_body,
+    json_body,
     profile_route_class,
     read_form,
     read_json,
     retry_headers,
 )
 from docwarden.api.context import ServiceContext, get_ctx
+from docwarden.api.openapi_docs import PUBLIC
 from docwarden.errors import DocwardenError, InvalidInput, Unauthorized
 
 REQUIRED_ENGINE = "idcard"
@@ -52,8 +58,9 @@ def render_error(request: Request, exc: Exception) -> Response:
     return JSONResponse(body, status_code=status, headers=retry_headers(error))
 
 
-router = APIRouter(prefix=PREFIX, tags=["compatibility: sfzocr"],
+router = APIRouter(prefix=PREFIX, tags=["compatibility: sfzocr"], responses=ERROR_RESPONSES,
                    route_class=profile_route_class(render_error))
+UPLOAD_FIELDS = {name: TEXT_PART for name in ("side", "debug", "fast_mode")}
 public_router = APIRouter(prefix=PREFIX, tags=["compatibility: sfzocr"])
 
 
@@ -100,7 +107,8 @@ async def one_card(ctx: ServiceContext, data: bytes, side: shape.CardSide, debug
     return JSONResponse(shape.envelope(shape.Code.SUCCESS, message, info, docwarden=extras))
 
 
-@public_router.get("/health", summary="sfzocr: service health in its envelope")
+@public_router.get("/health", summary="sfzocr: service health in its envelope",
+                   openapi_extra=PUBLIC)
 async def health(request: Request) -> dict[str, Any]:
     ready = get_ctx(request).supervisor.ready
     return shape.envelope(shape.Code.SUCCESS, "服务正常" if ready else "服务未就绪", {
@@ -108,7 +116,8 @@ async def health(request: Request) -> dict[str, Any]:
         "timestamp": int(time.time())})
 
 
-@router.post("/ocr/idcard", summary="sfzocr: read one card (JSON, base64 `image`)")
+@router.post("/ocr/idcard", summary="sfzocr: read one card (JSON, base64 `image`)",
+             openapi_extra=json_body(shape.IdCardRequest))
 async def recognize(request: Request) -> Response:
     ctx = get_ctx(request)
     body = parse(shape.IdCardRequest, await read_json(request))
@@ -118,7 +127,8 @@ async def recognize(request: Request) -> Response:
     return await one_card(ctx, data, body.side, body.debug, body.fast_mode)
 
 
-@router.post("/ocr/idcard/upload", summary="sfzocr: read one card (multipart `image`)")
+@router.post("/ocr/idcard/upload", summary="sfzocr: read one card (multipart `image`)",
+             openapi_extra=form_body({"image": FILE_PART, **UPLOAD_FIELDS}, ("image",)))
 async def recognize_upload(request: Request) -> Response:
     ctx = get_ctx(request)
     form = await read_form(request, ctx.settings)
@@ -155,7 +165,8 @@ async def batch_answer(ctx: ServiceContext, jobs: list[tuple[bytes | str, dict[s
                           docwarden={"errors": errors})
 
 
-@router.post("/ocr/idcard/batch", summary="sfzocr: read up to 10 cards (JSON `images`)")
+@router.post("/ocr/idcard/batch", summary="sfzocr: read up to 10 cards (JSON `images`)",
+             openapi_extra=json_body(shape.BatchRequest))
 async def recognize_batch(request: Request) -> Response:
     ctx = get_ctx(request)
     body = parse(shape.BatchRequest, await read_json(request))
@@ -167,7 +178,9 @@ async def recognize_batch(request: Request) -> Response:
 
 
 @router.post("/ocr/idcard/batch/upload",
-             summary="sfzocr: read a card's front and back (multipart `front_image`, `back_image`)")
+             summary="sfzocr: read a card's front and back (multipart `front_image`, `back_image`)",
+             openapi_extra=form_body({"front_image": FILE_PART, "back_image": FILE_PART,
+                                      "fast_mode": TEXT_PART}))
 async def recognize_batch_upload(request: Request) -> Response:
     ctx = get_ctx(request)
     form = await read_form(request, ctx.settings)

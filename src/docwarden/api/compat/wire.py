@@ -20,6 +20,7 @@ from typing import Any
 from fastapi import Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.routing import APIRoute
+from pydantic import BaseModel
 from starlette.datastructures import UploadFile
 from starlette.exceptions import HTTPException
 
@@ -33,6 +34,48 @@ NO_GPU: dict[str, Any] = {"available": False, "total_mb": 0, "used_mb": 0, "free
                           "usage_percent": 0}
 
 ErrorRenderer = Callable[[Request, Exception], Response]
+
+# What a profile's OpenAPI says about the answers besides 200: every one is an error in
+# the upstream's own shape (a schema per profile would restate the module docstrings).
+ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    status: {"description": f"{meaning}, in the upstream system's error shape"}
+    for status, meaning in [
+        (400, "a malformed request"), (401, "a missing or wrong API key"),
+        (404, "an unknown task"), (413, "an upload or batch over the limits"),
+        (415, "a file of the wrong type"), (422, "a field out of range or missing"),
+        (429, "the queue is full (Retry-After)"),
+        (500, "the engine failed on this input (as upstream answered)"),
+        (502, "the worker died on this input"), (503, "no headroom or no worker (Retry-After)"),
+        (504, "the job passed its deadline")]}
+FILE_PART: dict[str, Any] = {"type": "string", "format": "binary"}
+FILE_PARTS: dict[str, Any] = {"type": "array", "items": FILE_PART}
+TEXT_PART: dict[str, Any] = {"type": "string"}
+
+
+def form_body(parts: dict[str, dict[str, Any]], required: tuple[str, ...] = ()
+              ) -> dict[str, Any]:
+    """`openapi_extra` for a route that reads its multipart form by hand (to answer in its
+    upstream's words): the parts it takes, so clients and fuzzers see the real body."""
+    schema = {"type": "object", "properties": parts, "required": list(required)}
+    return {"requestBody": {"required": bool(required),
+                            "content": {"multipart/form-data": {"schema": schema}}}}
+
+
+def json_body(model: type[BaseModel]) -> dict[str, Any]:
+    """`openapi_extra` for a route that parses its JSON body by hand into `model`."""
+    schema = model.model_json_schema()
+    definitions = schema.pop("$defs", {})
+
+    def inline(node: Any) -> Any:  # the document has no $defs: refs become their schema
+        if isinstance(node, dict):
+            ref = node.get("$ref", "")
+            if ref.startswith("#/$defs/"):
+                return inline(definitions[ref.removeprefix("#/$defs/")])
+            return {key: inline(value) for key, value in node.items()}
+        return [inline(item) for item in node] if isinstance(node, list) else node
+
+    return {"requestBody": {"required": True,
+                            "content": {"application/json": {"schema": inline(schema)}}}}
 
 
 @dataclass(frozen=True)
@@ -75,11 +118,17 @@ async def read_form(request: Request, settings: Settings) -> Form:
 
 
 async def read_json(request: Request) -> Any:
-    """The JSON body, or InvalidInput when it is not JSON."""
+    """The JSON body; a missing or unparseable one is the 422 FastAPI would have raised
+    for a declared body model (the profile's route class renders it its upstream's way)."""
+    body = await request.body()
+    if not body.strip():
+        raise RequestValidationError([{"loc": ("body",), "msg": "Field required",
+                                       "type": "missing"}])
     try:
-        return json.loads(await request.body())
+        return json.loads(body)
     except (ValueError, UnicodeDecodeError) as exc:
-        raise InvalidInput(f"the JSON body cannot be parsed: {exc}") from None
+        raise RequestValidationError([{"loc": ("body",), "msg": f"JSON decode error: {exc}",
+                                       "type": "json_invalid"}]) from None
 
 
 def decode_base64(value: str, settings: Settings) -> bytes:
