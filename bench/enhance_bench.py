@@ -99,8 +99,9 @@ def pairs() -> list[tuple[str, Path, Path]]:
 
 
 def quality(models: list[str]) -> list[dict[str, Any]]:
-    from docwarden.engines.base import BinaryResult, JobInput
+    from docwarden.engines.base import JobInput
     from docwarden.engines.enhance import EnhanceEngine
+    from docwarden.jobdata import BinaryResult
     from docwarden.settings import Settings
 
     engine = EnhanceEngine(Settings(max_worker_rss_mb=QUALITY_SOFT_MB,
@@ -156,11 +157,12 @@ def measure(config: dict[str, Any]) -> dict[str, Any]:
     """Child body: one x4 job, either through EnhanceEngine.run (mode `engine`, the
     worker's path with its own tile choice) or through the same steps with a forced
     tile (`tiled`) or one model call for the whole image (`untiled`)."""
-    from docwarden.engines.base import BinaryResult, JobInput
+    from docwarden.engines.base import JobInput
     from docwarden.engines.enhance import EnhanceEngine
     from docwarden.engines.enhance_images import encode_image, finish_image, prepare_image
     from docwarden.engines.enhance_tiles import plan_tiles, predict_peak_mb, upscale_tiled
     from docwarden.engines.images import open_image
+    from docwarden.jobdata import BinaryResult
     from docwarden.settings import Settings
 
     data, side = test_image(config["side_px"]), config["side_px"]

@@ -24,10 +24,10 @@ from pathlib import Path
 from accuracy import run_scripts
 from PIL import Image, ImageDraw, ImageFont
 
+from docwarden.jobdata import JobPayload
+from docwarden.readings import MIB
 from docwarden.settings import Settings
-from docwarden.supervisor.memory import MIB
 from docwarden.supervisor.supervisor import Supervisor
-from docwarden.worker.protocol import JobPayload
 
 BENCH = Path(__file__).resolve().parent
 RESULTS = BENCH / "results"

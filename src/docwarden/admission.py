@@ -20,10 +20,11 @@ from docwarden.errors import (
     UnsupportedMediaType,
 )
 from docwarden.media import MediaType, check_pixels, image_size, sniff
+from docwarden.monitoring.gpu import GpuProbe, gpu_pressure
+from docwarden.monitoring.memory import host_available_bytes
 from docwarden.monitoring.metrics import Metrics
+from docwarden.readings import MIB
 from docwarden.settings import Settings
-from docwarden.supervisor.gpu import GpuProbe, gpu_pressure
-from docwarden.supervisor.memory import MIB, host_available_bytes
 from docwarden.supervisor.supervisor import Supervisor
 
 IMAGES = frozenset(m for m in MediaType if m.is_image)

@@ -67,9 +67,10 @@ def _in_process(engine: str, files: list[Path], params: dict[str, str]) -> Itera
     """Load the engine here once, validate the params with its model, run every file."""
     from pydantic import ValidationError
 
-    from docwarden.engines.base import BinaryResult, JobInput
+    from docwarden.engines.base import JobInput
     from docwarden.engines.registry import UnknownEngine, engine_spec, load_engine_class
     from docwarden.errors import DocwardenError
+    from docwarden.jobdata import BinaryResult
 
     try:
         spec = engine_spec(engine)

@@ -25,8 +25,9 @@ Files = Annotated[list[Path], typer.Argument(exists=True, dir_okay=False, readab
 
 def _run_in_process(engine: str, path: Path, params: dict[str, Any]) -> dict[str, Any] | bytes:
     """Load the engine here (no server): handy for a one-off file or a smoke test."""
-    from docwarden.engines.base import BinaryResult, JobInput
+    from docwarden.engines.base import JobInput
     from docwarden.engines.registry import load_engine_class
+    from docwarden.jobdata import BinaryResult
 
     instance = load_engine_class(engine)(Settings())
     instance.load()
@@ -149,7 +150,7 @@ def _register_operations(app: typer.Typer) -> None:
         """
         from docwarden.deploy import parse_memory_size
         from docwarden.planner import advise, measure_or_hint
-        from docwarden.supervisor.memory import MIB
+        from docwarden.readings import MIB
 
         settings = Settings(engines=engines.split(",")) if engines else Settings()
         measured = [measure_or_hint(settings, name, measure_it=not hints)

@@ -11,9 +11,8 @@ from __future__ import annotations
 import asyncio
 from typing import Protocol
 
-from docwarden.supervisor.job import JobOutcome, ProgressCallback
+from docwarden.jobdata import JobOutcome, JobPayload, ProgressCallback
 from docwarden.supervisor.supervisor import Supervisor
-from docwarden.worker.protocol import JobPayload
 
 
 class Dispatcher(Protocol):

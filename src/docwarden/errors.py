@@ -34,6 +34,7 @@ class DocwardenError(Exception):
     """Base of every error the service answers with."""
 
     code: ClassVar[ErrorCode] = ErrorCode.INTERNAL_ERROR
+    status: ClassVar[int] = 500
     retryable: ClassVar[bool] = False
 
     def __init__(
@@ -66,109 +67,104 @@ class DocwardenError(Exception):
 
 class InvalidInput(DocwardenError):
     code = ErrorCode.INVALID_INPUT
+    status = 422
 
 
 class UnsupportedMediaType(DocwardenError):
     code = ErrorCode.UNSUPPORTED_MEDIA_TYPE
+    status = 415
 
 
 class InputTooLarge(DocwardenError):
     code = ErrorCode.INPUT_TOO_LARGE
+    status = 413
 
 
 class PoisonInput(DocwardenError):
     code = ErrorCode.POISON_INPUT
+    status = 422
 
 
 class Overloaded(DocwardenError):
     code = ErrorCode.OVERLOADED
+    status = 429
     retryable = True
 
 
 class InsufficientMemory(DocwardenError):
     code = ErrorCode.INSUFFICIENT_MEMORY
+    status = 503
     retryable = True
 
 
 class GpuMemory(DocwardenError):
     code = ErrorCode.GPU_MEMORY
+    status = 503
     retryable = True
 
 
 class NotReady(DocwardenError):
     code = ErrorCode.NOT_READY
+    status = 503
     retryable = True
 
 
 class JobTimeout(DocwardenError):
     code = ErrorCode.JOB_TIMEOUT
+    status = 504
 
 
 class WorkerCrashed(DocwardenError):
     code = ErrorCode.WORKER_CRASHED
+    status = 502
     retryable = True
 
 
 class Unauthorized(DocwardenError):
     code = ErrorCode.UNAUTHORIZED
+    status = 401
 
 
 class NotFound(DocwardenError):
     code = ErrorCode.NOT_FOUND
+    status = 404
 
 
 class MethodNotAllowed(DocwardenError):
     code = ErrorCode.METHOD_NOT_ALLOWED
+    status = 405
 
 
 class Conflict(DocwardenError):
     code = ErrorCode.CONFLICT
+    status = 409
 
 
 class InternalError(DocwardenError):
     code = ErrorCode.INTERNAL_ERROR
+    status = 500
 
 
-# The one error -> HTTP status table.
-HTTP_STATUS: dict[ErrorCode, int] = {
-    ErrorCode.INVALID_INPUT: 422,
-    ErrorCode.UNSUPPORTED_MEDIA_TYPE: 415,
-    ErrorCode.INPUT_TOO_LARGE: 413,
-    ErrorCode.POISON_INPUT: 422,
-    ErrorCode.OVERLOADED: 429,
-    ErrorCode.INSUFFICIENT_MEMORY: 503,
-    ErrorCode.GPU_MEMORY: 503,
-    ErrorCode.NOT_READY: 503,
-    ErrorCode.JOB_TIMEOUT: 504,
-    ErrorCode.WORKER_CRASHED: 502,
-    ErrorCode.UNAUTHORIZED: 401,
-    ErrorCode.NOT_FOUND: 404,
-    ErrorCode.METHOD_NOT_ALLOWED: 405,
-    ErrorCode.CONFLICT: 409,
-    ErrorCode.INTERNAL_ERROR: 500,
-}
+ERROR_TREE: tuple[type[DocwardenError], ...] = (
+    InvalidInput, UnsupportedMediaType, InputTooLarge, PoisonInput, Overloaded,
+    InsufficientMemory, GpuMemory, NotReady, JobTimeout, WorkerCrashed, Unauthorized,
+    NotFound, MethodNotAllowed, Conflict, InternalError,
+)
+ERROR_CLASSES: dict[str, type[DocwardenError]] = {cls.code.value: cls for cls in ERROR_TREE}
+# The one error -> HTTP status table, read off the classes.
+HTTP_STATUS: dict[ErrorCode, int] = {cls.code: cls.status for cls in ERROR_TREE}
+# What a bare status means (Starlette's own refusals, a proxy's answer without our body):
+# the one class with that status, or the most general where several share it.
+_GENERAL: dict[int, type[DocwardenError]] = {400: InvalidInput, 403: Unauthorized,
+                                             422: InvalidInput, 503: NotReady}
+STATUS_MEANING: dict[int, type[DocwardenError]] = {
+    **{cls.status: cls for cls in ERROR_TREE}, **_GENERAL}
 
-ERROR_CLASSES: dict[str, type[DocwardenError]] = {
-    cls.code.value: cls
-    for cls in (
-        InvalidInput,
-        UnsupportedMediaType,
-        InputTooLarge,
-        PoisonInput,
-        Overloaded,
-        InsufficientMemory,
-        GpuMemory,
-        NotReady,
-        JobTimeout,
-        WorkerCrashed,
-        Unauthorized,
-        NotFound,
-        MethodNotAllowed,
-        Conflict,
-        InternalError,
-    )
-}
+
+def error_for_status(status: int) -> type[DocwardenError]:
+    """The error a bare HTTP status stands for; InternalError for any other."""
+    return STATUS_MEANING.get(status, InternalError)
 
 
 def http_status(error: DocwardenError) -> int:
-    return HTTP_STATUS[error.code]
+    return error.status

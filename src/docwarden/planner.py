@@ -21,10 +21,10 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from docwarden.engines.registry import engine_spec, load_engine_class
+from docwarden.jobdata import JobPayload
+from docwarden.readings import MIB
 from docwarden.settings import Settings
-from docwarden.supervisor.memory import MIB
 from docwarden.supervisor.supervisor import Supervisor
-from docwarden.worker.protocol import JobPayload
 
 PARENT_OVERHEAD_MB = 200      # the API process with its supervisor thread
 SAFETY_FACTOR = 1.25          # inputs larger than the sample need room

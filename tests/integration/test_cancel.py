@@ -8,9 +8,9 @@ import time
 import pytest
 
 from docwarden.dispatch import LocalDispatcher
+from docwarden.jobdata import JobPayload
 from docwarden.supervisor.states import RecycleReason
 from docwarden.supervisor.supervisor import Supervisor
-from docwarden.worker.protocol import JobPayload
 from tests.integration.conftest import SupervisorFactory, wait_for
 
 

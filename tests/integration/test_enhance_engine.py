@@ -11,12 +11,13 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from docwarden.engines.base import BinaryResult, JobInput
+from docwarden.engines.base import JobInput
 from docwarden.engines.enhance import EnhanceEngine
 from docwarden.engines.enhance_device import CPU_DEVICE_ID, GPU_DEVICE_TYPES, select_device_id
 from docwarden.engines.enhance_models import ModelCatalog, NcnnUpscaler, builtin_models_dir
 from docwarden.engines.enhance_tiles import plan_tiles, upscale_tiled
 from docwarden.errors import InputTooLarge
+from docwarden.jobdata import BinaryResult
 from docwarden.settings import Settings
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "enhance"

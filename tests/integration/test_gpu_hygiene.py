@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from docwarden.worker.protocol import JobPayload
+from docwarden.jobdata import JobPayload
 from tests.integration.conftest import SupervisorFactory
 
 GPU_KEYS = {"available", "index", "name", "total_mb", "used_mb", "free_mb", "usage_percent"}

@@ -29,9 +29,9 @@ from docwarden_tesseract.engine import TesseractEngine
 
 from docwarden.engines.base import JobInput
 from docwarden.errors import InvalidInput, JobTimeout, UnsupportedMediaType
+from docwarden.jobdata import JobPayload
+from docwarden.monitoring import memory
 from docwarden.settings import Settings
-from docwarden.supervisor import memory
-from docwarden.worker.protocol import JobPayload
 from tests.integration.conftest import SupervisorFactory, wait_for
 from tests.scriptgen import SCRIPTS, expected_text, missing, render
 from tests.textmetrics import cer

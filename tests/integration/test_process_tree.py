@@ -9,7 +9,7 @@ from collections.abc import Iterator
 import psutil
 import pytest
 
-from docwarden.supervisor import memory
+from docwarden.monitoring import memory
 from tests.integration.conftest import wait_for
 
 # A parent that starts one helper from its main thread and one from another

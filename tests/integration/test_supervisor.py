@@ -16,11 +16,10 @@ import psutil
 import pytest
 
 from docwarden.errors import InvalidInput, JobTimeout, NotReady, PoisonInput, WorkerCrashed
-from docwarden.supervisor.job import JobOutcome
-from docwarden.supervisor.memory import MIB
+from docwarden.jobdata import JobOutcome, JobPayload
+from docwarden.readings import MIB
 from docwarden.supervisor.states import RecycleReason
 from docwarden.supervisor.supervisor import Supervisor
-from docwarden.worker.protocol import JobPayload
 from tests.integration.conftest import SupervisorFactory, wait_for
 
 

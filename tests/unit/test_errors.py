@@ -12,6 +12,7 @@ from docwarden.errors import (
     ErrorCode,
     GpuMemory,
     InternalError,
+    error_for_status,
     http_status,
 )
 
@@ -44,3 +45,12 @@ def test_round_trip_through_a_dict_keeps_details() -> None:
 
 def test_unknown_code_becomes_internal_error() -> None:
     assert isinstance(DocwardenError.from_dict({"code": "nope", "message": "x"}), InternalError)
+
+
+def test_a_bare_status_reads_back_as_an_error_with_that_status() -> None:
+    for cls in ERROR_CLASSES.values():
+        assert error_for_status(cls.status).status == cls.status
+    assert error_for_status(422).code is ErrorCode.INVALID_INPUT  # not poison_input
+    assert error_for_status(503).code is ErrorCode.NOT_READY
+    assert error_for_status(403).code is ErrorCode.UNAUTHORIZED
+    assert error_for_status(418) is InternalError

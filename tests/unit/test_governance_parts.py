@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from docwarden.jobdata import JobPayload
+from docwarden.monitoring.gpu import gpu_pressure
+from docwarden.readings import GpuInfo
 from docwarden.supervisor.governor import SpawnGovernor
-from docwarden.supervisor.gpu import GpuInfo, gpu_pressure
 from docwarden.supervisor.job import input_hash
 from docwarden.supervisor.poison import PoisonTable
-from docwarden.worker.protocol import JobPayload
 
 
 def test_poison_after_the_configured_strikes_and_bounded() -> None:

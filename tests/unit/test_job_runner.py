@@ -10,17 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from docwarden.errors import (
-    DocwardenError,
-    InvalidInput,
-    NotReady,
-    Overloaded,
-    WorkerCrashed,
-)
+from docwarden.errors import DocwardenError, InvalidInput, NotReady, Overloaded, WorkerCrashed
+from docwarden.jobdata import JobOutcome, JobPayload, ProgressCallback
 from docwarden.jobs import JobRunner, JobStatus, JobStore, default_concurrency
 from docwarden.settings import Settings
-from docwarden.supervisor.job import JobOutcome, ProgressCallback
-from docwarden.worker.protocol import JobPayload
 
 pytestmark = pytest.mark.timeout(30)
 

@@ -10,12 +10,11 @@ from pathlib import Path
 
 import pytest
 
-from docwarden.engines.base import BinaryResult
 from docwarden.errors import Conflict, InvalidInput, NotFound
+from docwarden.jobdata import BinaryResult, JobPayload
 from docwarden.jobs import JobStatus, JobStore, ResultKind, is_valid_job_id
 from docwarden.jobs.store import DB_NAME
 from docwarden.settings import Settings
-from docwarden.worker.protocol import JobPayload
 
 PAYLOAD = JobPayload(data=b"\x89PNG main", files={"front": b"F", "back": b"B"},
                      params={"side": "auto", "pages": [1, 2]})

@@ -9,12 +9,13 @@ import threading
 from pathlib import Path
 from typing import Any, ClassVar
 
-from docwarden.engines.base import Engine, EngineResult, JobInput
+from docwarden.engines.base import Engine, JobInput
 from docwarden.errors import InvalidInput
+from docwarden.jobdata import EngineResult, JobPayload
+from docwarden.monitoring.gpu import FakeNvml, NoGpu, worker_gpu_probe
 from docwarden.settings import Settings
-from docwarden.supervisor.gpu import FakeNvml, NoGpu, worker_gpu_probe
 from docwarden.worker.main import WorkerLoop
-from docwarden.worker.protocol import JobDone, JobPayload, RunJob, Settled, Stop, WorkerSpec
+from docwarden.worker.protocol import JobDone, RunJob, Settled, Stop, WorkerSpec
 
 GPU_KEYS = {"available", "index", "name", "total_mb", "used_mb", "free_mb", "usage_percent"}
 

@@ -10,9 +10,9 @@ from fastapi import Request
 
 from docwarden.admission import Admission
 from docwarden.dispatch import Dispatcher
+from docwarden.monitoring.gpu import GpuProbe
 from docwarden.monitoring.metrics import Metrics
 from docwarden.settings import Settings
-from docwarden.supervisor.gpu import GpuProbe
 from docwarden.supervisor.supervisor import Supervisor
 
 if TYPE_CHECKING:

@@ -18,10 +18,9 @@ from docwarden.api.errors import validation_message
 from docwarden.engines.registry import engine_specs
 from docwarden.engines.spec import EngineSpec, InputKind
 from docwarden.errors import InvalidInput, NotReady
+from docwarden.jobdata import JobOutcome, JobPayload
 from docwarden.jobs.models import JobRecord
 from docwarden.media import MediaType
-from docwarden.supervisor.job import JobOutcome
-from docwarden.worker.protocol import JobPayload
 
 TIMEOUT_PARAM = "timeout_s"
 # A deadline shorter than this is no deadline a model can meet: it would only kill workers.

@@ -25,12 +25,10 @@ from docwarden.api.engine_calls import (
 )
 from docwarden.api.openapi_docs import engine_operation
 from docwarden.api.uploads import Upload, read_upload
-from docwarden.engines.base import BinaryResult
 from docwarden.engines.registry import engine_specs
 from docwarden.engines.spec import EngineSpec
 from docwarden.errors import DocwardenError, InvalidInput
-from docwarden.supervisor.job import JobOutcome
-from docwarden.worker.protocol import JobPayload
+from docwarden.jobdata import BinaryResult, JobOutcome, JobPayload
 
 Handler = Callable[[Request], Awaitable[Response]]
 BATCH_FIELD = "files"

@@ -23,31 +23,17 @@ from starlette.routing import BaseRoute, Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from docwarden.errors import (
-    Conflict,
     DocwardenError,
-    InputTooLarge,
     InternalError,
     InvalidInput,
-    MethodNotAllowed,
-    NotFound,
     Unauthorized,
-    UnsupportedMediaType,
+    error_for_status,
     http_status,
 )
 
 log = logging.getLogger("docwarden.api")
 OBJECT_REPR = re.compile(r"<[\w.]+ object at 0x[0-9a-fA-F]+>")
 
-_HTTP_TO_ERROR: dict[int, type[DocwardenError]] = {
-    400: InvalidInput,  # malformed requests Starlette refuses itself (multipart without boundary)
-    401: Unauthorized,
-    404: NotFound,
-    405: MethodNotAllowed,
-    409: Conflict,
-    413: InputTooLarge,
-    415: UnsupportedMediaType,
-    422: InvalidInput,
-}
 
 
 def scrub(message: str) -> str:
@@ -96,7 +82,7 @@ async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
 
 async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
-    error_cls = _HTTP_TO_ERROR.get(exc.status_code, InternalError)
+    error_cls = error_for_status(exc.status_code)
     message = exc.detail if isinstance(exc.detail, str) else str(exc.detail)
     if exc.status_code == 404:
         message = f"no route {request.method} {request.url.path}"

@@ -25,9 +25,9 @@ from docwarden.api.openapi_docs import ENGINE_STATUSES, error_responses
 from docwarden.api.uploads import Upload, read_upload, upload_from_json
 from docwarden.engines.spec import EngineSpec
 from docwarden.errors import InvalidInput, NotReady
+from docwarden.jobdata import JobPayload
 from docwarden.jobs.models import JobRecord, ResultKind
 from docwarden.jobs.runner import JobRunner
-from docwarden.worker.protocol import JobPayload
 
 
 def job_body(served: list[str]) -> dict[str, Any]:

@@ -23,6 +23,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from docwarden.api.errors import error_body, error_headers
 from docwarden.errors import DocwardenError, InputTooLarge, Overloaded, http_status
+from docwarden.readings import MIB
 
 JSON_MEMORY_FACTOR = 3
 MULTIPART_MEMORY_FACTOR = 2
@@ -146,7 +147,7 @@ def _too_large(limit: int) -> str:
 
 def _budget_full(budget: UploadBudget) -> Overloaded:
     return Overloaded(f"uploads in flight already use the buffer budget of "
-                      f"{budget.limit_bytes // (1024 * 1024)} MB "
+                      f"{budget.limit_bytes // MIB} MB "
                       "(DOCWARDEN_MAX_BUFFERED_UPLOAD_MB); retry shortly",
                       retry_after_s=BUDGET_RETRY_AFTER_S)
 

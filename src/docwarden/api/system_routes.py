@@ -15,10 +15,10 @@ from prometheus_client import CONTENT_TYPE_LATEST
 from docwarden.api.context import ServiceContext, get_ctx
 from docwarden.api.errors import error_body, error_headers
 from docwarden.api.openapi_docs import PUBLIC, ErrorBody, error_responses
-from docwarden.errors import NotReady
-from docwarden.supervisor.memory import host_available_bytes, tree_rss_bytes
+from docwarden.errors import NotReady, http_status
+from docwarden.monitoring.memory import host_available_bytes, tree_rss_bytes
+from docwarden.readings import GIB, MIB
 
-GIB = 1024**3
 READY_RETRY_S = 5
 router = APIRouter(tags=["system"])
 metrics_router = APIRouter(tags=["system"])
@@ -93,7 +93,7 @@ async def ready(request: Request) -> JSONResponse:
     if not ok:
         waiting = ", ".join(name for name, row in engines.items() if not row["ready"])
         error = NotReady(f"no loaded worker yet for: {waiting}", retry_after_s=READY_RETRY_S)
-        return JSONResponse({**body, **error_body(error)}, status_code=503,
+        return JSONResponse({**body, **error_body(error)}, status_code=http_status(error),
                             headers=error_headers(error))
     return JSONResponse(body)
 
@@ -106,5 +106,5 @@ async def metrics(request: Request) -> Response:
     ctx = get_ctx(request)
     gpu = ctx.gpu.snapshot()
     if gpu is not None:
-        ctx.metrics.gpu_used.labels(str(gpu.index)).set(gpu.used_mb * 1024 * 1024)
+        ctx.metrics.gpu_used.labels(str(gpu.index)).set(gpu.used_mb * MIB)
     return Response(ctx.metrics.render(), media_type=CONTENT_TYPE_LATEST)

@@ -27,7 +27,6 @@ from docwarden.client.errors import (
     WorkerCrashedError,
 )
 from docwarden.client.models import (
-    GpuInfo,
     Health,
     IdCardChecks,
     IdCardFields,
@@ -39,6 +38,7 @@ from docwarden.client.models import (
     PdfResult,
     WorkerInfo,
 )
+from docwarden.readings import GpuInfo
 
 __all__ = [
     "DEFAULT_URL",

@@ -14,16 +14,7 @@ from typing import Any, ClassVar
 
 import httpx
 
-from docwarden.errors import ERROR_CLASSES, HTTP_STATUS, ErrorCode
-
-# What a bare status means when a proxy, not docwarden, answered (no error body).
-STATUS_FALLBACK: dict[int, ErrorCode] = {
-    401: ErrorCode.UNAUTHORIZED, 403: ErrorCode.UNAUTHORIZED, 404: ErrorCode.NOT_FOUND,
-    405: ErrorCode.METHOD_NOT_ALLOWED, 409: ErrorCode.CONFLICT, 413: ErrorCode.INPUT_TOO_LARGE,
-    415: ErrorCode.UNSUPPORTED_MEDIA_TYPE, 422: ErrorCode.INVALID_INPUT,
-    429: ErrorCode.OVERLOADED, 502: ErrorCode.WORKER_CRASHED, 503: ErrorCode.NOT_READY,
-    504: ErrorCode.JOB_TIMEOUT,
-}
+from docwarden.errors import ERROR_CLASSES, HTTP_STATUS, ErrorCode, error_for_status
 
 
 class DocwardenClientError(Exception):
@@ -163,7 +154,7 @@ def error_from_response(response: httpx.Response,
         body = None
     if isinstance(body, dict) and isinstance(body.get("error"), dict):
         return error_from_body(body["error"], response.status_code, retry_after_s)
-    code = STATUS_FALLBACK.get(response.status_code, ErrorCode.INTERNAL_ERROR)
+    code = error_for_status(response.status_code).code
     text = response.text[:200] if response.content else ""
     message = f"HTTP {response.status_code} {response.reason_phrase} {text}".strip()
     return ERROR_TYPES[code](message, status=response.status_code, retry_after_s=retry_after_s)

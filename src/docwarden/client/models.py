@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from docwarden.readings import GpuInfo
+
 TERMINAL_JOB_STATUSES = frozenset({"done", "failed", "cancelled"})
 
 
@@ -170,23 +172,6 @@ class WorkerInfo:
     def from_json(cls, body: dict[str, Any]) -> WorkerInfo:
         return cls(_int(body, "pid"), _str(body, "engine"), _str(body, "state"),
                    _int(body, "jobs_done"), _int(body, "rss_bytes"), _float(body, "uptime_s"))
-
-
-@dataclass(frozen=True)
-class GpuInfo:
-    available: bool
-    index: int
-    name: str
-    total_mb: float
-    used_mb: float
-    free_mb: float
-    usage_percent: float
-
-    @classmethod
-    def from_json(cls, body: dict[str, Any]) -> GpuInfo:
-        return cls(bool(body.get("available", True)), _int(body, "index"), _str(body, "name"),
-                   _float(body, "total_mb"), _float(body, "used_mb"), _float(body, "free_mb"),
-                   _float(body, "usage_percent"))
 
 
 def _engine_names(value: object) -> list[str]:

@@ -25,8 +25,8 @@ from docwarden.client.calls import RetryPolicy
 from docwarden.client.client import DEFAULT_URL, DocwardenClient
 from docwarden.client.errors import DocwardenClientError
 from docwarden.client.models import Health
+from docwarden.readings import MIB
 
-MIB = 1024 * 1024
 ATTENTION_FRACTION = 0.8
 GPU_ATTENTION_PERCENT = 90.0
 HEALTHY_STATUSES = frozenset({"ok", "healthy"})

@@ -14,7 +14,12 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 from docwarden.engines.spec import EngineParams, EngineSpec, InputKind, NoParams
+from docwarden.jobdata import BinaryResult, EngineResult
 from docwarden.settings import Settings
+
+# The plug-in contract: what an engine module imports from here.
+__all__ = ["BinaryResult", "Engine", "EngineParams", "EngineResult", "EngineSpec", "InputKind",
+           "JobInput", "NoParams", "ProgressFn"]
 
 ProgressFn = Callable[[int, int], None]
 
@@ -33,16 +38,6 @@ class JobInput:
     progress: ProgressFn = _no_progress
 
 
-@dataclass(frozen=True)
-class BinaryResult:
-    """A non-JSON answer (an enhanced image), with metadata sent as headers."""
-
-    data: bytes
-    media_type: str
-    meta: dict[str, Any] = field(default_factory=dict)
-
-
-EngineResult = dict[str, Any] | BinaryResult
 
 
 class Engine(ABC):

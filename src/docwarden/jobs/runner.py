@@ -32,11 +32,10 @@ import time
 
 from docwarden.dispatch import Dispatcher
 from docwarden.errors import DocwardenError, ErrorCode, InternalError, InvalidInput
+from docwarden.jobdata import JobPayload, ProgressCallback
 from docwarden.jobs.models import JobRecord, JobStatus
 from docwarden.jobs.store import JobStore
 from docwarden.settings import Settings
-from docwarden.supervisor.job import ProgressCallback
-from docwarden.worker.protocol import JobPayload
 
 log = logging.getLogger("docwarden.jobs")
 

@@ -29,8 +29,8 @@ import time
 from pathlib import Path
 from typing import Any
 
-from docwarden.engines.base import BinaryResult
 from docwarden.errors import Conflict, InvalidInput, NotFound
+from docwarden.jobdata import BinaryResult, JobPayload
 from docwarden.jobs.files import JobFiles
 from docwarden.jobs.models import (
     TERMINAL_STATUSES,
@@ -42,7 +42,6 @@ from docwarden.jobs.models import (
     validate_job_id,
 )
 from docwarden.settings import Settings
-from docwarden.worker.protocol import JobPayload
 
 DB_NAME = "jobs.sqlite3"
 SCHEMA_VERSION = 1

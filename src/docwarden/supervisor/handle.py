@@ -17,9 +17,9 @@ from multiprocessing.process import BaseProcess
 
 import psutil
 
+from docwarden.monitoring.memory import TreeMeter, descendants
 from docwarden.settings import Allocator, Settings
 from docwarden.supervisor.job import Job
-from docwarden.supervisor.memory import TreeMeter, descendants
 from docwarden.supervisor.states import RecycleReason, WorkerState
 from docwarden.worker import runtime
 from docwarden.worker.protocol import ExitCode, RunJob, Stop, ToWorker, WorkerSpec

@@ -5,15 +5,10 @@ from __future__ import annotations
 import hashlib
 import time
 import uuid
-from collections.abc import Callable
 from concurrent.futures import Future
 from dataclasses import dataclass, field
-from typing import Any
 
-from docwarden.engines.base import BinaryResult
-from docwarden.worker.protocol import JobPayload
-
-ProgressCallback = Callable[[int, int], None]
+from docwarden.jobdata import JobOutcome, JobPayload, ProgressCallback
 
 
 def new_job_id() -> str:
@@ -31,16 +26,6 @@ def input_hash(engine: str, payload: JobPayload) -> str:
         digest.update(payload.files[name])
     digest.update(repr(sorted(payload.params.items())).encode())
     return digest.hexdigest()
-
-
-@dataclass(frozen=True)
-class JobOutcome:
-    result: dict[str, Any] | BinaryResult
-    worker_pid: int
-    duration_s: float
-    queue_wait_s: float
-    peak_rss_bytes: int
-    max_rss_bytes: int = 0
 
 
 @dataclass(eq=False)

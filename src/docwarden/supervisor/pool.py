@@ -14,13 +14,15 @@ from collections import Counter, deque
 from collections.abc import Callable
 
 from docwarden.errors import DocwardenError, JobTimeout, NotReady, Overloaded, WorkerCrashed
+from docwarden.jobdata import JobOutcome
+from docwarden.monitoring.gpu import GpuProbe
+from docwarden.monitoring.memory import host_available_bytes
 from docwarden.monitoring.metrics import Metrics, PoolGauges
+from docwarden.readings import MIB, mb
 from docwarden.settings import Settings
 from docwarden.supervisor.governor import SpawnGovernor
-from docwarden.supervisor.gpu import GpuProbe
 from docwarden.supervisor.handle import WorkerHandle, spawn_worker
-from docwarden.supervisor.job import Job, JobOutcome
-from docwarden.supervisor.memory import MIB, host_available_bytes, mb
+from docwarden.supervisor.job import Job
 from docwarden.supervisor.poison import PoisonTable
 from docwarden.supervisor.states import RecycleReason, WorkerState
 from docwarden.worker.protocol import JobDone, Loaded, LoadFailed, Progress, Settled

@@ -19,15 +19,15 @@ from functools import partial
 from multiprocessing.connection import wait
 
 from docwarden.errors import InvalidInput, NotReady, PoisonInput
+from docwarden.jobdata import JobPayload, ProgressCallback
+from docwarden.monitoring.gpu import GpuProbe, make_gpu_probe
 from docwarden.monitoring.metrics import Metrics
 from docwarden.settings import Settings
-from docwarden.supervisor.gpu import GpuProbe, make_gpu_probe
 from docwarden.supervisor.handle import WorkerHandle
-from docwarden.supervisor.job import Job, ProgressCallback, input_hash, new_job_id
+from docwarden.supervisor.job import Job, input_hash, new_job_id
 from docwarden.supervisor.poison import PoisonTable
 from docwarden.supervisor.pool import Pool, Spawner
 from docwarden.supervisor.states import RecycleReason
-from docwarden.worker.protocol import JobPayload
 
 log = logging.getLogger("docwarden.supervisor")
 STOP_WAIT_S = 5.0

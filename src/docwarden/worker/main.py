@@ -19,10 +19,11 @@ from typing import Any
 
 import psutil
 
-from docwarden.engines.base import Engine, EngineResult, JobInput
+from docwarden.engines.base import Engine, JobInput
 from docwarden.errors import DocwardenError, GpuMemory, InternalError
+from docwarden.jobdata import EngineResult
+from docwarden.monitoring.gpu import GpuProbe, worker_gpu_probe
 from docwarden.monitoring.logging import configure_logging
-from docwarden.supervisor.gpu import GpuProbe, worker_gpu_probe
 from docwarden.worker import runtime
 from docwarden.worker.protocol import (
     ExitCode,

@@ -7,11 +7,11 @@ inputs travel as bytes, dicts of plain values, and errors as dicts).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from enum import IntEnum
 from typing import Any
 
-from docwarden.engines.base import BinaryResult
+from docwarden.jobdata import BinaryResult, JobPayload
 from docwarden.settings import Settings
 
 
@@ -35,18 +35,6 @@ class WorkerSpec:
     threads: int = 1
     intra_op_threads: int = 1
     trim_after_job: bool = True
-
-
-@dataclass(frozen=True)
-class JobPayload:
-    """Input of one job: the main file, named files and parameters."""
-
-    data: bytes | None = None
-    files: dict[str, bytes] = field(default_factory=dict)
-    params: dict[str, Any] = field(default_factory=dict)
-    # The last item of a batch request: the worker calls the engine's `after_jobs`
-    # hook once it has no job in flight (set by the batch route, not by clients).
-    last_of_batch: bool = False
 
 
 # Parent -> worker

@@ -31,8 +31,9 @@ from docwarden.api.compat.wire import (
     retry_headers,
 )
 from docwarden.api.context import ServiceContext, get_ctx
+from docwarden.api.errors import scrub
 from docwarden.errors import DocwardenError, ErrorCode, InputTooLarge
-from docwarden.supervisor.job import JobOutcome
+from docwarden.jobdata import JobOutcome
 
 REQUIRED_ENGINE = "ocr"
 DEFAULT_PROMPT = "<image>\nFree OCR."
@@ -58,7 +59,7 @@ class MissingFile(DocwardenError):
 
 
 def error_body(error: DocwardenError) -> dict[str, Any]:
-    body: dict[str, Any] = {"error": error.message, "error_code": error.code.value,
+    body: dict[str, Any] = {"error": scrub(error.message), "error_code": error.code.value,
                             "retryable": error.retryable}
     body.update({k: v for k, v in error.details.items() if k not in body})
     return body

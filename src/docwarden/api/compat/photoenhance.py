@@ -43,6 +43,7 @@ from docwarden.api.compat.wire import (
 )
 from docwarden.api.context import ServiceContext, get_ctx
 from docwarden.api.engine_calls import build_payload, parse_timeout, served_spec, submit_job
+from docwarden.api.errors import scrub
 from docwarden.errors import DocwardenError, ErrorCode, NotFound, http_status
 from docwarden.jobs.models import JobRecord, JobStatus, new_job_id
 from docwarden.jobs.notes import TaskNotes
@@ -80,7 +81,7 @@ def error_response(status: int, detail: str, code: str, retryable: bool = False,
 
 def docwarden_error(error: DocwardenError) -> JSONResponse:
     status = STATUS_OVERRIDES.get(error.code, http_status(error))
-    return error_response(status, error.message, error.code.value, error.retryable,
+    return error_response(status, scrub(error.message), error.code.value, error.retryable,
                           error.retry_after_s)
 
 
@@ -214,7 +215,8 @@ async def enhance_batch(request: Request) -> JSONResponse:
         batch_id, created = new_job_id(), time.time()
         note = {"tasks": [r.id for r in records], "filenames": [f.filename for f in files],
                 "created_at": created}
-        await asyncio.to_thread(TaskNotes(ctx.settings, PROFILE).save, "batch", batch_id, note)
+        await asyncio.to_thread(_save_batch_notes, TaskNotes(ctx.settings, PROFILE), batch_id,
+                                note)
     except UpstreamError as error:
         return upstream_error(error)
     except DocwardenError as error:
@@ -225,6 +227,13 @@ async def enhance_batch(request: Request) -> JSONResponse:
         "message": f"批量任务已创建，共{len(records)}张图片", "created_at": created,
         "sub_tasks": [task_id(r.id) for r in records],
     })
+
+
+def _save_batch_notes(notes: TaskNotes, batch_id: str, note: dict[str, Any]) -> None:
+    """The batch's members, and each member's file name: a sub task downloads as itself."""
+    for job_id, filename in zip(note["tasks"], note["filenames"], strict=True):
+        notes.save("task", job_id, {"filename": filename})
+    notes.save("batch", batch_id, note)
 
 
 def _batch(ctx: ServiceContext, batch: str) -> tuple[dict[str, Any], dict[str, Any]]:

@@ -13,6 +13,7 @@ import uuid
 from pathlib import PurePath
 from typing import Any
 
+from docwarden.api.errors import scrub
 from docwarden.jobs.models import JobRecord, JobStatus, is_valid_job_id
 
 # Upstream's status words (api/main.py; docs/API_REFERENCE.md lists cancelled too).
@@ -59,7 +60,7 @@ def task_status(record: JobRecord) -> dict[str, Any]:
     if record.status is JobStatus.DONE:
         body["result_url"] = f"/api/v1/download/{body['task_id']}"
     if record.error is not None:
-        body["error"] = str(record.error.get("message", ""))
+        body["error"] = scrub(str(record.error.get("message", "")))
         body["error_code"] = record.error.get("code")
     return body
 

@@ -37,6 +37,7 @@ from docwarden.api.compat.wire import (
     retry_headers,
 )
 from docwarden.api.context import ServiceContext, get_ctx
+from docwarden.api.errors import error_body
 from docwarden.api.openapi_docs import PUBLIC
 from docwarden.errors import DocwardenError, InvalidInput, Unauthorized
 
@@ -123,6 +124,8 @@ async def recognize(request: Request) -> Response:
     body = parse(shape.IdCardRequest, await read_json(request))
     if isinstance(body, JSONResponse):
         return body
+    if body.side is shape.CardSide.BOTH:  # refused before the image is decoded, as sfzocr did
+        return JSONResponse(shape.envelope(shape.Code.PARAM_ERROR, shape.BOTH_MESSAGE, None))
     data = decode_base64(body.image, ctx.settings)
     return await one_card(ctx, data, body.side, body.debug, body.fast_mode)
 
@@ -152,7 +155,7 @@ async def batch_answer(ctx: ServiceContext, jobs: list[tuple[bytes | str, dict[s
             data = decode_base64(source, ctx.settings) if isinstance(source, str) else source
             info, _ = await read_card(ctx, data, params)
         except DocwardenError as error:
-            return None, error.to_dict()
+            return None, error_body(error)["error"]
         return (info if any(info.values()) else None), None
 
     answers = await asyncio.gather(*(one(source, params) for source, params in jobs))

@@ -17,20 +17,16 @@ from typing import Any, ClassVar
 
 from PIL import Image, ImageDraw, ImageFont
 
-from docwarden.engines.base import Engine, EngineResult, JobInput
+from docwarden.engines.base import Engine, JobInput
 from docwarden.engines.idcard import confidence, deblur, foreign, photo, rectify, regions
 from docwarden.engines.idcard.layout import LineLike, skew_deg
-from docwarden.engines.idcard.reader import (
-    FRONT,
-    SideRead,
-    choose_quarter_turns,
-    interpret,
-)
+from docwarden.engines.idcard.reader import FRONT, SideRead, choose_quarter_turns, interpret
 from docwarden.engines.idcard.record import AUTO, SIDES, check_side, merge, requested_side
 from docwarden.engines.idcard.reread import REREAD_SCALE, place, value_crops
 from docwarden.engines.images import open_image
 from docwarden.engines.ocr import OcrEngine
 from docwarden.errors import InvalidInput, UnsupportedMediaType
+from docwarden.jobdata import EngineResult
 from docwarden.media import sniff
 from docwarden.settings import Settings
 

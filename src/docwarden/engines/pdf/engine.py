@@ -16,7 +16,7 @@ from typing import Any, ClassVar
 
 import pypdfium2 as pdfium
 
-from docwarden.engines.base import Engine, EngineResult, JobInput
+from docwarden.engines.base import Engine, JobInput
 from docwarden.engines.pdf.document import PDFIUM_LOCK, opened, select_pages
 from docwarden.engines.pdf.furniture import PageLayout
 from docwarden.engines.pdf.markdown import build_markdown
@@ -27,6 +27,7 @@ from docwarden.engines.pdf.scanned import Recognizer, Rendered, check_images, re
 from docwarden.engines.pdf.scanned import render_page as render
 from docwarden.engines.pdf.textlayer import PageText, extract_text
 from docwarden.errors import DocwardenError, InputTooLarge, InvalidInput
+from docwarden.jobdata import EngineResult
 from docwarden.settings import Settings
 
 MIN_TEXT_CHARS = 10  # fewer visible characters than this: the page is treated as scanned

@@ -9,35 +9,13 @@ from __future__ import annotations
 
 import json
 import logging
-from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
+from docwarden.readings import MIB, GpuInfo
 from docwarden.settings import Device, Settings
-from docwarden.supervisor.memory import MIB
 
 log = logging.getLogger("docwarden.gpu")
-
-
-@dataclass(frozen=True)
-class GpuInfo:
-    available: bool
-    index: int
-    name: str
-    total_mb: float
-    used_mb: float
-    free_mb: float
-    usage_percent: float
-
-    @classmethod
-    def from_mb(cls, index: int, name: str, total_mb: float, used_mb: float) -> GpuInfo:
-        free_mb = max(total_mb - used_mb, 0.0)
-        percent = round(100.0 * used_mb / total_mb, 1) if total_mb else 0.0
-        return cls(True, index, name, round(total_mb, 1), round(used_mb, 1), round(free_mb, 1),
-                   percent)
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
 
 
 class GpuProbe(Protocol):

@@ -8,7 +8,6 @@ import time
 
 import psutil
 
-MIB = 1024 * 1024
 # Linux lists each thread's children in /proc/PID/task/TID/children: reading the
 # worker's few threads costs ~0.03 ms, where psutil's children() scans every
 # process of the host (~1.3 ms with 64 processes, ten times that on a busy box),
@@ -101,7 +100,3 @@ def descendants(pid: int) -> list[psutil.Process]:
 
 def host_available_bytes() -> int:
     return int(psutil.virtual_memory().available)
-
-
-def mb(value_bytes: float) -> float:
-    return round(value_bytes / MIB, 1)

@@ -1,0 +1,54 @@
+"""Units and the GPU figures of DESIGN.md, shared by the server and the client.
+
+A leaf module (no docwarden imports), so the client can read the server's
+figures with the same type the server writes them with.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Any
+
+MIB = 1024 * 1024
+GIB = 1024 * MIB
+
+
+def mb(value_bytes: float) -> float:
+    return round(value_bytes / MIB, 1)
+
+
+def _number(body: dict[str, Any], key: str) -> float:
+    value = body.get(key)
+    return float(value) if isinstance(value, int | float) else 0.0
+
+
+@dataclass(frozen=True)
+class GpuInfo:
+    """One GPU: {available, index, name, total_mb, used_mb, free_mb, usage_percent}."""
+
+    available: bool
+    index: int
+    name: str
+    total_mb: float
+    used_mb: float
+    free_mb: float
+    usage_percent: float
+
+    @classmethod
+    def from_mb(cls, index: int, name: str, total_mb: float, used_mb: float) -> GpuInfo:
+        free_mb = max(total_mb - used_mb, 0.0)
+        percent = round(100.0 * used_mb / total_mb, 1) if total_mb else 0.0
+        return cls(True, index, name, round(total_mb, 1), round(used_mb, 1), round(free_mb, 1),
+                   percent)
+
+    @classmethod
+    def from_json(cls, body: dict[str, Any]) -> GpuInfo:
+        """Lenient, as the client reads answers: a missing figure is 0."""
+        name = body.get("name")
+        return cls(bool(body.get("available", True)), int(_number(body, "index")),
+                   "" if name is None else str(name), _number(body, "total_mb"),
+                   _number(body, "used_mb"), _number(body, "free_mb"),
+                   _number(body, "usage_percent"))
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
