@@ -10,7 +10,7 @@ from pydantic import ValidationError
 
 pytest.importorskip("docwarden_tesseract", reason="pip install -e plugins/docwarden-tesseract")
 
-from docwarden_tesseract.engine import TesseractEngine, TesseractParams
+from docwarden_tesseract.engine import TesseractEngine, TesseractParams, confidence
 from docwarden_tesseract.tesseract_cli import check_languages
 from docwarden_tesseract.tsv import join_words, parse_tsv
 
@@ -117,3 +117,10 @@ def test_importing_the_engine_imports_nothing_heavy() -> None:
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           check=True, timeout=60)
     assert done.stdout.strip() == "[]"
+
+
+def test_confidence_weighs_lines_by_their_characters() -> None:
+    lines = [{"text": "abcd", "score": 0.9}, {"text": "x", "score": 0.4}]
+    assert confidence(lines) == pytest.approx((4 * 0.9 + 0.4) / 5)
+    assert confidence([]) == 0.0
+    assert confidence([{"text": "", "score": 0.9}]) == 0.0

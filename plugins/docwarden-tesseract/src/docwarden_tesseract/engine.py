@@ -30,6 +30,8 @@ if TYPE_CHECKING:
 
 LANG_PATTERN = r"^[A-Za-z0-9_]{1,32}(\+[A-Za-z0-9_]{1,32}){0,7}$"
 AUTO_PSM, BLOCK_PSM = 3, 6
+# Below this confidence an automatic layout is read again as one block (see `_read`).
+RETRY_BELOW_CONFIDENCE = 0.9
 # The binary must finish before the supervisor's deadline kills the whole worker:
 # a timeout inside the job answers 504 for that job and keeps the worker loaded.
 DEADLINE_SHARE = 0.9
@@ -45,6 +47,12 @@ class TesseractParams(EngineParams):
         None, ge=3, le=13,
         description="tesseract page segmentation mode (3 automatic ... 13 raw line); default: "
                     "automatic, retried as one uniform block (6) when that finds no text")
+
+
+def confidence(lines: list[dict[str, Any]]) -> float:
+    """Mean line score weighted by characters; 0 for no text."""
+    chars = sum(len(line["text"]) for line in lines)
+    return sum(line["score"] * len(line["text"]) for line in lines) / chars if chars else 0.0
 
 
 def _validated(raw: dict[str, Any]) -> TesseractParams:
@@ -112,16 +120,20 @@ class TesseractEngine(Engine):
                 "width": image.width, "height": image.height}
 
     def _read(self, png: bytes, params: TesseractParams) -> list[dict[str, Any]]:
-        """Lines of the page; automatic layout first, one block when that finds nothing.
+        """Lines of the page; automatic layout first, then one block when that looks wrong.
 
-        Tesseract's automatic page segmentation reports an empty page for
-        some clean Korean text that mode 6 reads correctly.
+        Tesseract's automatic page segmentation breaks some clean Korean text
+        into fragments (or reports an empty page) that mode 6 reads correctly;
+        its confidence then drops.  Below RETRY_BELOW_CONFIDENCE the page is
+        read again as one block and the more confident reading wins (a tie
+        keeps the automatic one).
         """
         deadline = time.monotonic() + self.settings.job_timeout_s * DEADLINE_SHARE
         lines = self._lines(png, params.lang, params.psm or AUTO_PSM, deadline)
-        if not lines and params.psm is None:
-            lines = self._lines(png, params.lang, BLOCK_PSM, deadline)
-        return lines
+        if params.psm is not None or confidence(lines) >= RETRY_BELOW_CONFIDENCE:
+            return lines
+        block = self._lines(png, params.lang, BLOCK_PSM, deadline)
+        return block if confidence(block) > confidence(lines) else lines
 
     def _lines(self, png: bytes, lang: str, psm: int, deadline: float) -> list[dict[str, Any]]:
         left_s = deadline - time.monotonic()
