@@ -9,7 +9,7 @@ supervisor when the job is submitted.
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 
 from docwarden.errors import (
     DocwardenError,
@@ -36,11 +36,13 @@ GPU_RETRY_AFTER_S = 10
 
 class Admission:
     def __init__(self, settings: Settings, supervisor: Supervisor, gpu: GpuProbe,
-                 metrics: Metrics) -> None:
+                 metrics: Metrics, job_rss_hints_mb: Mapping[str, int] | None = None) -> None:
         self.settings = settings
         self.supervisor = supervisor
         self.gpu = gpu
         self.metrics = metrics
+        # What one job of each engine adds to its worker (the spec's job_rss_hint_mb).
+        self.job_rss_hints_mb = dict(job_rss_hints_mb or {})
 
     def _reject(self, engine: str, error: DocwardenError) -> DocwardenError:
         self.metrics.rejected.labels(engine, error.code.value).inc()
@@ -77,13 +79,22 @@ class Admission:
             reason = f": last load error: {pool.last_load_error}" if pool.last_load_error else ""
             raise self._reject(engine, NotReady(
                 f"no {engine} worker is loaded yet{reason}", retry_after_s=MEMORY_RETRY_AFTER_S))
-        available_mb = host_available_bytes() // MIB
-        if available_mb < self.settings.min_free_memory_mb:
-            raise self._reject(engine, InsufficientMemory(
-                f"the host has {available_mb} MB available, below "
-                f"DOCWARDEN_MIN_FREE_MEMORY_MB={self.settings.min_free_memory_mb}",
-                retry_after_s=MEMORY_RETRY_AFTER_S))
+        self._check_host_memory(engine)
         self._check_gpu(engine)
+
+    def _check_host_memory(self, engine: str) -> None:
+        """The floor MIN_FREE_MEMORY_MB, plus what one job of this engine will take above
+        it (its job_rss_hint_mb), must be free; MIN_FREE_MEMORY_MB=0 turns the check off."""
+        floor_mb = self.settings.min_free_memory_mb
+        if floor_mb == 0:
+            return
+        job_mb = self.job_rss_hints_mb.get(engine, 0)
+        available_mb = host_available_bytes() // MIB
+        if available_mb < floor_mb + job_mb:
+            raise self._reject(engine, InsufficientMemory(
+                f"the host has {available_mb} MB available; a {engine} job needs about "
+                f"{job_mb} MB above DOCWARDEN_MIN_FREE_MEMORY_MB={floor_mb}",
+                retry_after_s=MEMORY_RETRY_AFTER_S))
 
     def _check_gpu(self, engine: str) -> None:
         info = self.gpu.snapshot()

@@ -28,6 +28,7 @@ from docwarden.api.errors import UnexpectedErrorMiddleware, install_error_handle
 from docwarden.api.limits import BodyLimitMiddleware, UploadBudget
 from docwarden.api.openapi_docs import install_openapi
 from docwarden.dispatch import LocalDispatcher
+from docwarden.engines.registry import engine_specs
 from docwarden.jobs.runner import JobRunner
 from docwarden.jobs.store import JobStore
 from docwarden.monitoring.metrics import Metrics
@@ -40,7 +41,9 @@ log = logging.getLogger("docwarden.api")
 def build_context(settings: Settings) -> ServiceContext:
     metrics = Metrics(max_job_timeout_s=settings.max_job_timeout_s)
     supervisor = Supervisor(settings, metrics)
-    admission = Admission(settings, supervisor, supervisor.gpu, metrics)
+    hints = {name: spec.job_rss_hint_mb for name, spec in engine_specs().items()
+             if name in settings.served_engines}
+    admission = Admission(settings, supervisor, supervisor.gpu, metrics, hints)
     return ServiceContext(settings=settings, supervisor=supervisor,
                           dispatcher=LocalDispatcher(supervisor), admission=admission,
                           metrics=metrics, gpu=supervisor.gpu)
