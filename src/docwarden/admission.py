@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Mapping
 
+from docwarden.engines.spec import EngineSpec
 from docwarden.errors import (
     DocwardenError,
     GpuMemory,
@@ -36,13 +37,13 @@ GPU_RETRY_AFTER_S = 10
 
 class Admission:
     def __init__(self, settings: Settings, supervisor: Supervisor, gpu: GpuProbe,
-                 metrics: Metrics, job_rss_hints_mb: Mapping[str, int] | None = None) -> None:
+                 metrics: Metrics, specs: Mapping[str, EngineSpec] | None = None) -> None:
         self.settings = settings
         self.supervisor = supervisor
         self.gpu = gpu
         self.metrics = metrics
-        # What one job of each engine adds to its worker (the spec's job_rss_hint_mb).
-        self.job_rss_hints_mb = dict(job_rss_hints_mb or {})
+        # The served engines' specs: a job's memory hint, whether it uses the GPU.
+        self.specs = dict(specs or {})
 
     def _reject(self, engine: str, error: DocwardenError) -> DocwardenError:
         self.metrics.rejected.labels(engine, error.code.value).inc()
@@ -88,7 +89,8 @@ class Admission:
         floor_mb = self.settings.min_free_memory_mb
         if floor_mb == 0:
             return
-        job_mb = self.job_rss_hints_mb.get(engine, 0)
+        spec = self.specs.get(engine)
+        job_mb = spec.job_rss_hint_mb if spec is not None else 0
         available_mb = host_available_bytes() // MIB
         if available_mb < floor_mb + job_mb:
             raise self._reject(engine, InsufficientMemory(
@@ -97,6 +99,10 @@ class Admission:
                 retry_after_s=MEMORY_RETRY_AFTER_S))
 
     def _check_gpu(self, engine: str) -> None:
+        """Only for engines that declare GPU use (a CPU engine runs whatever the GPU holds)."""
+        spec = self.specs.get(engine)
+        if spec is not None and not spec.uses_gpu:
+            return
         info = self.gpu.snapshot()
         if info is None:
             return

@@ -9,10 +9,11 @@ import pytest
 
 from docwarden import admission as admission_module
 from docwarden.admission import Admission
-from docwarden.errors import InsufficientMemory
+from docwarden.engines.spec import EngineSpec
+from docwarden.errors import GpuMemory, InsufficientMemory
 from docwarden.monitoring.gpu import NoGpu
 from docwarden.monitoring.metrics import Metrics
-from docwarden.readings import MIB
+from docwarden.readings import MIB, GpuInfo
 from docwarden.settings import Settings
 
 
@@ -21,9 +22,12 @@ class ReadyPools:
         return SimpleNamespace(accepts_jobs=True, last_load_error=None)
 
 
-def admission(floor_mb: int, hints: dict[str, int]) -> Admission:
+def admission(floor_mb: int, hints: dict[str, int], gpu: Any = None) -> Admission:
     settings = Settings(min_free_memory_mb=floor_mb, engines=["ocr"])
-    return Admission(settings, ReadyPools(), NoGpu(), Metrics(), hints)  # type: ignore[arg-type]
+    specs = {name: EngineSpec(name, "x:Y", job_rss_hint_mb=mb, uses_gpu=name.startswith("gpu"))
+             for name, mb in hints.items()}
+    return Admission(settings, ReadyPools(), gpu or NoGpu(), Metrics(),  # type: ignore[arg-type]
+                     specs)
 
 
 @pytest.fixture
@@ -55,3 +59,20 @@ def test_an_engine_without_a_hint_needs_the_floor_only(available_mb: dict[str, i
 def test_a_zero_floor_turns_the_check_off(available_mb: dict[str, int]) -> None:
     available_mb["mb"] = 0
     admission(0, {"big": 1500}).check_capacity("big")
+
+
+class FullGpu:
+    def snapshot(self) -> GpuInfo:
+        return GpuInfo.from_mb(0, "test", total_mb=1000, used_mb=990)
+
+    def process_used_mb(self, pid: int) -> float | None:
+        return None
+
+
+def test_the_gpu_precheck_applies_to_engines_that_declare_gpu_use(
+        available_mb: dict[str, int]) -> None:
+    available_mb["mb"] = 10_000
+    gate = admission(512, {"gpu_vlm": 10, "cpu_ocr": 10}, FullGpu())
+    gate.check_capacity("cpu_ocr")
+    with pytest.raises(GpuMemory):
+        gate.check_capacity("gpu_vlm")

@@ -41,9 +41,9 @@ log = logging.getLogger("docwarden.api")
 def build_context(settings: Settings) -> ServiceContext:
     metrics = Metrics(max_job_timeout_s=settings.max_job_timeout_s)
     supervisor = Supervisor(settings, metrics)
-    hints = {name: spec.job_rss_hint_mb for name, spec in engine_specs().items()
-             if name in settings.served_engines}
-    admission = Admission(settings, supervisor, supervisor.gpu, metrics, hints)
+    served = {name: spec for name, spec in engine_specs().items()
+              if name in settings.served_engines}
+    admission = Admission(settings, supervisor, supervisor.gpu, metrics, served)
     return ServiceContext(settings=settings, supervisor=supervisor,
                           dispatcher=LocalDispatcher(supervisor), admission=admission,
                           metrics=metrics, gpu=supervisor.gpu)

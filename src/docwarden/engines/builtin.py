@@ -97,5 +97,6 @@ BUILTIN_SPECS: dict[str, EngineSpec] = {spec.name: spec for spec in (
                uses_gpu=True),
     EngineSpec("chaos", "docwarden.engines.chaos:ChaosEngine",
                "Test engine that misbehaves on request", input=InputKind.NONE,
-               params=ChaosParams, batch=False, load_rss_hint_mb=60, job_rss_hint_mb=10),
+               params=ChaosParams, batch=False, load_rss_hint_mb=60, job_rss_hint_mb=10,
+               uses_gpu=True),  # it stands in for GPU models too: the precheck applies
 )}
