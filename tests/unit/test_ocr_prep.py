@@ -160,7 +160,8 @@ def test_reading_order_is_a_permutation(specs: list[tuple[int, int, int, int]]) 
 def test_execution_providers_follow_the_device() -> None:
     import onnxruntime as ort
 
-    from docwarden.engines.ocr import execution_providers, is_gpu_out_of_memory
+    from docwarden.engines.base import is_gpu_out_of_memory
+    from docwarden.engines.ocr import execution_providers
     from docwarden.settings import Device
 
     assert execution_providers(Device.CPU) == ["CPUExecutionProvider"]

@@ -196,3 +196,20 @@ def test_no_gpu_readings_on_cpu_even_with_fake_nvml(tmp_path: Path) -> None:
     run_serially(loop, conn, [job(0)])
     (done,) = conn.done()
     assert done.result == {"n": 1} and done.gpu_info_before is None
+
+
+class OutOfGpuMemory(Exception):
+    """What torch raises (torch.cuda.OutOfMemoryError), without importing torch."""
+
+
+class OomEngine(HookEngine):
+    def run(self, job: JobInput) -> EngineResult:
+        raise OutOfGpuMemory("CUDA out of memory. Tried to allocate 2.00 GiB")
+
+
+def test_any_engines_cuda_out_of_memory_is_gpu_memory_and_recycles() -> None:
+    loop, conn = make_loop(OomEngine(Settings()))
+    run_serially(loop, conn, [job(0)])
+    [done] = conn.done()
+    assert done.error is not None and done.error["code"] == "gpu_memory"
+    assert done.gpu_exhausted  # the pool retires the worker on this flag

@@ -19,9 +19,16 @@ from docwarden.settings import Settings
 
 # The plug-in contract: what an engine module imports from here.
 __all__ = ["BinaryResult", "Engine", "EngineParams", "EngineResult", "EngineSpec", "InputKind",
-           "JobInput", "NoParams", "ProgressFn"]
+           "JobInput", "NoParams", "ProgressFn", "is_gpu_out_of_memory"]
 
 ProgressFn = Callable[[int, int], None]
+
+
+def is_gpu_out_of_memory(error: BaseException) -> bool:
+    """CUDA's out-of-memory, as onnxruntime and torch word it (torch.cuda.OutOfMemoryError)."""
+    text = f"{type(error).__name__} {error}".lower()
+    return "cuda" in text and ("out of memory" in text or "failed to allocate" in text
+                               or "outofmemoryerror" in text)
 
 
 def _no_progress(done: int, total: int) -> None:

@@ -40,7 +40,7 @@ from rapidocr.utils.process_img import (
     get_rotate_crop_image,
 )
 
-from docwarden.engines.base import Engine, JobInput
+from docwarden.engines.base import Engine, JobInput, is_gpu_out_of_memory
 from docwarden.engines.images import open_image
 from docwarden.engines.ocr_prep import Box, prepare, reading_order, to_bgr_array, unscale_box
 from docwarden.errors import GpuMemory, InvalidInput, UnsupportedMediaType
@@ -134,11 +134,6 @@ def execution_providers(device: Device) -> list[str]:
             f"(available: {', '.join(available)}); install the extra: pip install 'docwarden[gpu]'"
         )
     return ["CUDAExecutionProvider", "CPUExecutionProvider"]
-
-
-def is_gpu_out_of_memory(error: BaseException) -> bool:
-    text = str(error).lower()
-    return "cuda" in text and ("out of memory" in text or "failed to allocate" in text)
 
 
 class OcrEngine(Engine):

@@ -19,7 +19,7 @@ from typing import Any
 
 import psutil
 
-from docwarden.engines.base import Engine, JobInput
+from docwarden.engines.base import Engine, JobInput, is_gpu_out_of_memory
 from docwarden.errors import DocwardenError, GpuMemory, InternalError
 from docwarden.jobdata import EngineResult
 from docwarden.monitoring.gpu import GpuProbe, worker_gpu_probe
@@ -120,6 +120,8 @@ class WorkerLoop:
             return None, InternalError("the engine ran out of memory (MemoryError)").to_dict(), \
                 False
         except Exception as exc:
+            if is_gpu_out_of_memory(exc):  # any engine's CUDA OOM: 503 and a recycle
+                return None, GpuMemory(f"the GPU ran out of memory: {exc}").to_dict(), True
             log.exception("engine %s failed on job %s", self.spec.engine, job_id)
             return None, InternalError(f"engine error: {type(exc).__name__}: {exc}").to_dict(), \
                 False
