@@ -109,12 +109,24 @@ def _register_operations(app: typer.Typer) -> None:
               api_key: ApiKey = None,
               concurrency: Annotated[int, typer.Option(min=1)] = 4,
               pattern: Annotated[str, typer.Option(help="glob of files to send")] = "*",
-              retry_failed: Annotated[bool, typer.Option()] = False) -> None:
+              retry_failed: Annotated[bool, typer.Option()] = False,
+              output_format: Annotated[str, typer.Option(
+                  "--format", help="json: <name>.json answers; md: <stem>.md Markdown/text")
+              ] = "json",
+              force: Annotated[bool, typer.Option(
+                  "--force", help="send every file again, even those with a result")] = False,
+              report: Annotated[Path | None, typer.Option(
+                  help="JSON report of the run [default: OUT/batch_report.json]")] = None,
+              ) -> None:
         """Send every file of a directory; resumable (finished files are skipped)."""
-        from docwarden.client.batch import print_summary, run_batch
+        from docwarden.client.batch import OutputFormat, print_summary, run_batch
 
+        if output_format not in {f.value for f in OutputFormat}:
+            raise typer.BadParameter("--format is json or md")
         summary = run_batch(input_dir, out, engine=engine, url=url, api_key=api_key,
-                            concurrency=concurrency, pattern=pattern, retry_failed=retry_failed)
+                            concurrency=concurrency, pattern=pattern, retry_failed=retry_failed,
+                            output_format=OutputFormat(output_format), force=force,
+                            report_path=report)
         print_summary(summary)
         raise typer.Exit(summary.exit_code)
 

@@ -15,7 +15,14 @@ import pytest
 from rich.console import Console
 
 from docwarden.client import AsyncDocwardenClient, RetryPolicy
-from docwarden.client.batch import BatchSummary, iter_inputs, print_summary, run_batch
+from docwarden.client.batch import (
+    REPORT_NAME,
+    BatchSummary,
+    OutputFormat,
+    iter_inputs,
+    print_summary,
+    run_batch,
+)
 from docwarden.errors import ErrorCode
 
 pytestmark = pytest.mark.timeout(60)
@@ -84,7 +91,9 @@ def batch(root: Path, out: Path, server: FakeServer, **options: object) -> Batch
 
 
 def results(out: Path) -> list[str]:
-    return sorted(p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file())
+    """Result and error files; the run's report is checked by its own tests."""
+    return sorted(p.relative_to(out).as_posix() for p in out.rglob("*")
+                  if p.is_file() and p.name != REPORT_NAME)
 
 
 def test_walk_is_sorted_filtered_and_lazy(tmp_path: Path) -> None:
@@ -212,3 +221,47 @@ def test_summary_lists_failures_by_code() -> None:
     print_summary(summary, Console(file=buffer, width=100))
     text = buffer.getvalue()
     assert "failed: invalid_input" in text and "1.00 files/s" in text
+
+
+class MarkdownServer(FakeServer):
+    """Answers as the pdf engine does (`markdown`), or with nothing textual for `d.png`."""
+
+    def __call__(self, request: httpx.Request) -> httpx.Response:
+        answer = super().__call__(request)
+        name = json.loads(answer.content)["text"]
+        if name == "d.png":
+            return httpx.Response(200, json={"pages": []})
+        return httpx.Response(200, json={"markdown": f"# {name}", "pages": [{}]})
+
+
+def test_format_md_writes_stem_md_and_fails_answers_without_text(tmp_path: Path) -> None:
+    root, out = make_tree(tmp_path / "in"), tmp_path / "out"
+    summary = batch(root, out, MarkdownServer(), output_format=OutputFormat.MD)
+    assert (out / "b/sub/3.md").read_text() == "# b/sub/3.png"
+    assert summary.failed == Counter({"no_text": 1})
+    assert json.loads((out / "d.png.error.json").read_text())["code"] == "no_text"
+    assert not (out / "d.md").exists()
+
+
+def test_force_sends_finished_files_again(tmp_path: Path) -> None:
+    root, out = make_tree(tmp_path / "in"), tmp_path / "out"
+    server = FakeServer()
+    batch(root, out, server)
+    again = batch(root, out, server, force=True)
+    assert (again.done, again.skipped) == (6, 0)
+    assert set(server.successes.values()) == {2}
+    plain = batch(root, out, server)
+    assert (plain.done, plain.skipped) == (0, 6)
+
+
+def test_the_report_says_what_the_run_did(tmp_path: Path) -> None:
+    root, out = make_tree(tmp_path / "in"), tmp_path / "out"
+    batch(root, out, FakeServer(fail={"c.png": ErrorCode.INVALID_INPUT}))
+    report = json.loads((out / REPORT_NAME).read_text())
+    assert (report["total"], report["done"], report["failed_total"]) == (6, 5, 1)
+    assert report["failed"] == {"invalid_input": 1} and report["exit_code"] == 1
+    assert report["failed_files"] == [{"file": "c.png", "code": "invalid_input",
+                                       "message": "bad"}]
+    elsewhere = tmp_path / "report.json"
+    batch(root, out, FakeServer(), report_path=elsewhere, retry_failed=True)
+    assert json.loads(elsewhere.read_text())["done"] == 1

@@ -49,8 +49,19 @@ from docwarden.fileio import write_atomic
 
 BINARY_ENGINES = frozenset({"enhance"})
 ERROR_SUFFIX = ".error.json"
+REPORT_NAME = "batch_report.json"
+# Failed files named in the report; beyond this only counted (their .error.json stay).
+MAX_REPORTED_FAILURES = 1000
 # This many connection failures in a row mean the server is gone: stop early.
 MAX_CONSECUTIVE_CONNECTION_ERRORS = 10
+
+
+class OutputFormat(StrEnum):
+    """`json`: the whole answer as `<name>.json`; `md`: its Markdown (or text) as `<stem>.md`,
+    as Marker's batch client wrote them."""
+
+    JSON = "json"
+    MD = "md"
 
 
 class FileOutcome(StrEnum):
@@ -71,6 +82,7 @@ class BatchSummary:
     failed: Counter[str] = field(default_factory=Counter)
     elapsed_s: float = 0.0
     aborted: str | None = None
+    failed_files: list[dict[str, str]] = field(default_factory=list)
 
     @property
     def failed_total(self) -> int:
@@ -80,6 +92,23 @@ class BatchSummary:
     def exit_code(self) -> int:
         """0 when every file has a result, 1 otherwise (failures, interrupted)."""
         return 0 if not self.failed and not self.kept_failed and not self.aborted else 1
+
+    def note_failure(self, relative: Path, code: str, message: str) -> None:
+        self.failed[code] += 1
+        if len(self.failed_files) < MAX_REPORTED_FAILURES:
+            self.failed_files.append({"file": relative.as_posix(), "code": code,
+                                      "message": message[:500]})
+
+    def report(self, job: BatchJob, url: str) -> dict[str, Any]:
+        """The run as JSON (written to `<out>/batch_report.json`)."""
+        return {"engine": job.engine, "url": url, "input_dir": str(job.input_dir),
+                "out_dir": str(job.out_dir), "format": job.output_format.value,
+                "force": job.force, "total": self.total, "done": self.done,
+                "skipped": self.skipped, "kept_failed": self.kept_failed,
+                "failed": dict(self.failed), "failed_total": self.failed_total,
+                "failed_files": self.failed_files, "elapsed_s": round(self.elapsed_s, 3),
+                "stopped_early": self.aborted, "exit_code": self.exit_code,
+                "finished_at": datetime.now(UTC).isoformat(timespec="seconds")}
 
 
 @dataclass(frozen=True)
@@ -91,13 +120,29 @@ class BatchJob:
     engine: str
     params: Mapping[str, object]
     retry_failed: bool
+    output_format: OutputFormat = OutputFormat.JSON
+    force: bool = False  # send every file again, results or not
 
     @property
     def result_suffix(self) -> str:
-        return ".png" if self.engine in BINARY_ENGINES else ".json"
+        if self.engine in BINARY_ENGINES:
+            return ".png"
+        return ".md" if self.output_format is OutputFormat.MD else ".json"
 
     def result_path(self, relative: Path) -> Path:
-        return self.out_dir / relative.parent / (relative.name + self.result_suffix)
+        name = relative.stem if self.output_format is OutputFormat.MD else relative.name
+        return self.out_dir / relative.parent / (name + self.result_suffix)
+
+    def content(self, answer: dict[str, Any] | bytes) -> bytes:
+        """What goes in the result file; ValueError when --format md finds no text."""
+        if isinstance(answer, bytes):
+            return answer
+        if self.output_format is OutputFormat.JSON:
+            return json.dumps(answer, ensure_ascii=False).encode()
+        text = answer.get("markdown", answer.get("text"))
+        if not isinstance(text, str):
+            raise ValueError(f"the {self.engine} answer has no markdown or text for --format md")
+        return text.encode()
 
     def error_path(self, relative: Path) -> Path:
         return self.out_dir / relative.parent / (relative.name + ERROR_SUFFIX)
@@ -149,10 +194,10 @@ class _Run:
         self.connection_failures = 0
 
     async def process(self, relative: Path) -> FileOutcome:
-        if self.job.result_path(relative).exists():
+        if not self.job.force and self.job.result_path(relative).exists():
             return FileOutcome.SKIPPED
         error_path = self.job.error_path(relative)
-        if not self.job.retry_failed and error_path.exists():
+        if not (self.job.retry_failed or self.job.force) and error_path.exists():
             return FileOutcome.KEPT_FAILED
         try:
             data = await asyncio.to_thread((self.job.input_dir / relative).read_bytes)
@@ -167,14 +212,17 @@ class _Run:
             self._failed(relative, "unreadable_input", {"message": str(error)}, record=True)
             return FileOutcome.FAILED
         self.connection_failures = 0
-        content = answer if isinstance(answer, bytes) else json.dumps(
-            answer, ensure_ascii=False).encode()
+        try:
+            content = self.job.content(answer)
+        except ValueError as error:
+            self._failed(relative, "no_text", {"message": str(error)}, record=True)
+            return FileOutcome.FAILED
         write_atomic(self.job.result_path(relative), content)
         error_path.unlink(missing_ok=True)
         return FileOutcome.DONE
 
     def _failed(self, relative: Path, code: str, body: dict[str, Any], *, record: bool) -> None:
-        self.summary.failed[code] += 1
+        self.summary.note_failure(relative, code, str(body.get("message", "")))
         if record:
             entry = {"file": relative.as_posix(), "engine": self.job.engine, "code": code,
                      **body, "failed_at": datetime.now(UTC).isoformat(timespec="seconds")}
@@ -264,7 +312,9 @@ def run_batch(input_dir: Path, out_dir: Path, *, engine: str = "ocr", url: str =
               pattern: str | Sequence[str] = "*", retry_failed: bool = False,
               params: Mapping[str, object] | None = None, show_progress: bool = True,
               console: Console | None = None,
-              client: AsyncDocwardenClient | None = None) -> BatchSummary:
+              client: AsyncDocwardenClient | None = None,
+              output_format: OutputFormat = OutputFormat.JSON, force: bool = False,
+              report_path: Path | None = None) -> BatchSummary:
     """The `docwarden batch` command: blocking; Ctrl-C ends it with a summary."""
     if concurrency < 1:
         raise ValueError("concurrency must be at least 1")
@@ -272,7 +322,8 @@ def run_batch(input_dir: Path, out_dir: Path, *, engine: str = "ocr", url: str =
         raise NotADirectoryError(f"not a directory: {input_dir}")
     if out_dir.resolve() == input_dir.resolve():
         raise ValueError("the output directory must differ from the input directory")
-    job = BatchJob(input_dir, out_dir, engine, dict(params or {}), retry_failed)
+    job = BatchJob(input_dir, out_dir, engine, dict(params or {}), retry_failed,
+                   output_format, force)
     patterns = [pattern] if isinstance(pattern, str) else list(pattern)
     summary = BatchSummary()
 
@@ -289,6 +340,8 @@ def run_batch(input_dir: Path, out_dir: Path, *, engine: str = "ocr", url: str =
         asyncio.run(main())
     except KeyboardInterrupt:
         summary.aborted = "interrupted"
+    report = json.dumps(summary.report(job, url), ensure_ascii=False, indent=2).encode()
+    write_atomic(report_path or out_dir / REPORT_NAME, report)
     return summary
 
 
