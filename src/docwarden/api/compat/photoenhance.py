@@ -6,7 +6,7 @@ read it back; the batch variants group jobs and download them as a ZIP.
 Errors keep FastAPI's `{"detail": ...}` that upstream's clients read, plus
 `error`/`message`/`retryable` (docwarden's code; the shape upstream's
 API_REFERENCE documents).  `GET /` answers JSON to API clients and the
-dashboard to browsers.  Reference: docs/compat-marker-photoenhance.md.
+dashboard to browsers.  Reference: docs/compat.md.
 """
 
 from __future__ import annotations
