@@ -8,8 +8,20 @@ worker never needs to pickle an exception object.
 
 from __future__ import annotations
 
+import re
 from enum import StrEnum
 from typing import Any, ClassVar
+
+OBJECT_REPR = re.compile(r"<[\w.]+ object at 0x[0-9a-fA-F]+>")
+
+
+def scrub(message: str) -> str:
+    """Drop `<_io.BytesIO object at 0x...>` and the like: noise to a client, a leak at worst.
+
+    Every error message passes through here when the error is made, so no answer,
+    stored job record or log line carries one (libraries put them in their messages).
+    """
+    return OBJECT_REPR.sub("the upload", message)
 
 
 class ErrorCode(StrEnum):
@@ -44,6 +56,7 @@ class DocwardenError(Exception):
         retry_after_s: float | None = None,
         details: dict[str, Any] | None = None,
     ) -> None:
+        message = scrub(message)
         super().__init__(message)
         self.message = message
         self.retry_after_s = retry_after_s

@@ -164,7 +164,7 @@ class Settings(BaseSettings):
 # The seed deployments' environment names (sfzocr, the Marker service, PhotoEnhanceAI,
 # the DeepSeek-OCR server) and what does their job here.  docwarden never reads them as
 # configuration; `docwarden serve` warns when one is set, so a moved .env is not silently
-# ignored.  Read from those repositories' config files (docs/compat-marker-photoenhance.md).
+# ignored.  Read from those repositories' config files (docs/compat.md).
 SEED_VARIABLES: dict[str, str] = {
     "WORKERS": "DOCWARDEN_WORKERS (worker processes per engine pool: one web process, "
                "so WORKERS x OCR_PROCESS_POOL_SIZE model copies become DOCWARDEN_WORKERS)",

@@ -82,10 +82,16 @@ def test_errors_keep_upstreams_shape_and_status(server: Server) -> None:
                               files={"other": ("x.pdf", b"%PDF-1.4")})
         corrupt = convert(client, "broken.pdf", b"%PDF-1.4\n" + b"\x00garbage" * 200)
         bad_number = convert(client, "p.pdf", MULTI_PAGE.read_bytes(), max_pages="many")
+        bad_timeout = convert(client, "p.pdf", MULTI_PAGE.read_bytes(), timeout_s="nan")
+        no_boundary = client.post("/api/convert_pdf", content=b"--x\r\n",
+                                  headers={"content-type": "multipart/form-data"})
     assert marker_failure(missing, 400, "invalid_input")["error"] == "缺少PDF文件"
     body = marker_failure(corrupt, 500, "invalid_input")  # upstream answered 500 here
     assert body["error"] == "PDF文件格式错误或已损坏" and body["error_detail"]
     marker_failure(bad_number, 400, "invalid_input")
+    # A bad request, not a bad PDF: upstream's 400, not its 500.
+    assert "timeout_s" in marker_failure(bad_timeout, 400, "invalid_input")["error"]
+    marker_failure(no_boundary, 400, "invalid_input")
 
 
 def test_governance_holds_behind_the_profile(server: Server) -> None:
@@ -120,3 +126,14 @@ def test_batch_convert_keeps_order_and_a_bad_file_fails_alone(server: Server) ->
     assert result["results"][2]["error_code"] == "input_too_large"
     assert "Word Processor" in result["results"][0]["markdown"]
     marker_failure(too_many, 413, "input_too_large")  # MAX_BATCH=5
+
+
+def test_a_batch_may_carry_max_batch_files_of_the_upload_cap(server: Server) -> None:
+    """The body cap of /api/batch_convert is MAX_BATCH files, as for /v1/<engine>/batch."""
+    pdf = CJK.read_bytes()
+    near_cap = pdf + b"\n%" + b"0" * (int(UPLOAD_MB * 1024 * 1024 * 0.9) - len(pdf))
+    with server.client() as client:
+        answer = client.post("/api/batch_convert", data={"langs": "en,zh"},
+                             files=[("files", (f"{i}.pdf", near_cap)) for i in range(3)])
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["succeeded"] == 3

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import logging
-import re
 import uuid
 
 from fastapi import FastAPI, Request
@@ -32,13 +31,6 @@ from docwarden.errors import (
 )
 
 log = logging.getLogger("docwarden.api")
-OBJECT_REPR = re.compile(r"<[\w.]+ object at 0x[0-9a-fA-F]+>")
-
-
-
-def scrub(message: str) -> str:
-    """Drop `<_io.BytesIO object at 0x...>` and the like: noise to a client, a leak at worst."""
-    return OBJECT_REPR.sub("the upload", message)
 
 
 def validation_message(error: ValidationError | RequestValidationError) -> str:
@@ -51,9 +43,7 @@ def validation_message(error: ValidationError | RequestValidationError) -> str:
 
 
 def error_body(error: DocwardenError) -> dict[str, object]:
-    body = error.to_dict()
-    body["message"] = scrub(str(body["message"]))
-    return {"error": body}
+    return {"error": error.to_dict()}
 
 
 def error_headers(error: DocwardenError) -> dict[str, str]:

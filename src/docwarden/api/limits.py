@@ -29,6 +29,8 @@ JSON_MEMORY_FACTOR = 3
 MULTIPART_MEMORY_FACTOR = 2
 FIELDS_ALLOWANCE_BYTES = 64 * 1024
 JSON_FILES = 2
+# Routes whose multipart body may carry MAX_BATCH files (Marker's batch route included).
+BATCH_PATH_ENDINGS = ("/batch", "/api/batch_convert")
 BUDGET_RETRY_AFTER_S = 2
 
 
@@ -75,7 +77,7 @@ class _Lease:
 def body_limit_bytes(path: str, content_type: bytes, upload_bytes: int, max_batch: int) -> int:
     if content_type.startswith(b"application/json"):
         return int(upload_bytes * JSON_FILES * 4 / 3) + FIELDS_ALLOWANCE_BYTES
-    files = max_batch if path.endswith("/batch") else 2
+    files = max_batch if path.endswith(BATCH_PATH_ENDINGS) else 2
     return upload_bytes * files + FIELDS_ALLOWANCE_BYTES
 
 

@@ -31,7 +31,6 @@ from docwarden.api.compat.wire import (
     retry_headers,
 )
 from docwarden.api.context import ServiceContext, get_ctx
-from docwarden.api.errors import scrub
 from docwarden.errors import DocwardenError, ErrorCode, InputTooLarge
 from docwarden.jobdata import JobOutcome
 
@@ -59,7 +58,7 @@ class MissingFile(DocwardenError):
 
 
 def error_body(error: DocwardenError) -> dict[str, Any]:
-    body: dict[str, Any] = {"error": scrub(error.message), "error_code": error.code.value,
+    body: dict[str, Any] = {"error": error.message, "error_code": error.code.value,
                             "retryable": error.retryable}
     body.update({k: v for k, v in error.details.items() if k not in body})
     return body

@@ -3,7 +3,7 @@
 `POST /api/convert_pdf` and `POST /api/batch_convert` answer
 `{success, markdown, metadata}` as that Flask server did, over docwarden's
 `pdf` engine; its `/health` is docwarden's own.  Wire format and status codes:
-docs/compat-marker-photoenhance.md.  Errors keep upstream's shape
+docs/compat.md.  Errors keep upstream's shape
 (`{"success": false, "error", "error_detail"}`) and add docwarden's code
 (`error_code`, `retryable`); failures upstream answered 500 (a corrupt or
 unreadable PDF) still answer 500, governance refusals upstream never had keep
@@ -24,6 +24,7 @@ from docwarden.api.compat.wire import (
     FILE_PART,
     FILE_PARTS,
     TEXT_PART,
+    Form,
     NamedFile,
     form_body,
     read_form,
@@ -79,6 +80,17 @@ def pdf_params(fields: dict[str, str]) -> dict[str, Any]:
     if max_pages is not None and "pages" not in params:
         params["pages"] = f"1-{max_pages}"
     return params
+
+
+async def read_request(request: Request, ctx: ServiceContext) -> tuple[
+        Form, dict[str, Any], float | None]:
+    """The form, the engine parameters and the deadline; a malformed form or field is
+    the 400 upstream answered for a bad request (not its 500 for a bad PDF)."""
+    try:
+        form = await read_form(request, ctx.settings)
+        return form, pdf_params(form.fields), parse_timeout(ctx, form.fields.get("timeout_s"))
+    except InvalidInput as error:
+        raise MarkerRequestError(error.message) from None
 
 
 def failure(error: DocwardenError) -> dict[str, Any]:
@@ -144,14 +156,12 @@ async def convert_pdf(request: Request) -> JSONResponse:
     started = time.monotonic()
     ctx = get_ctx(request)
     try:
-        form = await read_form(request, ctx.settings)
+        form, params, timeout_s = await read_request(request, ctx)
         files = form.files.get("file") or []
         if not files:
             return request_error(NO_FILE)
         if not files[0].filename:
             return request_error(EMPTY_NAME)
-        params = pdf_params(form.fields)
-        timeout_s = parse_timeout(ctx, form.fields.get("timeout_s"))
         result, _seconds, pid = await convert(ctx, files[0], params, timeout_s)
     except MarkerRequestError as error:
         return request_error(error.message)
@@ -180,12 +190,10 @@ async def batch_convert(request: Request) -> JSONResponse:
     started = time.monotonic()
     ctx = get_ctx(request)
     try:
-        form = await read_form(request, ctx.settings)
+        form, params, timeout_s = await read_request(request, ctx)
         if "files" not in form.files:
             return request_error(NO_FILE)
         files = form.files["files"]
-        params = pdf_params(form.fields)
-        timeout_s = parse_timeout(ctx, form.fields.get("timeout_s"))
         served_spec(ctx, "pdf")
         ctx.admission.check_batch_size("pdf", len(files))
     except MarkerRequestError as error:

@@ -43,7 +43,6 @@ from docwarden.api.compat.wire import (
 )
 from docwarden.api.context import ServiceContext, get_ctx
 from docwarden.api.engine_calls import build_payload, parse_timeout, served_spec, submit_job
-from docwarden.api.errors import scrub
 from docwarden.errors import DocwardenError, ErrorCode, NotFound, http_status
 from docwarden.jobs.models import JobRecord, JobStatus, new_job_id
 from docwarden.jobs.notes import TaskNotes
@@ -81,7 +80,7 @@ def error_response(status: int, detail: str, code: str, retryable: bool = False,
 
 def docwarden_error(error: DocwardenError) -> JSONResponse:
     status = STATUS_OVERRIDES.get(error.code, http_status(error))
-    return error_response(status, scrub(error.message), error.code.value, error.retryable,
+    return error_response(status, error.message, error.code.value, error.retryable,
                           error.retry_after_s)
 
 

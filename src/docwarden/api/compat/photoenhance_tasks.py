@@ -13,7 +13,7 @@ import uuid
 from pathlib import PurePath
 from typing import Any
 
-from docwarden.api.errors import scrub
+from docwarden.errors import scrub
 from docwarden.jobs.models import JobRecord, JobStatus, is_valid_job_id
 
 # Upstream's status words (api/main.py; docs/API_REFERENCE.md lists cancelled too).

@@ -16,7 +16,6 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from docwarden.api.errors import scrub
 from docwarden.errors import DocwardenError, ErrorCode
 
 MAX_BATCH_IMAGES = 10  # sfzocr's BatchIDCardRequest limit
@@ -169,7 +168,7 @@ def error_envelope(error: DocwardenError, batch: bool = False) -> tuple[int, dic
     status, code = ERRORS.get(error.code, (200, Code.SYSTEM_ERROR))
     if isinstance(error, NotRecognised):
         code = Code.OCR_ERROR
-    said = scrub(error.message)  # no `<... object at 0x...>` reaches a client
+    said = error.message
     message = {Code.OCR_ERROR: f"未能识别到身份证信息: {said}",
                Code.SYSTEM_ERROR: f"系统错误: {said}"}.get(code, said)
     more: dict[str, Any] = {"error_code": error.code.value, "retryable": error.retryable}
