@@ -17,7 +17,7 @@ import pytest
 from fastapi import FastAPI
 
 from docwarden.api.app import create_app
-from docwarden.api.errors import scrub
+from docwarden.errors import scrub
 from docwarden.api.limits import UploadBudget
 from docwarden.monitoring.metrics import Metrics, PoolGauges, duration_buckets
 from docwarden.settings import Settings

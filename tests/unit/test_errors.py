@@ -54,3 +54,9 @@ def test_a_bare_status_reads_back_as_an_error_with_that_status() -> None:
     assert error_for_status(503).code is ErrorCode.NOT_READY
     assert error_for_status(403).code is ErrorCode.UNAUTHORIZED
     assert error_for_status(418) is InternalError
+
+
+def test_an_error_never_carries_an_object_repr() -> None:
+    error = InternalError("cannot identify image file <_io.BytesIO object at 0x7f3a2c1b9e40>")
+    assert error.message == "cannot identify image file the upload" == str(error)
+    assert "0x7f" not in DocwardenError.from_dict(error.to_dict()).message
