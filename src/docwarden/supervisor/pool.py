@@ -8,9 +8,8 @@ from __future__ import annotations
 
 import logging
 import signal
-import threading
 import time
-from collections import Counter, deque
+from collections import Counter
 from collections.abc import Callable
 
 from docwarden.errors import DocwardenError, JobTimeout, NotReady, Overloaded, WorkerCrashed
@@ -23,7 +22,17 @@ from docwarden.settings import Settings
 from docwarden.supervisor.governor import SpawnGovernor
 from docwarden.supervisor.handle import WorkerHandle, spawn_worker
 from docwarden.supervisor.job import Job
+from docwarden.supervisor.job_queue import JobQueue
 from docwarden.supervisor.poison import PoisonTable
+from docwarden.supervisor.policy import (
+    Fate,
+    Limits,
+    PoolPhase,
+    WorkerView,
+    deadline_verdict,
+    handover_keep,
+    judge_all,
+)
 from docwarden.supervisor.states import RecycleReason, WorkerState
 from docwarden.worker.protocol import JobDone, Loaded, LoadFailed, Progress, Settled
 
@@ -50,34 +59,27 @@ class Pool:
         self.poison = poison
         self.spawner = spawner
         self.workers: list[WorkerHandle] = []
-        self.queue: deque[Job] = deque()
+        self.queue = JobQueue(settings.queue_size)
         self.recycles: Counter[str] = Counter()
         self.jobs_done = 0
         self.last_load_error: str | None = None
         self.has_loaded = False
-        self.closing = False
-        self.stopping = False
-        self.free_slots = 0
+        self.phase = PoolPhase.SERVING
+        self.limits = Limits.from_settings(settings)
         self._memory_checked_at = 0.0
         self.governor = SpawnGovernor(settings.spawn_backoff_base_s, settings.spawn_backoff_max_s,
                                       settings.max_spawns_per_minute)
-        self._lock = threading.Lock()
 
     # ---- any thread -------------------------------------------------------
 
     def submit(self, job: Job) -> None:
         """Queue a job, or refuse it at once when the queue is full."""
-        with self._lock:
-            if self.closing:
-                raise NotReady("the service is shutting down", retry_after_s=5)
-            if len(self.queue) >= self.settings.queue_size + self.free_slots:
-                self.metrics.rejected.labels(self.engine, "overloaded").inc()
-                raise Overloaded(
-                    f"{self.engine} queue is full ({self.settings.queue_size} waiting)",
-                    retry_after_s=self.retry_after_s(),
-                )
-            self.queue.append(job)
-            self.free_slots = max(self.free_slots - 1, 0)
+        if self.phase is not PoolPhase.SERVING:
+            raise NotReady("the service is shutting down", retry_after_s=5)
+        if not self.queue.offer(job):
+            self.metrics.rejected.labels(self.engine, "overloaded").inc()
+            raise Overloaded(f"{self.engine} queue is full ({self.settings.queue_size} waiting)",
+                             retry_after_s=self.retry_after_s())
 
     def retry_after_s(self) -> int:
         return max(1, int(self.settings.job_timeout_s / 60))
@@ -109,8 +111,7 @@ class Pool:
         self._receive_messages()
         self._reap_exited()
         self._enforce_deadlines()
-        self._enforce_memory()
-        self._retire_old()
+        self._enforce_limits()
         self._spawn_missing()
         self._hand_over()
         self._stop_retired()
@@ -242,8 +243,7 @@ class Pool:
         log.warning("job lost its worker", extra={"job_id": job.id, "engine": self.engine,
                     "error": error.message, "input_strikes": strikes})
         if retry and job.attempts < MAX_ATTEMPTS and not self.poison.is_poison(job.input_hash):
-            with self._lock:
-                self.queue.appendleft(job)
+            self.queue.put_back(job)
             return
         self._record(job, worker.pid, error.code.value, time.monotonic() - job.started_at)
         job.fail(error)
@@ -256,25 +256,11 @@ class Pool:
                 continue
             for job in late:
                 worker.in_flight.pop(job.id)
-                error, strike = self._deadline_passed(job, now)
-                self._lost_job(worker, job, error, strike=strike)
+                message, strike = deadline_verdict(job.started_at - job.submitted_at,
+                                                   now - job.started_at, job.timeout_s,
+                                                   self.settings.job_timeout_s)
+                self._lost_job(worker, job, JobTimeout(message), strike=strike)
             self._kill_for_job(worker, RecycleReason.TIMEOUT)
-
-    def _deadline_passed(self, job: Job, now: float) -> tuple[JobTimeout, bool]:
-        """The error for a job killed at its deadline, and whether it is a poison strike.
-
-        Only a job that had the server's full deadline, and most of it on a worker,
-        is evidence against its input: a caller's shorter deadline or a long wait in
-        the queue proves nothing, and a strike then could quarantine a good file.
-        """
-        queued_s = job.started_at - job.submitted_at
-        running_s = now - job.started_at
-        starved = queued_s > running_s
-        strike = job.timeout_s >= self.settings.job_timeout_s and not starved
-        where = (f"waited {queued_s:.1f} s in the queue and ran {running_s:.1f} s, past"
-                 if starved else "exceeded")
-        return JobTimeout(f"job {where} its {job.timeout_s:g} s deadline; "
-                          "the worker was killed and replaced"), strike
 
     def cancel(self, job: Job) -> None:
         """Nobody waits for this job any more: drop it from the queue, or stop its worker.
@@ -282,10 +268,8 @@ class Pool:
         A model call cannot be interrupted, so the worker running it goes as
         for a deadline, instead of spending a slot on a result nobody reads.
         """
-        with self._lock:
-            if job in self.queue:
-                self.queue.remove(job)
-                return
+        if self.queue.remove(job):
+            return
         for worker in self.workers:
             if worker.in_flight.pop(job.id, None) is not None:
                 self._record(job, worker.pid, "cancelled", time.monotonic() - job.started_at)
@@ -299,26 +283,39 @@ class Pool:
         for job in list(worker.in_flight.values()):
             if job.attempts < MAX_ATTEMPTS:
                 worker.in_flight.pop(job.id)
-                self.queue.appendleft(job)
+                self.queue.put_back(job)
         worker.kill(reason, self.settings.kill_grace_s)
 
-    def _enforce_memory(self) -> None:
-        """Every watch interval, not every wake-up."""
+    @property
+    def stopping(self) -> bool:
+        return self.phase is PoolPhase.STOPPING
+
+    def _enforce_limits(self) -> None:
+        """Every watch interval, not every wake-up: measure, ask the policy, carry it out."""
         now = time.monotonic()
         if now - self._memory_checked_at < self.settings.watch_interval_s:
             return
         self._memory_checked_at = now
-        hard_bytes = self.settings.hard_worker_rss_mb * MIB
-        for worker in self.workers:
-            if worker.kill_at is not None:
-                continue
+        by_slot = {worker.slot: worker for worker in self.workers}
+        views = [self._measure(worker, now) for worker in self.workers]
+        for verdict in judge_all(views, self.limits):
+            worker = by_slot[verdict.slot]
+            if verdict.fate is Fate.KILL:
+                self._kill_for_memory(worker)
+            else:
+                self._retire(worker, verdict.reason)
+
+    def _measure(self, worker: WorkerHandle, now: float) -> WorkerView:
+        """Refresh the worker's RSS (and its jobs' peaks); read its GPU use when limited."""
+        dying = worker.kill_at is not None
+        if not dying:
             worker.rss_bytes = worker.tree_rss_bytes(now) or worker.rss_bytes
             for job in worker.in_flight.values():
                 job.peak_rss_bytes = max(job.peak_rss_bytes, worker.rss_bytes)
-            if worker.rss_bytes > hard_bytes:
-                self._kill_for_memory(worker)
-            elif self._gpu_over_limit(worker):
-                self._retire(worker, RecycleReason.GPU_MEMORY)
+        gpu_mb = (self.gpu.process_used_mb(worker.pid)
+                  if self.limits.max_gpu_mb and worker.loaded and not dying else None)
+        return WorkerView(worker.slot, worker.loaded, dying, worker.rss_bytes,
+                          worker.uptime_s, gpu_mb)
 
     def _kill_for_memory(self, worker: WorkerHandle) -> None:
         worker.kill(RecycleReason.RSS_HARD, grace_s=0)
@@ -327,13 +324,6 @@ class Pool:
         for job in list(worker.in_flight.values()):
             worker.in_flight.pop(job.id)
             self._lost_job(worker, job, WorkerCrashed(detail, details={"reason": "rss_hard"}))
-
-    def _gpu_over_limit(self, worker: WorkerHandle) -> bool:
-        limit_mb = self.settings.max_worker_gpu_mb
-        if not limit_mb or not worker.loaded:
-            return False
-        used_mb = self.gpu.process_used_mb(worker.pid)
-        return used_mb is not None and used_mb > limit_mb
 
     def _retire(self, worker: WorkerHandle, reason: RecycleReason) -> None:
         """Due to go: at once, or (HANDOVER_REASONS) once a replacement can take over."""
@@ -351,11 +341,6 @@ class Pool:
             self._retire(worker, reason)
         return len(loaded)
 
-    def _retire_old(self) -> None:
-        for worker in self.workers:
-            if worker.loaded and worker.uptime_s > self.settings.max_worker_uptime_s:
-                self._retire(worker, RecycleReason.UPTIME)
-
     def _hand_over(self) -> None:
         """The last serving worker keeps serving while its replacement loads (no /ready dip).
 
@@ -371,7 +356,7 @@ class Pool:
                  and w.state is not WorkerState.STOPPING]
         on_the_way = self.governor.failures > 0 or any(
             w.state is WorkerState.LOADING for w in fresh)
-        keep = 1 if on_the_way and not any(w.loaded for w in fresh) else 0
+        keep = handover_keep(any(w.loaded for w in fresh), on_the_way)
         for worker in retirees[:len(retirees) - keep]:
             worker.state = WorkerState.RETIRING
 
@@ -392,7 +377,7 @@ class Pool:
                 worker.kill(worker.retire_reason or RecycleReason.SHUTDOWN, grace_s=0)
 
     def _spawn_missing(self) -> None:
-        if self.stopping or (self.closing and not self.queue):
+        if self.stopping or (self.phase is PoolPhase.CLOSING and not self.queue):
             return
         active = [w for w in self.workers if w.state is not WorkerState.STOPPING
                   and w.retire_reason is None]
@@ -419,12 +404,14 @@ class Pool:
             worker = self._free_worker()
             if worker is None:
                 return
-            job = self.queue.popleft()
+            job = self.queue.take()
+            if job is None:
+                return
             if job.future.done():
                 continue
             if not worker.start_job(job):
                 worker.in_flight.pop(job.id, None)
-                self.queue.appendleft(job)
+                self.queue.put_back(job)
                 return  # its pipe is broken: the worker is dying; the next tick reaps it
             worker.state = WorkerState.BUSY
             if worker.job_limit and worker.jobs_assigned >= worker.job_limit:
@@ -434,11 +421,7 @@ class Pool:
         """A waiting job fails when its deadline (counted from admission) passes, and all
         fail when workers keep failing to load (rather than wait for ever)."""
         now = time.monotonic()
-        with self._lock:
-            late = [job for job in self.queue if now > job.deadline]
-            for job in late:
-                self.queue.remove(job)
-        for job in late:
+        for job in self.queue.pop_expired(now):
             job.fail(JobTimeout(f"job waited {now - job.submitted_at:.1f} s in the queue, past "
                                 f"its {job.timeout_s:g} s deadline; no worker was free"))
         if self.ready or not self.keeps_failing_to_load:
@@ -459,12 +442,10 @@ class Pool:
 
     def _publish_metrics(self) -> None:
         capacity = self.settings.threads_per_worker
-        self.free_slots = sum(capacity - len(w.in_flight) - w.settling
-                              for w in self.workers if w.loaded)
+        self.queue.set_spare_slots(sum(capacity - len(w.in_flight) - w.settling
+                                       for w in self.workers if w.loaded))
         self.gauges.publish(len(self.queue), Counter(w.state.value for w in self.workers),
                             [(w.slot, w.rss_bytes) for w in self.workers])
 
     def fail_queued(self, error: DocwardenError) -> None:
-        with self._lock:
-            while self.queue:
-                self.queue.popleft().fail(error)
+        self.queue.fail_all(error)

@@ -25,7 +25,3 @@ class RecycleReason(StrEnum):
     CANCELLED = "cancelled"  # its job was cancelled and a model call cannot be interrupted
     LOAD_FAILED = "load_failed"
     SHUTDOWN = "shutdown"
-
-
-# Reasons for which the worker dies with jobs in flight: those jobs count a strike.
-KILLING_REASONS = frozenset({RecycleReason.RSS_HARD, RecycleReason.TIMEOUT, RecycleReason.CRASHED})

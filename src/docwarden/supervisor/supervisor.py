@@ -26,6 +26,7 @@ from docwarden.settings import Settings
 from docwarden.supervisor.handle import WorkerHandle
 from docwarden.supervisor.job import Job, input_hash, new_job_id
 from docwarden.supervisor.poison import PoisonTable
+from docwarden.supervisor.policy import PoolPhase
 from docwarden.supervisor.pool import Pool, Spawner
 from docwarden.supervisor.states import RecycleReason
 
@@ -62,7 +63,7 @@ class Supervisor:
     def stop_admitting(self) -> None:
         """New jobs get `not_ready`; a worker that goes away is replaced only for queued work."""
         for pool in self.pools.values():
-            pool.closing = True
+            pool.phase = PoolPhase.CLOSING
 
     def shutdown(self, grace_s: float | None = None) -> None:
         """Stop admitting, let in-flight work finish up to the grace, stop every worker."""
@@ -71,7 +72,7 @@ class Supervisor:
         self._wait_until(lambda: all(p.in_flight == 0 for p in self.pools.values()), grace_s)
         for pool in self.pools.values():
             pool.fail_queued(NotReady("the service shut down before this job ran"))
-            pool.stopping = True
+            pool.phase = PoolPhase.STOPPING
         self.wake()
         self._wait_until(lambda: not any(p.workers for p in self.pools.values()),
                          self.settings.kill_grace_s + STOP_WAIT_S)
