@@ -488,12 +488,13 @@ def markdown(report: dict[str, Any]) -> str:
 
 
 def save(report: dict[str, Any], label: str) -> Path:
-    RESULTS.mkdir(exist_ok=True)
+    """bench/results/chaos_<label>.json (committed) and a timestamped copy in tmp/ (not)."""
+    (RESULTS / "tmp").mkdir(parents=True, exist_ok=True)
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
-    path = RESULTS / f"chaos_{stamp}.json"
     text = json.dumps(report, indent=1, default=str) + "\n"
+    (RESULTS / "tmp" / f"chaos_{stamp}.json").write_text(text)
+    path = RESULTS / f"chaos_{label}.json"
     path.write_text(text)
-    (RESULTS / f"chaos_{label}.json").write_text(text)
     return path
 
 

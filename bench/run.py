@@ -8,7 +8,7 @@ Measures in one run, on this machine, each side started as a server
 subprocess on a free loopback port: (1) dispatch overhead, (2) OCR
 throughput at concurrency 1/2/4, (3) service memory by layout, (4) recovery
 from a hung job and a killed worker, (5) the cost of recycling, (6) the 429
-answer time under overload.  Writes bench/results/run_<timestamp>.json; a
+answer time under overload.  Writes bench/results/tmp/run_<timestamp>.json; a
 full default run (no --quick, no --only) also writes run_latest.json and
 run_latest.md (the table the README includes).  Every server is stopped at
 the end, also on failure or Ctrl-C.
@@ -95,7 +95,8 @@ def run_scenarios(bench: Bench, names: list[str], suffix: str) -> dict[str, Any]
 def write_results(results: dict[str, Any], latest: bool) -> Path:
     RESULTS_DIR.mkdir(exist_ok=True)
     text = json.dumps(results, indent=2) + "\n"
-    path = RESULTS_DIR / f"run_{results['stamp']}.json"
+    path = RESULTS_DIR / "tmp" / f"run_{results['stamp']}.json"  # not committed
+    path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text)
     if latest:
         (RESULTS_DIR / "run_latest.json").write_text(text)
