@@ -8,7 +8,10 @@ and a small OCR upload (multipart) on a kept-alive connection. py-spy samples
 the API process (on-CPU samples only, all threads, without pausing it); the
 stacks are folded into categories (multipart parsing, hashing, pipe I/O, the
 supervisor hop, ...) and leaf functions, each as ms of CPU per request.
-Prints a JSON report and writes it to $TMPDIR/docwarden_api_profile.json.
+Prints a JSON report and writes it to $TMPDIR/docwarden_api_profile.json (a run is
+kept in bench/results/api_profile.json).  Samples whose leaf is a select/poll wait
+are counted apart (`waiting_ms_per_request`): py-spy --nonblocking cannot tell them
+from running code.
 """
 
 from __future__ import annotations
@@ -52,6 +55,10 @@ CATEGORIES = {
 }
 
 
+WAITING_LEAVES = (".select (selectors.py", "wait (multiprocessing/connection.py",
+                  "_poll (multiprocessing/connection.py")
+
+
 def parse_collapsed(text: str) -> list[tuple[list[str], int]]:
     """py-spy's raw (collapsed) output: `frame;frame;... count` per line, root first."""
     stacks = []
@@ -69,7 +76,13 @@ def fold(stacks: list[tuple[list[str], int]], requests: int,
     categories: Counter[str] = Counter()
     leaves: Counter[str] = Counter()
     total = 0
+    waiting = 0
     for frames, count in stacks:
+        # py-spy --nonblocking cannot always tell a thread blocked in select from one
+        # running: those samples are waiting for the network or a worker, not CPU.
+        if not frames or any(needle in frames[-1] for needle in WAITING_LEAVES):
+            waiting += count
+            continue
         total += count
         leaves[frames[-1]] += count
         for name, needles in CATEGORIES.items():
@@ -77,6 +90,7 @@ def fold(stacks: list[tuple[list[str], int]], requests: int,
                 categories[name] += count
     return {"samples": total, "requests": requests,
             "cpu_ms_per_request": round(total * per_request_ms, 3),
+            "waiting_ms_per_request": round(waiting * per_request_ms, 3),
             "categories_ms": {k: round(v * per_request_ms, 3)
                               for k, v in categories.most_common()},
             "top_leaves_ms": {k: round(v * per_request_ms, 3)
