@@ -50,6 +50,21 @@ def _compare(fields: Fields, info: numbers.NumberInfo, checks: dict[str, Any],
                             f"digit means {info.sex})")
 
 
+def misread_region_prefix(address: str | None, region_name: str | None) -> bool:
+    """The address starts with the ID number's region name but for one character.
+
+    A person may live elsewhere than the county that issued the number (a
+    different prefix altogether); one character off a name of 5 or more is a
+    misread (略阳县 read as 路阳县). Reported with a warning, never corrected.
+    """
+    if not address or not region_name or len(region_name) < 5:
+        return False
+    prefix = address[:len(region_name)]
+    if len(prefix) < len(region_name):
+        return False
+    return sum(a != b for a, b in zip(prefix, region_name, strict=True)) == 1
+
+
 def number_checks(fields: Fields, today: dt.date) -> tuple[dict[str, Any], list[str]]:
     """`checks` for the front fields, with a warning for each failed one."""
     checks: dict[str, Any] = {"id_number_valid": None, "birth_matches": None,
@@ -70,6 +85,10 @@ def number_checks(fields: Fields, today: dt.date) -> tuple[dict[str, Any], list[
     region = regions.lookup(info.region_code, year)
     checks["region"] = (region.as_dict() if region else
                         {"code": info.region_code, "name": None, "status": "unknown"})
+    address = fields.get("address")
+    if region and misread_region_prefix(address, region.name):
+        warnings.append(f"the address begins {str(address)[:len(region.name)]}, one character "
+                        f"off the ID number's region {region.name} (misread?)")
     return checks, warnings
 
 

@@ -17,6 +17,7 @@ from functools import cache
 from typing import Any
 
 from docwarden.engines.idcard import regions
+from docwarden.engines.idcard.checks import misread_region_prefix
 from docwarden.engines.idcard.ethnicities import is_known
 from docwarden.engines.idcard.fields import BACK_FIELDS, FRONT_FIELDS, LONG_TERM, Fields
 from docwarden.engines.idcard.labels import AUTHORITY_WORDS, split_text
@@ -99,7 +100,7 @@ def _check_outcomes(fields: Fields, checks: dict[str, Any]) -> dict[str, bool | 
         "sex": checks.get("sex_matches"),
         "ethnicity": None if not ethnicity else (None if is_known(ethnicity) else False),
         "address": (True if region_name and address and address.startswith(region_name)
-                    else None),
+                    else False if misread_region_prefix(address, region_name) else None),
         "issuing_authority": authority_known(fields.get("issuing_authority")),
         "valid_from": _validity_consistent(fields),
         "valid_to": _validity_consistent(fields),
