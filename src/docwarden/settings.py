@@ -14,7 +14,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 DEFAULT_ENGINES = ("ocr", "idcard", "pdf")
@@ -100,9 +100,12 @@ class Settings(BaseSettings):
         512, gt=0, description="upload bytes buffered across all requests in flight before 429"
     )
     dispatch: DispatchMode = Field(DispatchMode.LOCAL, description="local or celery")
-    broker_url: str | None = Field(None, description="Redis URL for DISPATCH=celery")
+    broker_url: str | None = Field(
+        None, description="Redis URL for DISPATCH=celery and `docwarden worker` "
+        "(broker and result backend), e.g. redis://127.0.0.1:6379/0"
+    )
     node_name: str = Field(default_factory=socket.gethostname,
-                           description="this node's name in celery mode")
+                           description="this node's name in celery mode (unique per node)")
 
     # Supervisor tuning: rarely changed, documented in the README.
     watch_interval_s: float = Field(0.1, gt=0, le=0.25, description="supervisor tick")
@@ -121,6 +124,10 @@ class Settings(BaseSettings):
     enhance_model_dir: Path | None = Field(None, description="directory of user model plug-ins")
     enhance_max_output_pixels: int = Field(
         64_000_000, gt=0, description="largest enhanced image, in pixels"
+    )
+    face_model_path: Path | None = Field(
+        None, description="ONNX face-restoration model (GFPGAN/CodeFormer, 1x3x512x512) for "
+        "enhance's face_restore; the weights are the user's to supply, none ship"
     )
 
     # Test hooks: a fake NVML reading (JSON file path) for machines without a GPU.
@@ -143,6 +150,14 @@ class Settings(BaseSettings):
             raise ValueError(f"unknown compatibility profile(s) {', '.join(unknown)}; "
                              f"known: {', '.join(COMPAT_PROFILES)}")
         return value
+
+    @model_validator(mode="after")
+    def _celery_needs_a_broker(self) -> Settings:
+        """Fail at start, not at the first request: celery mode has nowhere to send jobs."""
+        if self.dispatch is DispatchMode.CELERY and not self.broker_url:
+            raise ValueError("DOCWARDEN_DISPATCH=celery needs DOCWARDEN_BROKER_URL "
+                             "(for example redis://127.0.0.1:6379/0)")
+        return self
 
     @property
     def served_engines(self) -> list[str]:

@@ -17,8 +17,8 @@ import pytest
 from fastapi import FastAPI
 
 from docwarden.api.app import create_app
-from docwarden.errors import scrub
 from docwarden.api.limits import UploadBudget
+from docwarden.errors import scrub
 from docwarden.monitoring.metrics import Metrics, PoolGauges, duration_buckets
 from docwarden.settings import Settings
 

