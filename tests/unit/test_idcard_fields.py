@@ -71,6 +71,16 @@ def test_labels_merged_with_values() -> None:
     assert read_front(lines) == EXPECTED_FRONT
 
 
+def test_labels_misread_under_motion_blur_are_still_labels() -> None:
+    """Blur turns 姓名 into 姓者 and 住址 into 佳址 (bench/idcard_accuracy.py, motion)."""
+    lines = [
+        line("姓者张三", 52, 62, 40), line("性别男民族汉", 54, 118, 38),
+        line("出生1990年5月12日", 56, 179, char_px=22), line("佳址北京市东城区示例大街88", 57, 233),
+        line("号", 147, 271), line("公民身份号码110101199005121513", 57, 444, char_px=17),
+    ]
+    assert read_front(lines) == EXPECTED_FRONT
+
+
 def test_labels_missing_entirely() -> None:
     unlabelled = [item for item in front_lines() if item.text not in
                   {"姓名", "性别", "民族", "出生", "住址", "公民身份号码"}]

@@ -17,13 +17,15 @@ from docwarden.engines.idcard import numbers
 from docwarden.engines.idcard.layout import Line, Row
 
 CJK_CHARS = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
-# Label -> pattern (text is already normalised: no spaces, simplified forms).
+# Label -> pattern (text is already normalised: no spaces, simplified forms).  Under motion
+# blur the recogniser reads 姓名 as 姓者 and 住址 as 佳址/往址; no name starts with 姓者
+# nor an address with 佳址, and a label only counts at the start of a row.
 LABEL_PATTERNS: dict[str, str] = {
-    "name": "姓名",
+    "name": "姓[名者]",
     "sex": "性别",
     "ethnicity": "民族",
     "birth": "出生",
-    "address": "住址",
+    "address": "[住佳往]址",
     "number": "(?:公民)?身份(?:证)?号码?|公民身份",
     "authority": "签发机关",
     "validity": "有效期限",
