@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 from PIL import Image, ImageDraw
 
+from docwarden.client.batch import REPORT_NAME
 from tests.e2e.conftest import ServerFactory, free_port
 
 HOSTILE = Path(__file__).resolve().parents[1] / "data" / "hostile"
@@ -55,11 +56,15 @@ def test_batch_resumes_after_interrupt_and_reports_hostile_files(
     done_first = len(list(out.rglob("*.json")))
     assert 0 < done_first < 301
     rerun = subprocess.run(command, capture_output=True, text=True, timeout=600, check=False)
-    results = [p for p in out.rglob("*.json") if not p.name.endswith(".error.json")]
+    results = [p for p in out.rglob("*.json")
+               if not p.name.endswith(".error.json") and p.name != REPORT_NAME]
     errors = list(out.rglob("*.error.json"))
     assert len(results) == 300, rerun.stdout[-2000:]
     assert [p.name for p in errors] == ["evil.png.error.json"]
     assert json.loads(errors[0].read_text())["code"] == "unsupported_media_type"
+    report = json.loads((out / REPORT_NAME).read_text())  # the rerun's
+    assert (report["total"], report["kept_failed"]) == (301, 1)
+    assert report["done"] + report["skipped"] == 300
     # The hostile file failed in the first run or the rerun: either way it is in the summary.
     assert "unsupported_media_type" in rerun.stdout or "failed before" in rerun.stdout
     assert rerun.returncode == 1
@@ -91,12 +96,17 @@ def test_plan_advice_matches_its_measurements() -> None:
 
 
 @pytest.mark.parametrize(("engines", "env", "expected"), [
-    ("nosuch", {}, "unknown engine(s) nosuch; known: chaos, enhance, idcard, ocr, pdf"),
+    # Installed plug-ins are known too: only the built-ins are sure to be listed.
+    ("nosuch", {}, "unknown engine(s) nosuch; known: "),
     ("chaos", {}, "set DOCWARDEN_ENABLE_CHAOS=1"),
 ])
 def test_plan_refuses_an_engine_it_cannot_measure_with_a_usage_error(
         engines: str, env: dict[str, str], expected: str) -> None:
     answer = docwarden("plan", "--memory", "2G", "--engines", engines, timeout_s=60, **env)
     assert answer.returncode == 2, answer.stdout
-    assert expected in re.sub(r"[\s│]+", " ", answer.stderr)  # rich boxes and wraps it
+    said = re.sub(r"[\s│]+", " ", answer.stderr)  # rich boxes and wraps it
+    assert expected in said
+    if engines == "nosuch":
+        known = said.split("known: ", 1)[1]
+        assert all(name in known for name in ("chaos", "enhance", "idcard", "ocr", "pdf"))
     assert "Traceback" not in answer.stderr
