@@ -100,7 +100,7 @@ def pairs() -> list[tuple[str, Path, Path]]:
 
 def quality(models: list[str]) -> list[dict[str, Any]]:
     from docwarden.engines.base import JobInput
-    from docwarden.engines.enhance import EnhanceEngine
+    from docwarden.engines.enhance.engine import EnhanceEngine
     from docwarden.jobdata import BinaryResult
     from docwarden.settings import Settings
 
@@ -158,9 +158,9 @@ def measure(config: dict[str, Any]) -> dict[str, Any]:
     worker's path with its own tile choice) or through the same steps with a forced
     tile (`tiled`) or one model call for the whole image (`untiled`)."""
     from docwarden.engines.base import JobInput
-    from docwarden.engines.enhance import EnhanceEngine
-    from docwarden.engines.enhance_images import encode_image, finish_image, prepare_image
-    from docwarden.engines.enhance_tiles import plan_tiles, predict_peak_mb, upscale_tiled
+    from docwarden.engines.enhance.engine import EnhanceEngine
+    from docwarden.engines.enhance.images import encode_image, finish_image, prepare_image
+    from docwarden.engines.enhance.tiles import plan_tiles, predict_peak_mb, upscale_tiled
     from docwarden.engines.images import open_image
     from docwarden.jobdata import BinaryResult
     from docwarden.settings import Settings

@@ -25,7 +25,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # for tests.textmetrics, shared with the OCR tests
 
 from docwarden.engines.base import JobInput  # noqa: E402
-from docwarden.engines.ocr import OcrEngine  # noqa: E402
+from docwarden.engines.ocr.engine import OcrEngine  # noqa: E402
 from docwarden.settings import Settings  # noqa: E402
 from tests.textmetrics import edit_distance  # noqa: E402
 

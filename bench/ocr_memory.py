@@ -88,7 +88,7 @@ def varied_job(rng: random.Random, files: list[Path]) -> bytes:
 def run_child(args: argparse.Namespace) -> None:
     """Inside the spawned interpreter: load, run the jobs, print one JSON line."""
     from docwarden.engines.base import JobInput
-    from docwarden.engines.ocr import OcrEngine, OrtMemoryOptions
+    from docwarden.engines.ocr.engine import OcrEngine, OrtMemoryOptions
     from docwarden.settings import Settings
     from docwarden.worker.runtime import trim_heap
 

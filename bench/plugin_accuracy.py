@@ -25,7 +25,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # tests.scriptgen and tests.textmetrics, shared with the tests
 
 from docwarden.engines.base import Engine, JobInput  # noqa: E402
-from docwarden.engines.ocr import OcrEngine  # noqa: E402
+from docwarden.engines.ocr.engine import OcrEngine  # noqa: E402
 from docwarden.settings import Settings  # noqa: E402
 from tests.scriptgen import SCRIPTS, expected_text, missing, render  # noqa: E402
 from tests.textmetrics import cer  # noqa: E402

@@ -29,7 +29,7 @@ _POOL_ENGINE: list[Engine] = []  # the engine of a pool process (set by the init
 
 
 def _load_ocr() -> Engine:
-    from docwarden.engines.ocr import OcrEngine
+    from docwarden.engines.ocr.engine import OcrEngine
 
     engine = OcrEngine(Settings())
     engine.load()

@@ -24,7 +24,7 @@ from typing import Any
 STARTED_AT = time.perf_counter()
 
 from docwarden.engines.base import Engine, JobInput  # noqa: E402
-from docwarden.engines.ocr import OcrEngine  # noqa: E402
+from docwarden.engines.ocr.engine import OcrEngine  # noqa: E402
 from docwarden.settings import Settings  # noqa: E402
 
 

@@ -37,7 +37,7 @@ def parse(argv: list[str]) -> PeerArgs:
 def load_engine(mode: str) -> Engine:
     """The engine a docwarden worker would load for `mode`, with docwarden's Settings."""
     if mode == "ocr":
-        from docwarden.engines.ocr import OcrEngine
+        from docwarden.engines.ocr.engine import OcrEngine
 
         engine: Engine = OcrEngine(Settings())
     else:

@@ -12,10 +12,10 @@ import pytest
 from PIL import Image
 
 from docwarden.engines.base import JobInput
-from docwarden.engines.enhance import EnhanceEngine
-from docwarden.engines.enhance_device import CPU_DEVICE_ID, GPU_DEVICE_TYPES, select_device_id
-from docwarden.engines.enhance_models import ModelCatalog, NcnnUpscaler, builtin_models_dir
-from docwarden.engines.enhance_tiles import plan_tiles, upscale_tiled
+from docwarden.engines.enhance.device import CPU_DEVICE_ID, GPU_DEVICE_TYPES, select_device_id
+from docwarden.engines.enhance.engine import EnhanceEngine
+from docwarden.engines.enhance.models import ModelCatalog, NcnnUpscaler, builtin_models_dir
+from docwarden.engines.enhance.tiles import plan_tiles, upscale_tiled
 from docwarden.errors import InputTooLarge
 from docwarden.jobdata import BinaryResult
 from docwarden.settings import Settings
@@ -193,7 +193,7 @@ def test_plugin_model_from_the_model_dir(tmp_path: Path, engine: EnhanceEngine,
 
 
 def test_no_software_vulkan_device_is_taken_for_a_gpu() -> None:
-    from docwarden.engines.enhance_device import vulkan_devices
+    from docwarden.engines.enhance.device import vulkan_devices
 
     if any(kind in GPU_DEVICE_TYPES for kind, _ in vulkan_devices()):
         pytest.skip("this machine has a real Vulkan GPU")

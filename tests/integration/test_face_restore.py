@@ -19,7 +19,7 @@ from onnx import TensorProto, helper
 from PIL import Image
 
 from docwarden.engines.base import JobInput
-from docwarden.engines.enhance import EnhanceEngine
+from docwarden.engines.enhance.engine import EnhanceEngine
 from docwarden.errors import InputTooLarge, InvalidInput
 from docwarden.jobdata import BinaryResult
 from docwarden.settings import Settings

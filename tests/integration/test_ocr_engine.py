@@ -16,7 +16,7 @@ import pytest
 from PIL import Image, ImageDraw, ImageFont
 
 from docwarden.engines.base import JobInput
-from docwarden.engines.ocr import MODEL_DIR, OcrEngine, OcrLine, model_path, sample_image
+from docwarden.engines.ocr.engine import MODEL_DIR, OcrEngine, OcrLine, model_path, sample_image
 from docwarden.errors import InvalidInput, UnsupportedMediaType
 from docwarden.settings import Settings
 from tests.textmetrics import edit_distance
@@ -63,7 +63,7 @@ def run_file(engine: OcrEngine, path: Path) -> dict[str, Any]:
 def test_models_are_shipped_inside_the_rapidocr_wheel(engine: OcrEngine) -> None:
     from rapidocr.utils.parse_parameters import ParseParams
 
-    from docwarden.engines.ocr import CONFIG_PATH
+    from docwarden.engines.ocr.engine import CONFIG_PATH
 
     base = ParseParams.load(CONFIG_PATH)
     wheel_files = {str(f) for f in files("rapidocr") or []}

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from docwarden.engines.enhance_face import (
+from docwarden.engines.enhance.face import (
     BOX_LEFT_EYE,
     BOX_RIGHT_EYE,
     FaceCost,
@@ -21,14 +21,14 @@ from docwarden.engines.enhance_face import (
     detect_faces,
     model_path,
 )
-from docwarden.engines.enhance_face_haar import (
+from docwarden.engines.enhance.face_haar import (
     EYE_CASCADE,
     FACE_CASCADE,
     detect,
     group_rectangles,
     load_cascade,
 )
-from docwarden.engines.enhance_face_paste import FFHQ_TEMPLATE_512
+from docwarden.engines.enhance.face_paste import FFHQ_TEMPLATE_512
 from docwarden.errors import InvalidInput
 from docwarden.settings import Settings
 

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from docwarden.engines.enhance_images import (
+from docwarden.engines.enhance.images import (
     encode_image,
     finish_image,
     parse_format,

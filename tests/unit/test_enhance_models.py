@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from docwarden.engines.enhance import EnhanceRequest
-from docwarden.engines.enhance_models import SCALE_IN_NAME, ModelCatalog, param_blobs, plugin_spec
+from docwarden.engines.enhance.engine import EnhanceRequest
+from docwarden.engines.enhance.models import SCALE_IN_NAME, ModelCatalog, param_blobs, plugin_spec
 from docwarden.errors import InvalidInput
 
 GOOD_PARAM = """7767517

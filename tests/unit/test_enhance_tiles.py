@@ -7,7 +7,7 @@ from collections.abc import Callable
 import numpy as np
 import pytest
 
-from docwarden.engines.enhance_tiles import (
+from docwarden.engines.enhance.tiles import (
     MIN_TILE_PX,
     OVERLAP_PX,
     ModelCost,

@@ -8,7 +8,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from PIL import Image, ImageDraw
 
-from docwarden.engines.ocr_prep import (
+from docwarden.engines.ocr.prep import (
     BLACK,
     MARGIN_PX,
     MIN_SIDE_PX,
@@ -161,7 +161,7 @@ def test_execution_providers_follow_the_device() -> None:
     import onnxruntime as ort
 
     from docwarden.engines.base import is_gpu_out_of_memory
-    from docwarden.engines.ocr import execution_providers
+    from docwarden.engines.ocr.engine import execution_providers
     from docwarden.settings import Device
 
     assert execution_providers(Device.CPU) == ["CPUExecutionProvider"]

@@ -81,7 +81,7 @@ class ChaosParams(EngineParams):
 
 
 BUILTIN_SPECS: dict[str, EngineSpec] = {spec.name: spec for spec in (
-    EngineSpec("ocr", "docwarden.engines.ocr:OcrEngine", "Recognise text in an image",
+    EngineSpec("ocr", "docwarden.engines.ocr.engine:OcrEngine", "Recognise text in an image",
                params=NoParams, load_rss_hint_mb=220, job_rss_hint_mb=300, uses_gpu=True),
     EngineSpec("idcard", "docwarden.engines.idcard:IdCardEngine",
                "Read a Chinese resident ID card (or a foreign permanent residence card)",
@@ -91,7 +91,7 @@ BUILTIN_SPECS: dict[str, EngineSpec] = {spec.name: spec for spec in (
     EngineSpec("pdf", "docwarden.engines.pdf:PdfEngine", "Convert a PDF to Markdown",
                input=InputKind.PDF, params=PdfParams, batch=False, load_rss_hint_mb=80,
                job_rss_hint_mb=250),
-    EngineSpec("enhance", "docwarden.engines.enhance:EnhanceEngine",
+    EngineSpec("enhance", "docwarden.engines.enhance.engine:EnhanceEngine",
                "Upscale an image (Real-ESRGAN); answers image bytes", params=EnhanceParams,
                batch=False, binary_result=True, load_rss_hint_mb=160, job_rss_hint_mb=300,
                uses_gpu=True),

@@ -24,7 +24,7 @@ from docwarden.engines.idcard.reader import FRONT, SideRead, choose_quarter_turn
 from docwarden.engines.idcard.record import AUTO, SIDES, check_side, merge, requested_side
 from docwarden.engines.idcard.reread import REREAD_SCALE, place, value_crops
 from docwarden.engines.images import open_image
-from docwarden.engines.ocr import OcrEngine
+from docwarden.engines.ocr.engine import OcrEngine
 from docwarden.errors import InvalidInput, UnsupportedMediaType
 from docwarden.jobdata import EngineResult
 from docwarden.media import sniff

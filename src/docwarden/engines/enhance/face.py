@@ -47,8 +47,8 @@ from typing import Any
 import cv2
 import numpy as np
 
-from docwarden.engines.enhance_face_haar import EYE_CASCADE, FACE_CASCADE, detect
-from docwarden.engines.enhance_face_paste import (
+from docwarden.engines.enhance.face_haar import EYE_CASCADE, FACE_CASCADE, detect
+from docwarden.engines.enhance.face_paste import (
     FACE_SIZE_PX,
     FFHQ_TEMPLATE_512,
     align_matrix,
