@@ -160,9 +160,8 @@ def _register_operations(app: typer.Typer) -> None:
 
         An engine that cannot be measured here is planned from its declared hints.
         """
-        from docwarden.deploy import parse_memory_size
         from docwarden.planner import advise, measure_or_hint
-        from docwarden.readings import MIB
+        from docwarden.readings import MIB, parse_memory_size
 
         settings = Settings(engines=engines.split(",")) if engines else Settings()
         measured = [measure_or_hint(settings, name, measure_it=not hints)

@@ -22,12 +22,11 @@ from enum import Enum
 from pathlib import Path, PurePosixPath
 
 from docwarden import __version__
+from docwarden.readings import parse_memory_size
 from docwarden.settings import Device, Settings
 from docwarden.worker.runtime import thread_environment
 
 SECRET_FIELDS = frozenset({"api_key"})
-MEMORY_UNITS = {"": 1, "K": 1024, "M": 1024**2, "G": 1024**3, "T": 1024**4}
-MEMORY_SIZE = re.compile(r"(\d+(?:\.\d+)?)\s*([KMGT]?)(?:i?B)?", re.IGNORECASE)
 ACCOUNT_NAME = re.compile(r"[a-z_][a-z0-9_-]{0,31}")
 STOP_MARGIN_S = 15
 CUDA_ALLOC_CONF = "expandable_segments:True"
@@ -49,17 +48,6 @@ class DeployOptions:
     exec_path: Path | None = None
     gpu_devices: str = "0"
     description: str = "docwarden governed inference server"
-
-
-def parse_memory_size(text: str) -> int:
-    """Bytes of a size such as 4G, 512M, 1.5GiB (binary units, as systemd reads them)."""
-    match = MEMORY_SIZE.fullmatch(text.strip())
-    if match is None:
-        raise ValueError(f"not a memory size: {text!r} (use e.g. 4G or 512M)")
-    size = int(float(match.group(1)) * MEMORY_UNITS[match.group(2).upper()])
-    if size <= 0:
-        raise ValueError(f"memory size must be positive: {text!r}")
-    return size
 
 
 def find_executable(explicit: Path | None = None) -> Path:

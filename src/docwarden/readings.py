@@ -6,15 +6,29 @@ figures with the same type the server writes them with.
 
 from __future__ import annotations
 
+import re
 from dataclasses import asdict, dataclass
 from typing import Any
 
 MIB = 1024 * 1024
 GIB = 1024 * MIB
+MEMORY_UNITS = {"": 1, "K": 1024, "M": MIB, "G": GIB, "T": 1024 * GIB}
+MEMORY_SIZE = re.compile(r"(\d+(?:\.\d+)?)\s*([KMGT]?)(?:i?B)?", re.IGNORECASE)
 
 
 def mb(value_bytes: float) -> float:
     return round(value_bytes / MIB, 1)
+
+
+def parse_memory_size(text: str) -> int:
+    """Bytes of a size such as 4G, 512M, 1.5GiB (binary units, as systemd reads them)."""
+    match = MEMORY_SIZE.fullmatch(text.strip())
+    if match is None:
+        raise ValueError(f"not a memory size: {text!r} (use e.g. 4G or 512M)")
+    size = int(float(match.group(1)) * MEMORY_UNITS[match.group(2).upper()])
+    if size <= 0:
+        raise ValueError(f"memory size must be positive: {text!r}")
+    return size
 
 
 def _number(body: dict[str, Any], key: str) -> float:

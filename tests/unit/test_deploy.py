@@ -12,11 +12,11 @@ import pytest
 
 from docwarden.deploy import (
     DeployOptions,
-    parse_memory_size,
     render_supervisor,
     render_systemd,
     settings_environment,
 )
+from docwarden.readings import parse_memory_size
 from docwarden.settings import Settings
 
 EXEC = Path(sys.executable)  # any existing absolute executable stands in for docwarden
