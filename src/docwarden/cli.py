@@ -13,7 +13,7 @@ from typing import Any
 import typer
 
 from docwarden import cli_tools
-from docwarden.settings import Settings
+from docwarden.settings import DispatchMode, Settings
 
 app = typer.Typer(help="docwarden: a governed inference server for document models",
                   no_args_is_help=True, add_completion=False)
@@ -37,6 +37,8 @@ def _serve(**flags: Any) -> None:
     from docwarden.monitoring.logging import configure_logging
 
     settings = _settings_from_flags(flags)
+    if settings.dispatch is DispatchMode.CELERY:
+        _require_celery()
     configure_logging(settings.log_level, settings.log_format)
     _warn_seed_variables()
     uvicorn.run(create_app(settings), host=settings.host, port=settings.port, workers=1,
@@ -69,6 +71,33 @@ def _serve_signature() -> inspect.Signature:
 
 _serve.__signature__ = _serve_signature()  # type: ignore[attr-defined]
 app.command("serve", help="Run the HTTP service with the governed worker pools.")(_serve)
+
+
+def _require_celery() -> None:
+    import importlib.util
+
+    if importlib.util.find_spec("celery") is None:
+        raise typer.BadParameter("celery mode needs the extra: pip install 'docwarden[celery]'")
+
+
+def _worker(**flags: Any) -> None:
+    """A compute node of celery mode: its own governed pools, jobs taken from Redis."""
+    from docwarden.monitoring.logging import configure_logging
+
+    settings = _settings_from_flags(flags)
+    if not settings.broker_url:
+        raise typer.BadParameter("`docwarden worker` needs DOCWARDEN_BROKER_URL "
+                                 "(--broker-url redis://HOST:6379/0)")
+    _require_celery()
+    from docwarden.celery.node import run_node
+
+    configure_logging(settings.log_level, settings.log_format)
+    raise typer.Exit(run_node(settings))
+
+
+_worker.__signature__ = _serve_signature()  # type: ignore[attr-defined]
+app.command("worker", help="Run a compute node of celery mode (DOCWARDEN_BROKER_URL): "
+            "governed pools for --engines, fed from their Redis queues.")(_worker)
 
 
 def main() -> None:

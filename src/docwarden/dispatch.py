@@ -2,8 +2,9 @@
 
 Routes and the async-job runner only see `Dispatcher`: submit a job, await its
 outcome or a `DocwardenError`.  `LocalDispatcher` runs jobs on this machine's
-governed pools; a Celery-backed dispatcher can replace it without touching
-routes, admission or the supervisor (DESIGN.md section 6).
+governed pools; `docwarden.celery.dispatcher.CeleryDispatcher` replaces it in
+celery mode without touching routes, admission or the supervisor (DESIGN.md
+section 6).
 """
 
 from __future__ import annotations
@@ -25,6 +26,14 @@ class Dispatcher(Protocol):
         """Raise NotReady / Overloaded-style errors before any work is queued."""
         ...
 
+    def start(self) -> None:
+        """Acquire what the dispatcher runs on (the app's lifespan calls it)."""
+        ...
+
+    def close(self) -> None:
+        """Release it at shutdown, after the job runner stopped."""
+        ...
+
 
 class LocalDispatcher:
     """Jobs run by this process's supervisor."""
@@ -43,3 +52,9 @@ class LocalDispatcher:
 
     def check_admission(self, engine: str) -> None:
         self.supervisor.pool(engine)
+
+    def start(self) -> None:
+        """Nothing of its own: the lifespan starts the supervisor."""
+
+    def close(self) -> None:
+        """Nothing of its own: the lifespan shuts the supervisor down."""

@@ -32,7 +32,7 @@ from docwarden.engines.registry import engine_specs
 from docwarden.jobs.runner import JobRunner
 from docwarden.jobs.store import JobStore
 from docwarden.monitoring.metrics import Metrics
-from docwarden.settings import Settings
+from docwarden.settings import DispatchMode, Settings
 from docwarden.supervisor.supervisor import Supervisor
 
 log = logging.getLogger("docwarden.api")
@@ -40,6 +40,10 @@ log = logging.getLogger("docwarden.api")
 
 def build_context(settings: Settings) -> ServiceContext:
     metrics = Metrics(max_job_timeout_s=settings.max_job_timeout_s)
+    if settings.dispatch is DispatchMode.CELERY:  # jobs run on compute nodes (section 6)
+        from docwarden.api.scaleout import celery_context
+
+        return celery_context(settings, metrics)
     supervisor = Supervisor(settings, metrics)
     served = {name: spec for name, spec in engine_specs().items()
               if name in settings.served_engines}
@@ -53,6 +57,7 @@ def build_context(settings: Settings) -> ServiceContext:
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     ctx: ServiceContext = app.state.ctx
     ctx.supervisor.start()
+    ctx.dispatcher.start()
     ctx.job_store = await anyio.to_thread.run_sync(JobStore.from_settings, ctx.settings)
     ctx.job_runner = JobRunner(ctx.job_store, ctx.dispatcher, ctx.settings)
     await ctx.job_runner.start()
@@ -65,6 +70,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         ctx.supervisor.stop_admitting()  # before the runner's jobs are cancelled: no respawns
         await ctx.job_runner.stop()
         await anyio.to_thread.run_sync(ctx.supervisor.shutdown)
+        await anyio.to_thread.run_sync(ctx.dispatcher.close)
         ctx.job_store.close()
         log.info("docwarden stopped")
 
@@ -77,6 +83,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.ctx = build_context(settings)
     install_error_handlers(app)
     install_openapi(app, api_key_set=bool(settings.api_key))
+    if settings.dispatch is DispatchMode.CELERY:  # its /health and /ready go first
+        from docwarden.api.scaleout import celery_system_router
+
+        app.include_router(celery_system_router(app.state.ctx))
     app.include_router(system_routes.router)
     app.include_router(dashboard.router)  # the page is public; its data and drain need the key
     protected = [Depends(require_api_key)]

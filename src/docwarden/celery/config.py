@@ -1,0 +1,103 @@
+"""The one Celery app factory both sides use, and the names they share.
+
+JSON only (never pickle); late acks with prefetch 1, so a message leaves Redis
+only once a node has answered it, and a node holds no more messages than it
+has job threads.  Messages go through the default exchange straight onto the
+list `docwarden.<engine>`: no exchange bindings to lose when Redis restarts
+empty.  A delivered message is held under a short lease (the transport's
+visibility timeout) that live nodes renew with their heartbeat
+(`node.LeaseBook`): a node that dies has its messages redelivered within about
+LEASE_S, while a long job on a live node is never run twice.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+import redis
+from celery import Celery
+from celery.backends.redis import RedisBackend
+from kombu.entity import Exchange, Queue
+
+from docwarden.errors import InternalError
+from docwarden.settings import Settings
+
+TASK_NAME = "docwarden.run_job"
+QUEUE_PREFIX = "docwarden."
+NODE_KEY_PREFIX = "docwarden:node:"
+HEARTBEAT_INTERVAL_S = 2.0
+NODE_TTL_S = 10  # a node missing this long is gone: /health drops it, /ready stops counting it
+LEASE_S = 10  # visibility timeout of a delivered message; renewed every heartbeat
+UNACKED_INDEX_KEY = "unacked_index"  # the transport's sorted set of delivered messages
+SOCKET_TIMEOUT_S = 5.0
+CONNECT_TIMEOUT_S = 2.0
+# Publishing during an outage fails in about a second (then 503), instead of hanging.
+PUBLISH_RETRY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.3,
+                 "interval_max": 0.5}
+
+
+def queue_name(engine: str) -> str:
+    return QUEUE_PREFIX + engine
+
+
+def engine_queues(engines: Iterable[str]) -> list[Queue]:
+    default = Exchange("")  # type: ignore[no-untyped-call]  # anonymous: key = list name
+    return [Queue(queue_name(e), default, routing_key=queue_name(e))  # type: ignore[no-untyped-call]
+            for e in engines]
+
+
+def broker_url(settings: Settings) -> str:
+    if not settings.broker_url:
+        raise InternalError("celery mode needs DOCWARDEN_BROKER_URL "
+                            "(for example redis://127.0.0.1:6379/0)")
+    return settings.broker_url
+
+
+class PollingRedisBackend(RedisBackend):  # type: ignore[misc]
+    """Redis results, read by polling: no pub/sub subscription per sent task.
+
+    The stock backend subscribes to every task it sends, for `AsyncResult.get`;
+    the API never calls that (it polls from its event loop), and an unread
+    subscription only fills Redis's output buffer for this client.
+    """
+
+    def on_task_call(self, producer: object, task_id: str) -> dict[str, Any]:
+        return {}
+
+
+BACKEND = f"{PollingRedisBackend.__module__}:{PollingRedisBackend.__name__}"
+
+
+def transport_options() -> dict[str, Any]:
+    return {"visibility_timeout": LEASE_S, "unacked_index_key": UNACKED_INDEX_KEY,
+            "unacked_restore_interval": 1, "unacked_restore_throttle": 1,
+            "socket_timeout": SOCKET_TIMEOUT_S, "socket_connect_timeout": CONNECT_TIMEOUT_S}
+
+
+def make_celery(settings: Settings, engines: Iterable[str]) -> Celery:
+    """The app of an API node (sends) or a compute node (consumes `engines`' queues)."""
+    url = broker_url(settings)
+    app = Celery("docwarden", broker=url, backend=f"{BACKEND}+{url}", set_as_current=False)
+    app.conf.update(
+        task_serializer="json", result_serializer="json", accept_content=["json"],
+        result_accept_content=["json"], task_acks_late=True,
+        task_reject_on_worker_lost=True, worker_prefetch_multiplier=1,
+        task_queues=engine_queues(engines), task_default_queue=QUEUE_PREFIX + "default",
+        result_expires=int(settings.job_retention_s),
+        broker_transport_options=transport_options(),
+        broker_connection_retry_on_startup=True, broker_connection_timeout=CONNECT_TIMEOUT_S,
+        broker_connection_max_retries=None,  # a node outlives any Redis outage
+        task_publish_retry_policy=PUBLISH_RETRY,
+        redis_socket_timeout=SOCKET_TIMEOUT_S, redis_socket_connect_timeout=CONNECT_TIMEOUT_S,
+        worker_hijack_root_logger=False, worker_redirect_stdouts=False,
+        worker_send_task_events=False, task_send_sent_event=False,
+        worker_cancel_long_running_tasks_on_connection_loss=False,
+    )
+    return app
+
+
+def redis_client(settings: Settings) -> redis.Redis:
+    """A plain client of the broker's Redis, for heartbeats, leases and queue depths."""
+    return redis.Redis.from_url(broker_url(settings), socket_timeout=SOCKET_TIMEOUT_S,
+                                socket_connect_timeout=CONNECT_TIMEOUT_S)

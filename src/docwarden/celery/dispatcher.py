@@ -1,0 +1,128 @@
+"""`CeleryDispatcher`: the API node's side of the seam in celery mode.
+
+`run()` puts the job on its engine's queue with an absolute deadline, then
+polls for the answer from worker threads (never blocking the event loop).  The
+node enforces the deadline with its own supervisor; the API gives up at the
+deadline plus RESULT_MARGIN_S (a node that vanished, a message that waited too
+long) with `job_timeout`, and revokes the task.  Any Redis or broker failure is
+`not_ready` (503 with Retry-After), never a 500.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import redis
+from celery import Celery, states
+from kombu.exceptions import OperationalError
+
+from docwarden.celery.board import BROKER_RETRY_AFTER_S, NodeBoard
+from docwarden.celery.codec import encode_payload, outcome_from_task
+from docwarden.celery.config import TASK_NAME, queue_name
+from docwarden.errors import InvalidInput, JobTimeout, NotReady
+from docwarden.jobdata import JobOutcome, JobPayload, ProgressCallback
+from docwarden.settings import Settings
+
+log = logging.getLogger("docwarden.celery")
+RESULT_MARGIN_S = 2.0
+FIRST_POLL_S = 0.005
+MAX_POLL_S = 0.25
+BROKER_ERRORS = (OperationalError, redis.RedisError, OSError)
+T = TypeVar("T")
+
+
+def deadline_s(settings: Settings, timeout_s: float | None) -> float:
+    """As the local supervisor counts it: the default, or the caller's within the maximum."""
+    if timeout_s is None:
+        return min(settings.job_timeout_s, settings.max_job_timeout_s)
+    if not timeout_s > 0:  # also NaN
+        raise InvalidInput(f"timeout_s must be a positive finite number, not {timeout_s!r}")
+    return min(timeout_s, settings.max_job_timeout_s)
+
+
+class CeleryDispatcher:
+    """Jobs run on whichever compute node takes them from the engine's queue."""
+
+    def __init__(self, app: Celery, settings: Settings, board: NodeBoard) -> None:
+        self.app = app
+        self.settings = settings
+        self.board = board
+
+    def start(self) -> None:
+        self.board.start()
+
+    def close(self) -> None:
+        self.board.close()
+
+    def check_admission(self, engine: str) -> None:
+        self.board.check(engine)
+
+    async def run(self, engine: str, payload: JobPayload, *, timeout_s: float | None = None,
+                  on_progress: ProgressCallback | None = None) -> JobOutcome:
+        """`on_progress` is not carried across nodes yet: progress stays unreported."""
+        timeout_s = deadline_s(self.settings, timeout_s)
+        deadline_at = time.time() + timeout_s
+        task_id = await self._io(self._send, engine, payload, deadline_at, timeout_s)
+        try:
+            status, value = await self._wait(task_id, deadline_at + RESULT_MARGIN_S)
+        except (asyncio.CancelledError, JobTimeout):
+            self._in_background(self._revoke, task_id)
+            raise
+        self._in_background(self._forget, task_id)
+        return outcome_from_task(status, value)
+
+    async def _wait(self, task_id: str, give_up_at: float) -> tuple[str, object]:
+        """Poll the result backend, quickly at first, then every MAX_POLL_S."""
+        pause_s = FIRST_POLL_S
+        while True:
+            status, value = await self._io(self._state, task_id)
+            if status in states.READY_STATES:
+                return status, value
+            left_s = give_up_at - time.time()
+            if left_s <= 0:
+                raise JobTimeout("no node answered this job within its deadline")
+            await asyncio.sleep(min(pause_s, left_s))
+            pause_s = min(pause_s * 1.5, MAX_POLL_S)
+
+    async def _io(self, call: Callable[..., T], *args: Any) -> T:
+        """A blocking broker call in a thread; an outage becomes `not_ready`."""
+        try:
+            return await asyncio.to_thread(call, *args)
+        except BROKER_ERRORS as error:
+            log.warning("broker call failed", extra={"error": type(error).__name__})
+            raise NotReady(f"the broker (Redis) is unreachable ({type(error).__name__}); "
+                           "retry shortly", retry_after_s=BROKER_RETRY_AFTER_S) from None
+
+    def _in_background(self, call: Callable[[str], None], task_id: str) -> None:
+        """Best effort, never awaited: a cancelled request must not wait on Redis."""
+        def quietly() -> None:
+            try:
+                call(task_id)
+            except Exception as error:  # Redis gone, or anything else: nobody is waiting
+                log.info("background broker call skipped",
+                         extra={"task_id": task_id, "error": type(error).__name__})
+
+        asyncio.get_running_loop().run_in_executor(None, quietly)
+
+    # ---- blocking calls (worker threads) --------------------------------------
+
+    def _send(self, engine: str, payload: JobPayload, deadline_at: float,
+              timeout_s: float) -> str:
+        result = self.app.send_task(TASK_NAME, args=(engine, encode_payload(payload),
+                                                     deadline_at),
+                                    queue=queue_name(engine), expires=timeout_s)
+        return str(result.id)
+
+    def _state(self, task_id: str) -> tuple[str, object]:
+        meta = self.app.backend.get_task_meta(task_id, cache=False)
+        return str(meta.get("status")), meta.get("result")
+
+    def _revoke(self, task_id: str) -> None:
+        self.app.control.revoke(task_id)
+
+    def _forget(self, task_id: str) -> None:
+        self.app.backend.forget(task_id)

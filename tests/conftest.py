@@ -1,0 +1,5 @@
+"""Fixtures shared by every test directory."""
+
+from tests.conftest_redis import redis_server
+
+__all__ = ["redis_server"]

@@ -1,0 +1,206 @@
+"""Celery mode for real: redis-server, one API node and two compute nodes, over HTTP.
+
+`docwarden serve` with DISPATCH=celery queues every job in Redis; two
+`docwarden worker` processes (nodes a and b, chaos engine, two job slots each)
+run them in their own governed pools.  The tests share the cluster and run in
+file order; one SIGKILLs node a, which `ensure_nodes` starts again for the next.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.conftest_redis import RedisServer, started_redis
+from tests.e2e.conftest import Server, assert_error, launch
+
+pytest.importorskip("celery", reason="celery mode needs the `celery` extra")
+import redis
+
+NODE_NAMES = ("a", "b")
+NODE_SETTINGS = {"ENGINES": "chaos", "ENABLE_CHAOS": "1", "MIN_FREE_MEMORY_MB": "0",
+                 "WORKERS": "1", "THREADS_PER_WORKER": "2", "LOG_FORMAT": "text"}
+RESULT_MARGIN_S = 2.0  # docwarden.celery.dispatcher: the API gives up at deadline + this
+LEASE_S = 10  # docwarden.celery.config: a dead node's jobs come back after about this
+
+
+@dataclass
+class Cluster:
+    tmp: Path
+    redis: RedisServer
+    api: Server | None = None
+    nodes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
+
+    def start_node(self, name: str) -> None:
+        env = {k: v for k, v in os.environ.items() if not k.startswith("DOCWARDEN_")}
+        env.update({f"DOCWARDEN_{k}": v for k, v in NODE_SETTINGS.items()})
+        env.update({"DOCWARDEN_NODE_NAME": name, "DOCWARDEN_BROKER_URL": self.redis.url})
+        with (self.tmp / f"node-{name}.log").open("ab") as log:
+            self.nodes[name] = subprocess.Popen(
+                [sys.executable, "-m", "docwarden.cli", "worker"], env=env,
+                stdout=log, stderr=subprocess.STDOUT)
+
+    def ensure_nodes(self) -> None:
+        """Every node running and counted by the API (a killed one is started again)."""
+        for name in NODE_NAMES:
+            if name not in self.nodes or self.nodes[name].poll() is not None:
+                self.start_node(name)
+        wait_for(lambda: set(self.consuming_nodes()) == set(NODE_NAMES), 60, self.logs)
+
+    def consuming_nodes(self) -> list[str]:
+        assert self.api is not None
+        try:
+            nodes = httpx.get(self.api.url + "/health", timeout=5).json()["nodes"]
+        except (httpx.HTTPError, KeyError, ValueError):
+            return []
+        return [n["node"] for n in nodes if n.get("consuming")
+                and n["engines"]["chaos"]["accepts_jobs"]]
+
+    def heartbeat(self, name: str) -> dict[str, Any]:
+        raw = redis.Redis.from_url(self.redis.url).get(f"docwarden:node:{name}")
+        return json.loads(raw) if raw else {}
+
+    def logs(self) -> str:
+        return "\n".join(f"--- {p.name}\n{p.read_text(errors='replace')[-2500:]}"
+                         for p in sorted(self.tmp.glob("*.log")))
+
+    def stop(self) -> None:
+        for process in self.nodes.values():
+            if process.poll() is None:
+                process.send_signal(signal.SIGTERM)
+        for process in self.nodes.values():
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                process.kill()
+        if self.api is not None:
+            self.api.stop()
+        self.redis.stop()
+
+
+def wait_for(condition: Any, timeout_s: float, context: Any = str) -> Any:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        value = condition()
+        if value:
+            return value
+        time.sleep(0.1)
+    raise AssertionError(f"not within {timeout_s} s:\n{context()}")
+
+
+@pytest.fixture(scope="module")
+def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
+    tmp = tmp_path_factory.mktemp("celery")
+    cluster = Cluster(tmp, started_redis(tmp / "redis"))
+    try:
+        for name in NODE_NAMES:
+            cluster.start_node(name)
+        cluster.api = launch(tmp, "listening", dispatch="celery", broker_url=cluster.redis.url,
+                             log_format="text")
+        cluster.ensure_nodes()
+        yield cluster
+    finally:
+        cluster.stop()
+
+
+def chaos(api: Server, **params: Any) -> httpx.Response:
+    return httpx.post(api.url + "/v1/chaos", json=params, timeout=60)
+
+
+def test_jobs_spread_over_both_nodes(cluster: Cluster) -> None:
+    assert cluster.api is not None
+    api = cluster.api
+    with ThreadPoolExecutor(8) as pool:
+        answers = list(pool.map(lambda i: chaos(api, echo=i, sleep_s=0.1), range(20)))
+    assert [a.status_code for a in answers] == [200] * 20, [a.text for a in answers]
+    bodies = [a.json() for a in answers]
+    assert sorted(b["echo"] for b in bodies) == list(range(20))
+    ran_on = {b["node"] for b in bodies}
+    assert ran_on == set(NODE_NAMES), ran_on
+    health = httpx.get(api.url + "/health").json()
+    assert {n["node"] for n in health["nodes"]} == set(NODE_NAMES)
+    assert health["dispatch"] == "celery" and health["broker_reachable"] is True
+    assert {w["node"] for w in health["workers"]} == set(NODE_NAMES)
+    assert httpx.get(api.url + "/ready").status_code == 200
+
+
+def test_an_async_job_runs_on_a_node(cluster: Cluster) -> None:
+    assert cluster.api is not None
+    api = cluster.api.url
+    answer = httpx.post(api + "/v1/jobs", json={"engine": "chaos", "input": {"echo": "async"}})
+    assert answer.status_code == 202, answer.text
+    job_id = answer.json()["id"]
+    wait_for(lambda: httpx.get(f"{api}/v1/jobs/{job_id}").json()["status"] == "done", 20,
+             cluster.logs)
+    result = httpx.get(f"{api}/v1/jobs/{job_id}/result").json()
+    assert result["echo"] == "async" and result["node"] in NODE_NAMES
+
+
+def test_a_hang_answers_504_at_its_deadline(cluster: Cluster) -> None:
+    assert cluster.api is not None
+    started = time.monotonic()
+    answer = chaos(cluster.api, hang=True, timeout_s=2)
+    elapsed_s = time.monotonic() - started
+    assert_error(answer, 504, "job_timeout")
+    assert elapsed_s < 2 + RESULT_MARGIN_S + 1, elapsed_s
+
+
+def test_a_job_longer_than_its_lease_runs_once(cluster: Cluster) -> None:
+    """The running node renews the lease: no other node is handed the same job."""
+    cluster.ensure_nodes()
+    assert cluster.api is not None
+    with ThreadPoolExecutor(1) as pool:
+        future = pool.submit(chaos, cluster.api, echo="long", sleep_s=LEASE_S + 7, timeout_s=40)
+        time.sleep(LEASE_S + 5)  # a lapsed lease would have been redelivered by now
+        held = {name: cluster.heartbeat(name).get("held_jobs", 0) for name in NODE_NAMES}
+        answer = future.result()
+    assert answer.status_code == 200, answer.text
+    assert sum(held.values()) == 1, held
+
+
+def test_a_node_killed_mid_job_loses_nothing(cluster: Cluster) -> None:
+    cluster.ensure_nodes()
+    assert cluster.api is not None
+    api = cluster.api
+    with ThreadPoolExecutor(6) as pool:
+        futures = [pool.submit(chaos, api, echo=i, sleep_s=4, timeout_s=40) for i in range(6)]
+        wait_for(lambda: cluster.heartbeat("a").get("held_jobs", 0) >= 1, 10, cluster.logs)
+        cluster.nodes["a"].send_signal(signal.SIGKILL)
+        killed_at = time.monotonic()
+        answers = [f.result() for f in futures]
+    assert [a.status_code for a in answers] == [200] * 6, [a.text for a in answers]
+    bodies = [a.json() for a in answers]
+    assert sorted(b["echo"] for b in bodies) == list(range(6))
+    assert {b["node"] for b in bodies} == {"b"}  # a died before any of its jobs finished
+    # The jobs node a held came back once their lease lapsed, not at their deadline.
+    assert LEASE_S - 3 < time.monotonic() - killed_at < 40
+
+
+def test_without_redis_503_and_back_to_200(cluster: Cluster) -> None:
+    assert cluster.api is not None
+    api = cluster.api
+    wait_for(lambda: chaos(api, echo="before").status_code == 200, 30, cluster.logs)
+    cluster.redis.stop()
+    for _ in range(3):
+        error = assert_error(chaos(api, echo="during"), 503, "not_ready")
+        assert error["retryable"] is True
+    answer = chaos(api, echo="during")
+    assert int(answer.headers["Retry-After"]) >= 1
+    assert httpx.get(api.url + "/ready").status_code == 503
+    assert httpx.get(api.url + "/health").json()["broker_reachable"] is False
+    cluster.redis.start()  # same port, empty: nodes reconnect and beat again
+    back = wait_for(lambda: (a := chaos(api, echo="after")).status_code == 200 and a,
+                    45, cluster.logs)
+    assert back.json()["echo"] == "after"

@@ -1,0 +1,58 @@
+"""Celery mode's Redis side against a real redis-server: heartbeats, the board, leases."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+
+import pytest
+
+pytest.importorskip("celery", reason="celery mode needs the `celery` extra")
+
+import redis
+
+from docwarden.celery.board import NodeBoard
+from docwarden.celery.config import NODE_TTL_S, UNACKED_INDEX_KEY
+from docwarden.celery.heartbeat import Heartbeat, LeaseBook, renew_leases
+from docwarden.errors import NotReady
+from docwarden.settings import Settings
+from docwarden.supervisor.supervisor import Supervisor
+from tests.conftest_redis import RedisServer
+
+
+def test_a_heartbeat_reaches_the_board_and_leaves_with_the_node(
+        redis_server: RedisServer) -> None:
+    settings = Settings(broker_url=redis_server.url, node_name="n1", engines=["chaos"],
+                        enable_chaos=True)
+    supervisor = Supervisor(settings, engines=[])  # no pools: nothing is spawned
+    consuming = threading.Event()
+    consuming.set()
+    beat = Heartbeat(redis.Redis.from_url(redis_server.url), settings, supervisor, LeaseBook(),
+                     consuming, slots=2)
+    beat.beat()
+    client = redis.Redis.from_url(redis_server.url)
+    assert 0 < client.ttl("docwarden:node:n1") <= NODE_TTL_S
+    body = json.loads(client.get("docwarden:node:n1") or "{}")
+    assert body["node"] == "n1" and body["consuming"] is True and body["slots"] == 2
+    assert body["memory"]["host_available_bytes"] > 0
+    board = NodeBoard(redis.Redis.from_url(redis_server.url), ["chaos"], queue_size=4)
+    board.refresh()
+    assert board.reachable and [n["node"] for n in board.view.nodes] == ["n1"]
+    with pytest.raises(NotReady, match="no live node"):  # n1 has no chaos pool
+        board.check("chaos")
+    beat.stop()  # says goodbye: the key goes at once, not after the TTL
+    board.refresh()
+    assert board.view.nodes == []
+    board.close()
+    supervisor.close()
+
+
+def test_renewing_a_lease_moves_only_held_messages(redis_server: RedisServer) -> None:
+    client = redis.Redis.from_url(redis_server.url)
+    client.zadd(UNACKED_INDEX_KEY, {"held": 100.0, "other": 100.0})
+    now = time.time()
+    renew_leases(client, ["held", "acked-already"], now)
+    assert client.zscore(UNACKED_INDEX_KEY, "held") == pytest.approx(now)
+    assert client.zscore(UNACKED_INDEX_KEY, "other") == 100.0  # another node's: untouched
+    assert client.zscore(UNACKED_INDEX_KEY, "acked-already") is None  # never re-added
