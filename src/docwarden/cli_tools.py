@@ -178,15 +178,22 @@ def _register_operations(app: typer.Typer) -> None:
                memory_max: Annotated[str, typer.Option()] = "4G",
                user: Annotated[str, typer.Option()] = "docwarden",
                working_dir: Annotated[Path, typer.Option()] = Path("/var/lib/docwarden"),
-               out: Annotated[Path | None, typer.Option(dir_okay=False)] = None) -> None:
+               out: Annotated[Path | None, typer.Option(dir_okay=False)] = None,
+               command: Annotated[str, typer.Option(
+                   help="serve (API node or one machine) or worker (celery compute node)")
+               ] = "serve") -> None:
         """Write a systemd unit or a supervisord program section (stdout or --out)."""
         from docwarden.deploy import DeployOptions, render_supervisor, render_systemd
 
         renderers = {"systemd": render_systemd, "supervisor": render_supervisor}
         if kind not in renderers:
             raise typer.BadParameter("choose systemd or supervisor")
-        options = DeployOptions(memory_max=memory_max, user=user, working_dir=working_dir)
-        text = renderers[kind](Settings(), options)
+        options = DeployOptions(memory_max=memory_max, user=user, working_dir=working_dir,
+                                command=command)
+        try:
+            text = renderers[kind](Settings(), options)
+        except ValueError as error:
+            raise typer.BadParameter(str(error)) from None
         if out is None:
             sys.stdout.write(text)
         else:

@@ -113,3 +113,14 @@ def test_systemd_analyze_verify_accepts_the_unit(tmp_path: Path) -> None:
                   if str(unit_path.name) in line or "Unknown" in line or "Failed" in line]
     assert verify.returncode == 0, verify.stderr
     assert complaints == []
+
+
+def test_a_worker_unit_runs_docwarden_worker_under_the_same_limits() -> None:
+    options = DeployOptions(exec_path=Path("/opt/dw/bin/docwarden"), command="worker")
+    unit = render_systemd(Settings(), options)
+    assert "ExecStart=/opt/dw/bin/docwarden worker" in unit
+    assert "/etc/systemd/system/docwarden-worker.service" in unit and "MemoryMax=" in unit
+    program = render_supervisor(Settings(), options)
+    assert "[program:docwarden-worker]" in program and "docwarden worker" in program
+    with pytest.raises(ValueError, match=r"serve.*worker"):
+        render_systemd(Settings(), DeployOptions(exec_path=Path("/x"), command="rm"))
