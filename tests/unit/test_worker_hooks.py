@@ -77,8 +77,9 @@ def write_nvml(path: Path, used_mb: float) -> None:
 
 def make_loop(engine: Engine, threads: int = 1, **settings: Any) -> tuple[WorkerLoop,
                                                                           ScriptedConn]:
-    spec = WorkerSpec(engine="hooks", slot=0, settings=Settings(**settings),
-                      parent_pid=os.getpid(), threads=threads, trim_after_job=False)
+    spec = WorkerSpec(engine="hooks", slot=0,
+                      settings=Settings(threads_per_worker=threads, **settings),
+                      parent_pid=os.getpid(), trim_after_job=False)
     conn = ScriptedConn()
     return WorkerLoop(spec, conn, engine), conn  # type: ignore[arg-type]
 

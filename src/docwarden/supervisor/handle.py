@@ -186,8 +186,6 @@ def spawn_worker(settings: Settings, engine: str, slot: int) -> WorkerHandle:
         slot=slot,
         settings=settings,
         parent_pid=os.getpid(),
-        threads=settings.threads_per_worker,
-        intra_op_threads=settings.intra_op_threads,
         trim_after_job=trim,
     )
     parent_conn, child_conn = SPAWN.Pipe(duplex=True)

@@ -1,7 +1,7 @@
 """Entry point of a worker process (started with the multiprocessing spawn context).
 
 The worker loads one engine, reports `Loaded`, then runs jobs sent by the
-supervisor on up to `spec.threads` threads sharing that engine.  It never
+supervisor on up to THREADS_PER_WORKER threads sharing that engine.  It never
 decides to kill itself for memory or time: the parent does that.
 """
 
@@ -64,7 +64,8 @@ class WorkerLoop:
             self.conn.send(message)
 
     def serve(self) -> ExitCode:
-        with ThreadPoolExecutor(self.spec.threads, thread_name_prefix="job") as pool:
+        threads = self.spec.settings.threads_per_worker
+        with ThreadPoolExecutor(threads, thread_name_prefix="job") as pool:
             while True:
                 try:
                     message = self.conn.recv()
@@ -190,7 +191,7 @@ def worker_main(spec: WorkerSpec, conn: Connection) -> None:
     """Child process body: set up, load, serve, exit with an `ExitCode`."""
     runtime.become_group_leader()
     runtime.die_with_parent(spec.parent_pid, lambda: os._exit(ExitCode.PARENT_GONE))
-    os.environ.update(runtime.thread_environment(spec.intra_op_threads))
+    os.environ.update(runtime.thread_environment(spec.settings.intra_op_threads))
     configure_logging(spec.settings.log_level, spec.settings.log_format)
     started = time.monotonic()
     try:

@@ -32,8 +32,7 @@ class WorkerSpec:
     slot: int
     settings: Settings
     parent_pid: int
-    threads: int = 1
-    intra_op_threads: int = 1
+    # Whether to hand freed heap back after each job (glibc malloc; jemalloc does it itself).
     trim_after_job: bool = True
 
 
