@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
+from docwarden.engines.geometry import Extent
 from docwarden.engines.idcard.variants import to_simplified
 
 # A line counts as written horizontally when its box is this much wider than tall.
@@ -40,7 +41,7 @@ class LineLike(Protocol):
 
 
 @dataclass(frozen=True)
-class Line:
+class Line(Extent):
     """An OCR line with normalised text and an axis-aligned box in card coordinates."""
 
     text: str
@@ -48,22 +49,6 @@ class Line:
     y0: float
     x1: float
     y1: float
-
-    @property
-    def cx(self) -> float:
-        return (self.x0 + self.x1) / 2
-
-    @property
-    def cy(self) -> float:
-        return (self.y0 + self.y1) / 2
-
-    @property
-    def height(self) -> float:
-        return self.y1 - self.y0
-
-    @property
-    def width(self) -> float:
-        return self.x1 - self.x0
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,7 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from docwarden.engines.geometry import Extent
 from docwarden.engines.pdf.bidi import direction, is_rtl_line, logical_order, unshape
 
 SOFT_HYPHEN = "\u00ad"
@@ -34,7 +35,7 @@ LEAD_RE = re.compile(
 
 
 @dataclass(slots=True)
-class Line:
+class Line(Extent):
     """One visual text line (or a cell-sized fragment of one)."""
 
     text: str
@@ -51,14 +52,6 @@ class Line:
     def styled(self) -> bool:
         """Set apart from body text by weight or slant."""
         return self.bold or self.italic
-
-    @property
-    def height(self) -> float:
-        return self.y1 - self.y0
-
-    @property
-    def width(self) -> float:
-        return self.x1 - self.x0
 
 
 @dataclass(slots=True)
