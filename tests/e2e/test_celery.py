@@ -148,6 +148,20 @@ def test_an_async_job_runs_on_a_node(cluster: Cluster) -> None:
     assert result["echo"] == "async" and result["node"] in NODE_NAMES
 
 
+def test_an_input_that_killed_two_workers_anywhere_is_refused_everywhere(
+        cluster: Cluster) -> None:
+    """Two segfaults of one input (on whichever nodes took them) quarantine it cluster-wide."""
+    assert cluster.api is not None
+    killer = {"crash": "segfault", "echo": "poison-e2e"}
+    for _ in range(2):
+        assert_error(chaos(cluster.api, **killer), 502, "worker_crashed")
+    strikes = redis.Redis.from_url(cluster.redis.url).keys("docwarden:poison:*")
+    assert len(strikes) == 1, cluster.logs()
+    for _ in range(3):  # every node refuses it now, before any worker sees it
+        assert_error(chaos(cluster.api, **killer), 422, "poison_input")
+    cluster.ensure_nodes()  # the crashed workers are replaced before the next test
+
+
 def test_a_hang_answers_504_at_its_deadline(cluster: Cluster) -> None:
     assert cluster.api is not None
     started = time.monotonic()

@@ -56,3 +56,25 @@ def test_renewing_a_lease_moves_only_held_messages(redis_server: RedisServer) ->
     assert client.zscore(UNACKED_INDEX_KEY, "held") == pytest.approx(now)
     assert client.zscore(UNACKED_INDEX_KEY, "other") == 100.0  # another node's: untouched
     assert client.zscore(UNACKED_INDEX_KEY, "acked-already") is None  # never re-added
+
+
+def test_the_poison_table_is_shared_by_the_nodes_and_survives_a_redis_outage(
+        redis_server: RedisServer) -> None:
+    from docwarden.celery.poison import SharedPoisonTable
+
+    def node() -> SharedPoisonTable:
+        return SharedPoisonTable(redis.Redis.from_url(redis_server.url, socket_timeout=1),
+                                 strikes=2, keep_s=60)
+
+    node_a, node_b = node(), node()
+    assert node_a.record_death("killer") == 1
+    assert not node_b.is_poison("killer")
+    assert node_b.record_death("killer") == 2  # one death on each node
+    assert node_a.is_poison("killer") and node_b.is_poison("killer")
+    assert 0 < redis.Redis.from_url(redis_server.url).ttl("docwarden:poison:killer") <= 60
+    redis_server.stop()
+    assert node_a.record_death("local") == 1 and node_a.record_death("local") == 2
+    assert node_a.is_poison("local")  # this node's own strikes still count
+    assert not node_b.is_poison("local")  # unreachable Redis: nothing to go on, not an error
+    redis_server.start()
+    assert node_b.is_poison("killer") is False  # a restarted Redis without persistence forgot

@@ -53,3 +53,12 @@ def test_input_hash_covers_data_files_and_params() -> None:
     assert base != input_hash("ocr", JobPayload(data=b"y"))
     assert base != input_hash("ocr", JobPayload(data=b"x", params={"a": 1}))
     assert base != input_hash("ocr", JobPayload(files={"file": b"x"}))
+
+
+def test_a_supervisor_uses_the_quarantine_it_is_given_even_while_empty() -> None:
+    """An empty table is falsy (it has a length): `poison or default` dropped it."""
+    from docwarden.settings import Settings
+    from docwarden.supervisor.supervisor import Supervisor
+
+    given = PoisonTable(strikes=2)
+    assert Supervisor(Settings(), engines=[], poison=given).poison is given

@@ -29,6 +29,7 @@ from docwarden.celery.config import (
     redis_client,
 )
 from docwarden.celery.heartbeat import Heartbeat, LeaseBook
+from docwarden.celery.poison import SharedPoisonTable
 from docwarden.engines.registry import engine_specs
 from docwarden.errors import DocwardenError, InternalError, JobTimeout
 from docwarden.monitoring.metrics import Metrics
@@ -133,7 +134,9 @@ def _stop_on_signals(stop: threading.Event) -> None:
 def build_node(settings: Settings) -> tuple[Celery, Supervisor, Heartbeat]:
     broker_url(settings)  # a clear error before any worker is spawned
     metrics = Metrics(max_job_timeout_s=settings.max_job_timeout_s)
-    supervisor = Supervisor(settings, metrics)
+    poison = SharedPoisonTable(redis_client(settings), settings.poison_strikes,
+                               settings.job_retention_s)
+    supervisor = Supervisor(settings, metrics, poison=poison)
     specs = {name: spec for name, spec in engine_specs().items()
              if name in settings.served_engines}
     admission = Admission(settings, supervisor, supervisor.gpu, metrics, specs)

@@ -4,8 +4,22 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
+from typing import Protocol
 
 DEFAULT_CAPACITY = 4096
+
+
+class Quarantine(Protocol):
+    """What the supervisor needs of a poison table: this machine's (`PoisonTable`) or one
+    shared by every node of a cluster (`docwarden.celery.poison`)."""
+
+    strikes: int
+
+    def record_death(self, input_hash: str) -> int: ...
+
+    def is_poison(self, input_hash: str) -> bool: ...
+
+    def __len__(self) -> int: ...
 
 
 class PoisonTable:

@@ -22,7 +22,7 @@ from docwarden.supervisor.governor import SpawnGovernor
 from docwarden.supervisor.handle import WorkerHandle, spawn_worker
 from docwarden.supervisor.job import Job
 from docwarden.supervisor.job_queue import JobQueue
-from docwarden.supervisor.poison import PoisonTable
+from docwarden.supervisor.poison import Quarantine
 from docwarden.supervisor.policy import (
     Fate,
     Limits,
@@ -49,7 +49,7 @@ Spawner = Callable[[Settings, str, int], WorkerHandle]
 
 class Pool(WorkerMessages):
     def __init__(self, engine: str, settings: Settings, metrics: Metrics, gpu: GpuProbe,
-                 poison: PoisonTable, spawner: Spawner = spawn_worker) -> None:
+                 poison: Quarantine, spawner: Spawner = spawn_worker) -> None:
         self.engine = engine
         self.settings = settings
         self.metrics = metrics

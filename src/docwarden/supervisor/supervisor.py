@@ -25,7 +25,7 @@ from docwarden.monitoring.metrics import Metrics
 from docwarden.settings import Settings
 from docwarden.supervisor.handle import WorkerHandle
 from docwarden.supervisor.job import Job, input_hash, new_job_id
-from docwarden.supervisor.poison import PoisonTable
+from docwarden.supervisor.poison import PoisonTable, Quarantine
 from docwarden.supervisor.policy import PoolPhase
 from docwarden.supervisor.pool import Pool, Spawner
 from docwarden.supervisor.states import RecycleReason
@@ -37,11 +37,11 @@ STOP_WAIT_S = 5.0
 class Supervisor:
     def __init__(self, settings: Settings, metrics: Metrics | None = None,
                  engines: Iterable[str] | None = None, gpu: GpuProbe | None = None,
-                 spawner: Spawner | None = None) -> None:
+                 spawner: Spawner | None = None, poison: Quarantine | None = None) -> None:
         self.settings = settings
         self.metrics = metrics or Metrics(max_job_timeout_s=settings.max_job_timeout_s)
         self.gpu = gpu or make_gpu_probe(settings)
-        self.poison = PoisonTable(settings.poison_strikes)
+        self.poison = poison if poison is not None else PoisonTable(settings.poison_strikes)
         extra = {"spawner": spawner} if spawner else {}
         self.pools = {
             name: Pool(name, settings, self.metrics, self.gpu, self.poison, **extra)
