@@ -61,4 +61,8 @@ def test_a_supervisor_uses_the_quarantine_it_is_given_even_while_empty() -> None
     from docwarden.supervisor.supervisor import Supervisor
 
     given = PoisonTable(strikes=2)
-    assert Supervisor(Settings(), engines=[], poison=given).poison is given
+    supervisor = Supervisor(Settings(), engines=[], poison=given)
+    try:
+        assert supervisor.poison is given
+    finally:
+        supervisor.close()
