@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Mapping
 
+from docwarden.engines.registry import served_specs
 from docwarden.engines.spec import EngineSpec
 from docwarden.errors import (
     DocwardenError,
@@ -43,7 +44,7 @@ class Admission:
         self.gpu = gpu
         self.metrics = metrics
         # The served engines' specs: a job's memory hint, whether it uses the GPU.
-        self.specs = dict(specs or {})
+        self.specs = dict(specs) if specs is not None else served_specs(settings.served_engines)
 
     def _reject(self, engine: str, error: DocwardenError) -> DocwardenError:
         self.metrics.rejected.labels(engine, error.code.value).inc()

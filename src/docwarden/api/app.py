@@ -28,7 +28,6 @@ from docwarden.api.errors import UnexpectedErrorMiddleware, install_error_handle
 from docwarden.api.limits import BodyLimitMiddleware, UploadBudget
 from docwarden.api.openapi_docs import install_openapi
 from docwarden.dispatch import LocalDispatcher
-from docwarden.engines.registry import engine_specs
 from docwarden.jobs.runner import JobRunner
 from docwarden.jobs.store import JobStore
 from docwarden.monitoring.metrics import Metrics
@@ -45,9 +44,7 @@ def build_context(settings: Settings) -> ServiceContext:
 
         return celery_context(settings, metrics)
     supervisor = Supervisor(settings, metrics)
-    served = {name: spec for name, spec in engine_specs().items()
-              if name in settings.served_engines}
-    admission = Admission(settings, supervisor, supervisor.gpu, metrics, served)
+    admission = Admission(settings, supervisor, supervisor.gpu, metrics)
     return ServiceContext(settings=settings, supervisor=supervisor,
                           dispatcher=LocalDispatcher(supervisor), admission=admission,
                           metrics=metrics, gpu=supervisor.gpu)

@@ -22,7 +22,6 @@ from docwarden.api.system_routes import health_body
 from docwarden.celery.board import BROKER_RETRY_AFTER_S, NodeBoard
 from docwarden.celery.config import make_celery, redis_client
 from docwarden.celery.dispatcher import CeleryDispatcher
-from docwarden.engines.registry import engine_specs
 from docwarden.errors import DocwardenError, NotReady, http_status
 from docwarden.monitoring.metrics import Metrics
 from docwarden.settings import Settings
@@ -33,8 +32,8 @@ class CeleryAdmission(Admission):
     """Admission of an API node: capacity is read off the node board, not local pools."""
 
     def __init__(self, settings: Settings, supervisor: Supervisor, metrics: Metrics,
-                 board: NodeBoard, specs: dict[str, Any]) -> None:
-        super().__init__(settings, supervisor, supervisor.gpu, metrics, specs)
+                 board: NodeBoard) -> None:
+        super().__init__(settings, supervisor, supervisor.gpu, metrics)
         self.board = board
 
     def check_capacity(self, engine: str) -> None:
@@ -48,9 +47,8 @@ def celery_context(settings: Settings, metrics: Metrics) -> ServiceContext:
     engines = settings.served_engines
     supervisor = Supervisor(settings, metrics, engines=[])
     board = NodeBoard(redis_client(settings), engines, settings.queue_size)
-    specs = {name: spec for name, spec in engine_specs().items() if name in engines}
     dispatcher = CeleryDispatcher(make_celery(settings, engines), settings, board)
-    admission = CeleryAdmission(settings, supervisor, metrics, board, specs)
+    admission = CeleryAdmission(settings, supervisor, metrics, board)
     return ServiceContext(settings=settings, supervisor=supervisor, dispatcher=dispatcher,
                           admission=admission, metrics=metrics, gpu=supervisor.gpu)
 

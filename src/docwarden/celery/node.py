@@ -30,7 +30,6 @@ from docwarden.celery.config import (
 )
 from docwarden.celery.heartbeat import Heartbeat, LeaseBook
 from docwarden.celery.poison import SharedPoisonTable
-from docwarden.engines.registry import engine_specs
 from docwarden.errors import DocwardenError, InternalError, JobTimeout
 from docwarden.monitoring.metrics import Metrics
 from docwarden.settings import Settings
@@ -137,9 +136,7 @@ def build_node(settings: Settings) -> tuple[Celery, Supervisor, Heartbeat]:
     poison = SharedPoisonTable(redis_client(settings), settings.poison_strikes,
                                settings.job_retention_s)
     supervisor = Supervisor(settings, metrics, poison=poison)
-    specs = {name: spec for name, spec in engine_specs().items()
-             if name in settings.served_engines}
-    admission = Admission(settings, supervisor, supervisor.gpu, metrics, specs)
+    admission = Admission(settings, supervisor, supervisor.gpu, metrics)
     app = make_celery(settings, settings.served_engines)
     register_task(app, NodeRuntime(settings, supervisor, admission))
     consuming = threading.Event()

@@ -12,6 +12,7 @@ from __future__ import annotations
 import functools
 import importlib
 import logging
+from collections.abc import Iterable
 from importlib.metadata import EntryPoint, entry_points
 
 from docwarden.engines.base import Engine
@@ -59,6 +60,12 @@ def engine_specs() -> dict[str, EngineSpec]:
                       entry.value, type(exc).__name__, exc)
     specs.update(BUILTIN_SPECS)
     return specs
+
+
+def served_specs(engines: Iterable[str]) -> dict[str, EngineSpec]:
+    """The specs of the engines named (a name no spec answers to is left out)."""
+    specs = engine_specs()
+    return {name: specs[name] for name in engines if name in specs}
 
 
 def known_engines() -> list[str]:
