@@ -18,12 +18,13 @@ import redis
 
 from docwarden.celery.board import BoardView, NodeBoard
 from docwarden.celery.config import LEASE_S, make_celery, queue_name
-from docwarden.celery.dispatcher import CeleryDispatcher, deadline_s
+from docwarden.celery.dispatcher import CeleryDispatcher
 from docwarden.celery.node import concurrency
 from docwarden.cli import app as cli_app
 from docwarden.errors import InvalidInput, JobTimeout, NotReady, Overloaded
 from docwarden.jobdata import JobPayload
 from docwarden.settings import DispatchMode, Settings
+from docwarden.supervisor.job import job_deadline_s
 
 CLOSED_URL = "redis://127.0.0.1:1/0"  # nothing listens on port 1
 
@@ -67,10 +68,10 @@ def test_node_concurrency_is_every_pools_slots() -> None:
 
 def test_deadlines_are_counted_like_the_local_supervisor() -> None:
     settings = Settings(job_timeout_s=30, max_job_timeout_s=60)
-    assert deadline_s(settings, None) == 30
-    assert deadline_s(settings, 5) == 5 and deadline_s(settings, 600) == 60
+    assert job_deadline_s(settings, None) == 30
+    assert job_deadline_s(settings, 5) == 5 and job_deadline_s(settings, 600) == 60
     with pytest.raises(InvalidInput):
-        deadline_s(settings, float("nan"))
+        job_deadline_s(settings, float("nan"))
 
 
 def board_with(nodes: list[dict[str, object]], depth: int = 0) -> NodeBoard:

@@ -23,9 +23,10 @@ from kombu.exceptions import OperationalError
 from docwarden.celery.board import BROKER_RETRY_AFTER_S, NodeBoard
 from docwarden.celery.codec import encode_payload, outcome_from_task
 from docwarden.celery.config import TASK_NAME, queue_name
-from docwarden.errors import InvalidInput, JobTimeout, NotReady
+from docwarden.errors import JobTimeout, NotReady
 from docwarden.jobdata import JobOutcome, JobPayload, ProgressCallback
 from docwarden.settings import Settings
+from docwarden.supervisor.job import job_deadline_s
 
 log = logging.getLogger("docwarden.celery")
 RESULT_MARGIN_S = 2.0
@@ -37,15 +38,6 @@ POLL_GROWTH = 1.3
 MAX_POLL_S = 0.1
 BROKER_ERRORS = (OperationalError, redis.RedisError, OSError)
 T = TypeVar("T")
-
-
-def deadline_s(settings: Settings, timeout_s: float | None) -> float:
-    """As the local supervisor counts it: the default, or the caller's within the maximum."""
-    if timeout_s is None:
-        return min(settings.job_timeout_s, settings.max_job_timeout_s)
-    if not timeout_s > 0:  # also NaN
-        raise InvalidInput(f"timeout_s must be a positive finite number, not {timeout_s!r}")
-    return min(timeout_s, settings.max_job_timeout_s)
 
 
 class CeleryDispatcher:
@@ -68,7 +60,7 @@ class CeleryDispatcher:
     async def run(self, engine: str, payload: JobPayload, *, timeout_s: float | None = None,
                   on_progress: ProgressCallback | None = None) -> JobOutcome:
         """`on_progress` is not carried across nodes yet: progress stays unreported."""
-        timeout_s = deadline_s(self.settings, timeout_s)
+        timeout_s = job_deadline_s(self.settings, timeout_s)
         deadline_at = time.time() + timeout_s
         task_id = await self._io(self._send, engine, payload, deadline_at, timeout_s)
         try:

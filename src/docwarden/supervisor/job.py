@@ -3,12 +3,26 @@
 from __future__ import annotations
 
 import hashlib
+import math
 import time
 import uuid
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 
+from docwarden.errors import InvalidInput
 from docwarden.jobdata import JobOutcome, JobPayload, ProgressCallback
+from docwarden.settings import Settings
+
+
+def job_deadline_s(settings: Settings, timeout_s: float | None) -> float:
+    """The caller's deadline within MAX_JOB_TIMEOUT_S (the default without one); NaN,
+    infinity or <= 0 would mean no deadline at all: refused.  One rule for local and
+    celery dispatch alike."""
+    if timeout_s is None:
+        return min(settings.job_timeout_s, settings.max_job_timeout_s)
+    if not math.isfinite(timeout_s) or timeout_s <= 0:
+        raise InvalidInput(f"timeout_s must be a positive finite number, not {timeout_s!r}")
+    return min(timeout_s, settings.max_job_timeout_s)
 
 
 def new_job_id() -> str:

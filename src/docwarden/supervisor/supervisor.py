@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import math
 import queue
 import socket
 import threading
@@ -18,13 +17,13 @@ from collections.abc import Callable, Iterable
 from functools import partial
 from multiprocessing.connection import wait
 
-from docwarden.errors import InvalidInput, NotReady, PoisonInput
+from docwarden.errors import NotReady, PoisonInput
 from docwarden.jobdata import JobPayload, ProgressCallback
 from docwarden.monitoring.gpu import GpuProbe, make_gpu_probe
 from docwarden.monitoring.metrics import Metrics
 from docwarden.settings import Settings
 from docwarden.supervisor.handle import WorkerHandle
-from docwarden.supervisor.job import Job, input_hash, new_job_id
+from docwarden.supervisor.job import Job, input_hash, job_deadline_s, new_job_id
 from docwarden.supervisor.poison import PoisonTable, Quarantine
 from docwarden.supervisor.policy import PoolPhase
 from docwarden.supervisor.pool import Pool, Spawner
@@ -162,12 +161,7 @@ class Supervisor:
         return job
 
     def _deadline_s(self, timeout_s: float | None) -> float:
-        """The caller's deadline within MAX_JOB_TIMEOUT_S; NaN or <= 0 would mean none at all."""
-        if timeout_s is None:
-            return min(self.settings.job_timeout_s, self.settings.max_job_timeout_s)
-        if not math.isfinite(timeout_s) or timeout_s <= 0:
-            raise InvalidInput(f"timeout_s must be a positive finite number, not {timeout_s!r}")
-        return min(timeout_s, self.settings.max_job_timeout_s)
+        return job_deadline_s(self.settings, timeout_s)
 
     def cancel(self, job: Job) -> None:
         """Stop a job nobody waits for (any thread): see `Pool.cancel`."""
