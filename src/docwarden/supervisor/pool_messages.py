@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 
 from docwarden.errors import DocwardenError
 from docwarden.jobdata import JobOutcome
@@ -35,9 +36,8 @@ class WorkerMessages:
     last_load_error: str | None
     has_loaded: bool
     jobs_done: int
-
-    def _retire(self, worker: WorkerHandle, reason: RecycleReason) -> None:
-        raise NotImplementedError  # the pool's: a retirement may wait for a handover
+    # The pool's own step: a retirement may wait for a handover.
+    _retire: Callable[[WorkerHandle, RecycleReason], None]
 
     def _receive_messages(self) -> None:
         for worker in list(self.workers):
