@@ -41,6 +41,7 @@ class Cluster:
     tmp: Path
     redis: RedisServer
     api: Server | None = None
+    api2: Server | None = None  # a second API node: any API node answers for any job
     nodes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
 
     def start_node(self, name: str) -> None:
@@ -85,8 +86,9 @@ class Cluster:
                 process.wait(timeout=30)
             except subprocess.TimeoutExpired:
                 process.kill()
-        if self.api is not None:
-            self.api.stop()
+        for api in (self.api, self.api2):
+            if api is not None:
+                api.stop()
         self.redis.stop()
 
 
@@ -107,8 +109,9 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
     try:
         for name in NODE_NAMES:
             cluster.start_node(name)
-        cluster.api = launch(tmp, "listening", dispatch="celery", broker_url=cluster.redis.url,
-                             log_format="text")
+        cluster.api, cluster.api2 = (
+            launch(tmp, "listening", dispatch="celery", broker_url=cluster.redis.url,
+                   log_format="text") for _ in range(2))
         cluster.ensure_nodes()
         yield cluster
     finally:
@@ -202,6 +205,71 @@ def test_a_node_killed_mid_job_loses_nothing(cluster: Cluster) -> None:
     assert LEASE_S - 3 < time.monotonic() - killed_at < 40
 
 
+def job(api: Server, job_id: str) -> dict[str, Any]:
+    answer = httpx.get(f"{api.url}/v1/jobs/{job_id}", timeout=10)
+    assert answer.status_code == 200, answer.text
+    body: dict[str, Any] = answer.json()
+    return body
+
+
+def submit(api: Server, **params: Any) -> str:
+    answer = httpx.post(api.url + "/v1/jobs", json={"engine": "chaos", "input": params},
+                        timeout=30)
+    assert answer.status_code == 202, answer.text
+    job_id: str = answer.json()["id"]
+    return job_id
+
+
+def cancelled_workers(cluster: Cluster) -> int:
+    return sum(cluster.heartbeat(name).get("engines", {}).get("chaos", {})
+               .get("recycles", {}).get("cancelled", 0) for name in NODE_NAMES)
+
+
+def test_two_api_nodes_answer_for_the_same_job(cluster: Cluster) -> None:
+    """Submitted on one API node; its progress, status and result read on the other."""
+    cluster.ensure_nodes()
+    assert cluster.api is not None and cluster.api2 is not None
+    job_id = submit(cluster.api, echo="shared", sleep_s=4, steps=8)
+    seen = wait_for(lambda: (j := job(cluster.api2, job_id))["progress"]["done"] >= 2 and j,
+                    30, cluster.logs)
+    assert seen["status"] == "running" and seen["progress"]["total"] == 8
+    wait_for(lambda: job(cluster.api2, job_id)["status"] == "done", 30, cluster.logs)
+    results = [httpx.get(f"{api.url}/v1/jobs/{job_id}/result").json()
+               for api in (cluster.api, cluster.api2)]
+    assert results[0] == results[1] and results[0]["echo"] == "shared"
+    assert job(cluster.api, job_id)["progress"] == {"done": 8, "total": 8}
+
+
+def test_a_cancel_on_another_api_node_stops_the_job_on_its_node(cluster: Cluster) -> None:
+    cluster.ensure_nodes()
+    assert cluster.api is not None and cluster.api2 is not None
+    before = cancelled_workers(cluster)
+    job_id = submit(cluster.api, echo="cancel-me", sleep_s=60, steps=60, timeout_s=120)
+    wait_for(lambda: job(cluster.api2, job_id)["progress"]["done"] >= 1, 30, cluster.logs)
+    answer = httpx.delete(f"{cluster.api2.url}/v1/jobs/{job_id}")
+    assert answer.status_code == 200 and answer.json()["status"] == "cancelled", answer.text
+    # The runner on the first API node learns of it, revokes the task, and the node
+    # replaces the worker running it: well before the job's 60 s of work.
+    wait_for(lambda: cancelled_workers(cluster) > before, 20, cluster.logs)
+    assert job(cluster.api, job_id)["status"] == "cancelled"
+    assert_error(httpx.get(f"{cluster.api.url}/v1/jobs/{job_id}/result"), 409, "conflict")
+
+
+def test_an_api_node_killed_mid_job_hands_its_jobs_over(cluster: Cluster) -> None:
+    """The jobs a dead API node ran are re-queued once its hold lapses, and finish."""
+    cluster.ensure_nodes()
+    assert cluster.api is not None and cluster.api2 is not None
+    job_id = submit(cluster.api2, echo="orphan", sleep_s=3)
+    wait_for(lambda: job(cluster.api, job_id)["status"] == "running", 30, cluster.logs)
+    cluster.api2.process.kill()
+    cluster.api2.process.wait()
+    cluster.api2 = None
+    done = wait_for(lambda: (j := job(cluster.api, job_id))["status"] == "done" and j, 60,
+                    cluster.logs)
+    assert done["attempts"] == 2
+    assert httpx.get(f"{cluster.api.url}/v1/jobs/{job_id}/result").json()["echo"] == "orphan"
+
+
 def test_without_redis_503_and_back_to_200(cluster: Cluster) -> None:
     assert cluster.api is not None
     api = cluster.api
@@ -214,6 +282,7 @@ def test_without_redis_503_and_back_to_200(cluster: Cluster) -> None:
     assert int(answer.headers["Retry-After"]) >= 1
     assert httpx.get(api.url + "/ready").status_code == 503
     assert httpx.get(api.url + "/health").json()["broker_reachable"] is False
+    assert_error(httpx.get(f"{api.url}/v1/jobs/{'0' * 32}", timeout=30), 503, "not_ready")
     cluster.redis.start()  # same port, empty: nodes reconnect and beat again
     back = wait_for(lambda: (a := chaos(api, echo="after")).status_code == 200 and a,
                     45, cluster.logs)

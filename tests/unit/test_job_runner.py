@@ -187,6 +187,40 @@ def test_cancel_running_job_cancels_the_awaiting_task(store: JobStore) -> None:
     run_with_runner(store, body)
 
 
+def test_a_job_cancelled_by_another_api_node_is_stopped(store: JobStore) -> None:
+    """Another node cancels in the shared store only; this runner's next poll stops it."""
+    async def body(runner: JobRunner, dispatcher: ScriptedDispatcher) -> None:
+        record = await runner.submit("ocr", JobPayload(params={"block": True}))
+        await until(lambda: dispatcher.active == 1)
+        await asyncio.to_thread(store.cancel, record.id)  # not through this runner
+        await until(lambda: record.id not in runner.running_ids)
+        assert dispatcher.cancelled == 1
+        assert store.get(record.id).status is JobStatus.CANCELLED
+
+    run_with_runner(store, body)
+
+
+def test_a_store_outage_costs_polls_not_the_runner(store: JobStore,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """A shared store that is away (NotReady) fails steps; the runner carries on after."""
+    async def body(runner: JobRunner, dispatcher: ScriptedDispatcher) -> None:
+        calls = {"n": 0}
+        real_hold = store.hold
+
+        def flaky_hold(job_ids: frozenset[str]) -> frozenset[str]:
+            calls["n"] += 1
+            if calls["n"] <= 3:
+                raise NotReady("the job store (Redis) is unreachable")
+            return real_hold(job_ids)
+
+        monkeypatch.setattr(store, "hold", flaky_hold)
+        record = await runner.submit("ocr", JobPayload(data=b"x"))
+        await until(status_is(store, record.id, JobStatus.DONE))
+        assert calls["n"] > 3
+
+    run_with_runner(store, body)
+
+
 def test_cancel_queued_job_never_runs(store: JobStore) -> None:
     async def body(runner: JobRunner, dispatcher: ScriptedDispatcher) -> None:
         blocker = await runner.submit("ocr", JobPayload(params={"block": True}))

@@ -55,7 +55,8 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     ctx: ServiceContext = app.state.ctx
     ctx.supervisor.start()
     ctx.dispatcher.start()
-    ctx.job_store = await anyio.to_thread.run_sync(JobStore.from_settings, ctx.settings)
+    open_store = ctx.open_job_store or JobStore.from_settings
+    ctx.job_store = await anyio.to_thread.run_sync(open_store, ctx.settings)
     ctx.job_runner = JobRunner(ctx.job_store, ctx.dispatcher, ctx.settings)
     await ctx.job_runner.start()
     log.info("docwarden started", extra={"engines": list(ctx.supervisor.pools),

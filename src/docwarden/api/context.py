@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -16,8 +17,8 @@ from docwarden.settings import Settings
 from docwarden.supervisor.supervisor import Supervisor
 
 if TYPE_CHECKING:
+    from docwarden.jobs.interface import JobStoreAPI
     from docwarden.jobs.runner import JobRunner
-    from docwarden.jobs.store import JobStore
 
 
 @dataclass
@@ -29,7 +30,9 @@ class ServiceContext:
     metrics: Metrics
     gpu: GpuProbe
     started_at: float = field(default_factory=time.monotonic)
-    job_store: JobStore | None = None
+    # How this node opens its job store: SQLite under DATA_DIR, or Redis in celery mode.
+    open_job_store: Callable[[Settings], JobStoreAPI] | None = None
+    job_store: JobStoreAPI | None = None
     job_runner: JobRunner | None = None
 
 

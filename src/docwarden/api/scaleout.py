@@ -22,6 +22,7 @@ from docwarden.api.system_routes import health_body
 from docwarden.celery.board import BROKER_RETRY_AFTER_S, NodeBoard
 from docwarden.celery.config import make_celery, redis_client
 from docwarden.celery.dispatcher import CeleryDispatcher
+from docwarden.celery.jobstore import RedisJobStore
 from docwarden.errors import DocwardenError, NotReady, http_status
 from docwarden.monitoring.metrics import Metrics
 from docwarden.settings import Settings
@@ -50,7 +51,8 @@ def celery_context(settings: Settings, metrics: Metrics) -> ServiceContext:
     dispatcher = CeleryDispatcher(make_celery(settings, engines), settings, board)
     admission = CeleryAdmission(settings, supervisor, metrics, board)
     return ServiceContext(settings=settings, supervisor=supervisor, dispatcher=dispatcher,
-                          admission=admission, metrics=metrics, gpu=supervisor.gpu)
+                          admission=admission, metrics=metrics, gpu=supervisor.gpu,
+                          open_job_store=RedisJobStore.from_settings)
 
 
 def cluster_health(ctx: ServiceContext, board: NodeBoard) -> dict[str, Any]:

@@ -24,6 +24,7 @@ from docwarden.errors import InternalError
 from docwarden.settings import Settings
 
 TASK_NAME = "docwarden.run_job"
+PROGRESS_STATE = "PROGRESS"  # a running task's state while it reports {"done", "total"}
 QUEUE_PREFIX = "docwarden."
 NODE_KEY_PREFIX = "docwarden:node:"
 HEARTBEAT_INTERVAL_S = 2.0

@@ -22,7 +22,7 @@ from kombu.exceptions import OperationalError
 
 from docwarden.celery.board import BROKER_RETRY_AFTER_S, NodeBoard
 from docwarden.celery.codec import encode_payload, outcome_from_task
-from docwarden.celery.config import TASK_NAME, queue_name
+from docwarden.celery.config import PROGRESS_STATE, TASK_NAME, queue_name
 from docwarden.errors import JobTimeout, NotReady
 from docwarden.jobdata import JobOutcome, JobPayload, ProgressCallback
 from docwarden.settings import Settings
@@ -32,7 +32,7 @@ log = logging.getLogger("docwarden.celery")
 RESULT_MARGIN_S = 2.0
 FIRST_POLL_S = 0.005
 # Polls after 5, 12, 20, 31, 45 ... ms, then every 100 ms: an answer is seen at most ~30 %
-# of its job time late (bench/celery_overhead.py: growth 1.5 and 250 ms added 42 ms to a
+# of its job time late (bench/compare/celery_overhead.py: growth 1.5 and 250 ms added 42 ms to a
 # 76 ms OCR job), for at most 10 GETs a second per waiting job.
 POLL_GROWTH = 1.3
 MAX_POLL_S = 0.1
@@ -59,25 +59,30 @@ class CeleryDispatcher:
 
     async def run(self, engine: str, payload: JobPayload, *, timeout_s: float | None = None,
                   on_progress: ProgressCallback | None = None) -> JobOutcome:
-        """`on_progress` is not carried across nodes yet: progress stays unreported."""
+        """Progress the node reports arrives through `on_progress`; a cancel (this
+        coroutine cancelled) revokes the task, which stops it on its node."""
         timeout_s = job_deadline_s(self.settings, timeout_s)
         deadline_at = time.time() + timeout_s
         task_id = await self._io(self._send, engine, payload, deadline_at, timeout_s)
         try:
-            status, value = await self._wait(task_id, deadline_at + RESULT_MARGIN_S)
+            status, value = await self._wait(task_id, deadline_at + RESULT_MARGIN_S,
+                                             on_progress)
         except (asyncio.CancelledError, JobTimeout):
             self._in_background(self._revoke, task_id)
             raise
         self._in_background(self._forget, task_id)
         return outcome_from_task(status, value)
 
-    async def _wait(self, task_id: str, give_up_at: float) -> tuple[str, object]:
+    async def _wait(self, task_id: str, give_up_at: float,
+                    on_progress: ProgressCallback | None) -> tuple[str, object]:
         """Poll the result backend, quickly at first, then every MAX_POLL_S."""
         pause_s = FIRST_POLL_S
         while True:
             status, value = await self._io(self._state, task_id)
             if status in states.READY_STATES:
                 return status, value
+            if status == PROGRESS_STATE and on_progress is not None:
+                _report(value, on_progress)
             left_s = give_up_at - time.time()
             if left_s <= 0:
                 raise JobTimeout("no node answered this job within its deadline")
@@ -122,3 +127,11 @@ class CeleryDispatcher:
 
     def _forget(self, task_id: str) -> None:
         self.app.backend.forget(task_id)
+
+
+def _report(meta: object, on_progress: ProgressCallback) -> None:
+    """A node's PROGRESS meta, passed on when it has the shape nodes send."""
+    if isinstance(meta, dict):
+        done, total = meta.get("done"), meta.get("total")
+        if isinstance(done, int) and isinstance(total, int):
+            on_progress(done, total)

@@ -17,11 +17,13 @@ import threading
 import time
 from typing import Any, ClassVar
 
-from celery import Celery, bootsteps
+from celery import Celery, Task, bootsteps
+from celery.worker import state as worker_state
 
 from docwarden.admission import Admission
 from docwarden.celery.codec import decode_payload, error_answer, outcome_answer
 from docwarden.celery.config import (
+    PROGRESS_STATE,
     TASK_NAME,
     broker_url,
     make_celery,
@@ -30,7 +32,7 @@ from docwarden.celery.config import (
 )
 from docwarden.celery.heartbeat import Heartbeat, LeaseBook
 from docwarden.celery.poison import SharedPoisonTable
-from docwarden.errors import DocwardenError, InternalError, JobTimeout
+from docwarden.errors import Conflict, DocwardenError, InternalError, JobTimeout
 from docwarden.monitoring.metrics import Metrics
 from docwarden.settings import Settings
 from docwarden.supervisor.supervisor import Supervisor
@@ -39,6 +41,8 @@ log = logging.getLogger("docwarden.celery")
 # How long past its deadline a job's future may stay unresolved before the task gives up:
 # the supervisor answers at the deadline, so this only guards against a wedged supervisor.
 FUTURE_GRACE_S = 10.0
+REVOKE_CHECK_S = 0.25  # how soon a cancel from the API stops the job's worker
+PROGRESS_INTERVAL_S = 0.25
 # Celery logs every task's arguments and return value at INFO: uploads and results.
 QUIET_LOGGERS = ("celery.worker.strategy", "celery.app.trace")
 
@@ -52,11 +56,12 @@ class NodeRuntime:
         self.supervisor = supervisor
         self.admission = admission
 
-    def run_task(self, engine: str, payload: dict[str, Any], deadline_at: float) -> dict[str, Any]:
+    def run_task(self, engine: str, payload: dict[str, Any], deadline_at: float,
+                 task: TaskLink | None = None) -> dict[str, Any]:
         """Run one job here; every outcome, failures included, is an answer."""
         extra = {"engine": engine, "node": self.node}
         try:
-            return self._run(engine, payload, deadline_at)
+            return self._run(engine, payload, deadline_at, task or TaskLink(None))
         except DocwardenError as error:
             log.info("job refused or failed on this node", extra={**extra,
                                                                   "code": error.code.value})
@@ -66,18 +71,58 @@ class NodeRuntime:
             return error_answer(InternalError(f"unexpected error on node {self.node}: "
                                               f"{type(error).__name__}"), self.node)
 
-    def _run(self, engine: str, payload: dict[str, Any], deadline_at: float) -> dict[str, Any]:
+    def _run(self, engine: str, payload: dict[str, Any], deadline_at: float,
+             task: TaskLink) -> dict[str, Any]:
         left_s = deadline_at - time.time()
         if left_s <= 0:
             raise JobTimeout("the job's deadline passed before a node took it")
         self.admission.check_capacity(engine)  # this node's readiness, memory, GPU
-        job = self.supervisor.submit(engine, decode_payload(payload), timeout_s=left_s)
+        job = self.supervisor.submit(engine, decode_payload(payload), timeout_s=left_s,
+                                     on_progress=task.progress)
+        give_up_at = time.monotonic() + left_s + FUTURE_GRACE_S
+        while True:
+            try:
+                outcome = job.future.result(timeout=REVOKE_CHECK_S)
+                return outcome_answer(outcome, self.node)
+            except concurrent.futures.TimeoutError:
+                pass
+            if task.revoked():
+                self.supervisor.cancel(job)  # its worker is replaced, reason `cancelled`
+                raise Conflict("the job was cancelled by its API node")
+            if time.monotonic() > give_up_at:
+                self.supervisor.cancel(job)
+                raise JobTimeout("the node's supervisor did not answer within the deadline")
+
+
+class TaskLink:
+    """What a running job tells its Celery task: progress out, revocation in.
+
+    Progress becomes the task's PROGRESS state in the result backend, which the
+    API node reads while it polls (at most every PROGRESS_INTERVAL_S).  A revoke
+    (the API node cancelled the job) reaches this node through Celery's remote
+    control and lands in the worker's revoked set, which the task checks.
+    """
+
+    def __init__(self, task: Task | None) -> None:
+        self.task = task
+        # Read here, in the task's thread: a task's `request` is thread-local, and
+        # progress arrives from a supervisor thread.
+        self.task_id: str | None = None if task is None else task.request.id
+        self._sent_at = 0.0
+
+    def progress(self, done: int, total: int) -> None:
+        now = time.monotonic()
+        if self.task is None or (now - self._sent_at < PROGRESS_INTERVAL_S and done < total):
+            return
+        self._sent_at = now
         try:
-            outcome = job.future.result(timeout=left_s + FUTURE_GRACE_S)
-        except concurrent.futures.TimeoutError:
-            self.supervisor.cancel(job)
-            raise JobTimeout("the node's supervisor did not answer within the deadline") from None
-        return outcome_answer(outcome, self.node)
+            self.task.update_state(task_id=self.task_id, state=PROGRESS_STATE,
+                                   meta={"done": done, "total": total})
+        except Exception as error:  # Redis away: a progress figure is not worth a job
+            log.info("progress not sent", extra={"error": type(error).__name__})
+
+    def revoked(self) -> bool:
+        return self.task_id is not None and self.task_id in worker_state.revoked
 
 
 def concurrency(settings: Settings) -> int:
@@ -91,7 +136,11 @@ def concurrency(settings: Settings) -> int:
 
 
 def register_task(app: Celery, runtime: NodeRuntime) -> None:
-    app.task(name=TASK_NAME, acks_late=True, ignore_result=False)(runtime.run_task)
+    def run_job(task: Task, engine: str, payload: dict[str, Any],
+                deadline_at: float) -> dict[str, Any]:
+        return runtime.run_task(engine, payload, deadline_at, TaskLink(task))
+
+    app.task(name=TASK_NAME, acks_late=True, ignore_result=False, bind=True)(run_job)
 
 
 def track_consuming(app: Celery, consuming: threading.Event) -> None:

@@ -15,6 +15,7 @@ from docwarden.engines.spec import EngineParams, EngineSpec, InputKind, NoParams
 MIN_DPI, MAX_DPI = 72, 600
 ENHANCE_SCALES = (2, 4)
 CHAOS_MAX_MB = 1024 * 1024  # finite and far beyond any box: the hard limit is the real bound
+CHAOS_MAX_STEPS = 1000
 CHAOS_MAX_SLEEP_S = 3600.0
 MAX_ECHO_CHARS = 1024
 
@@ -65,6 +66,8 @@ class EnhanceParams(EngineParams):
 
 class ChaosParams(EngineParams):
     sleep_s: float = Field(0, ge=0, le=CHAOS_MAX_SLEEP_S, description="sleep this long")
+    steps: int = Field(1, ge=1, le=CHAOS_MAX_STEPS,
+                       description="sleep in this many parts, reporting progress after each")
     leak_mb: float = Field(0, ge=0, le=CHAOS_MAX_MB, description="leak this much for good")
     spike_mb: float = Field(0, ge=0, le=CHAOS_MAX_MB, description="hold this much for the job")
     crash: Literal["exit", "segfault", "exception"] | None = Field(None, description="crash so")

@@ -1,8 +1,9 @@
 """The `chaos` test engine: misbehaves on request so the governance can be tested.
 
-Served only with ENABLE_CHAOS=1.  Each job can sleep, leak memory for good,
-spike memory for the length of the job, crash (exit, segfault, exception) or
-hang while holding a grandchild process.  Load can be made slow or failing.
+Served only with ENABLE_CHAOS=1.  Each job can sleep (in steps that report
+progress), leak memory for good, spike memory for the length of the job, crash
+(exit, segfault, exception) or hang while holding a grandchild process.  Load
+can be made slow or failing.
 """
 
 from __future__ import annotations
@@ -69,9 +70,7 @@ class ChaosEngine(Engine):
             _LEAKED.append(_touched_block(int(leak_mb)))
         if spike_mb:
             self._spike(int(spike_mb))
-        sleep_s = _number(params, "sleep_s")
-        if sleep_s:
-            time.sleep(sleep_s)
+        self._sleep(job, _number(params, "sleep_s"), _number(params, "steps"))
         if params.get("hang") in (True, "true", "1", 1):
             self._hang()
         if crash:
@@ -83,6 +82,16 @@ class ChaosEngine(Engine):
 
     def sample_job(self) -> JobInput:
         return JobInput(params={"sleep_s": 0.01})
+
+    @staticmethod
+    def _sleep(job: JobInput, sleep_s: float, steps: float) -> None:
+        """Sleep in `steps` equal parts (the API bounds them), reporting progress after
+        each: the async-job tests watch it."""
+        parts = max(int(steps), 1)
+        for done in range(1, parts + 1 if sleep_s else 1):
+            time.sleep(sleep_s / parts)
+            if parts > 1:
+                job.progress(done, parts)
 
     @staticmethod
     def _spike(size_mb: int) -> None:

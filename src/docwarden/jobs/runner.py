@@ -29,12 +29,13 @@ import functools
 import logging
 import random
 import time
+from collections.abc import Callable
 
 from docwarden.dispatch import Dispatcher
 from docwarden.errors import DocwardenError, ErrorCode, InternalError, InvalidInput
-from docwarden.jobdata import JobPayload, ProgressCallback
+from docwarden.jobdata import JobOutcome, JobPayload, ProgressCallback
+from docwarden.jobs.interface import JobStoreAPI
 from docwarden.jobs.models import JobRecord, JobStatus
-from docwarden.jobs.store import JobStore
 from docwarden.settings import Settings
 
 log = logging.getLogger("docwarden.jobs")
@@ -52,7 +53,7 @@ def default_concurrency(settings: Settings) -> int:
 class JobRunner:
     """An asyncio task that moves queued jobs from the store to the dispatcher."""
 
-    def __init__(self, store: JobStore, dispatcher: Dispatcher, settings: Settings, *,
+    def __init__(self, store: JobStoreAPI, dispatcher: Dispatcher, settings: Settings, *,
                  concurrency_per_engine: int | None = None, poll_interval_s: float = 1.0,
                  backoff_base_s: float = 1.0, backoff_max_s: float = 30.0,
                  max_attempts: int = 60, cleanup_interval_s: float = 3600.0,
@@ -129,15 +130,37 @@ class JobRunner:
         while True:
             self._wake.clear()
             try:
-                self._start_due_jobs()
+                await self._step()
                 if time.monotonic() >= next_cleanup:
                     next_cleanup = time.monotonic() + self.cleanup_interval_s
                     removed = await asyncio.to_thread(self.store.cleanup)
                     if removed:
                         log.info("forgot expired jobs", extra={"jobs": removed})
-            except Exception:
-                log.exception("job runner step failed; retrying after the poll interval")
-            await self._nap(self._sleep_s())
+            except Exception as error:  # NotReady while a shared store is away, or a bug
+                log.warning("job runner step failed; retrying after the poll interval",
+                            extra={"error": str(error)}, exc_info=not isinstance(
+                                error, DocwardenError))
+            await self._nap(await asyncio.to_thread(self._sleep_s))
+
+    async def _step(self) -> None:
+        """Hold what runs here, stop what was cancelled elsewhere, start what is due.
+
+        Store calls run in a thread: a shared store is a network hop away, and an
+        outage must cost this loop a timeout, never the event loop.
+        """
+        cancelled = await asyncio.to_thread(self.store.hold, self.running_ids)
+        for job_id in cancelled:
+            task = self._tasks.get(job_id)
+            if task is not None:
+                log.info("async job cancelled elsewhere; stopping it", extra={"job_id": job_id})
+                task.cancel()
+        recovered = await asyncio.to_thread(self.store.recover_stale)
+        if recovered:
+            log.info("re-queued jobs whose runner stopped", extra={"jobs": recovered})
+        room = {engine: self.concurrency - sum(1 for e in self._task_engine.values()
+                                               if e == engine) for engine in self.engines}
+        for record in await asyncio.to_thread(self._claim_due, room):
+            self._launch(record)
 
     async def _nap(self, seconds: float) -> None:
         """Sleep until woken or `seconds` pass (no wait_for: before Python 3.12 it
@@ -150,22 +173,25 @@ class JobRunner:
 
     def _sleep_s(self) -> float:
         """Until the next poll, or sooner when a backed-off job becomes due."""
-        due, now = self.store.next_due_at(), time.time()
+        try:
+            due, now = self.store.next_due_at(), time.time()
+        except DocwardenError:
+            return self.poll_interval_s
         if due is not None and due > now:
             return min(self.poll_interval_s, due - now)
         return self.poll_interval_s
 
-    def _start_due_jobs(self) -> None:
+    def _claim_due(self, room: dict[str, int]) -> list[JobRecord]:
+        """Claim due jobs of the engines served here, up to each engine's room (a thread)."""
+        claimed: list[JobRecord] = []
         for engine in self.store.queued_engines():
-            if engine not in self.engines:
-                continue  # kept queued: it runs once a server serves that engine
-            room = self.concurrency - sum(1 for e in self._task_engine.values() if e == engine)
-            if room <= 0:
-                continue
-            for queued in self.store.list_queued(engine, limit=room):
+            if room.get(engine, 0) <= 0:
+                continue  # full here, or not served here: it waits for a runner that has room
+            for queued in self.store.list_queued(engine, limit=room[engine]):
                 record = self.store.claim(queued.id)
                 if record is not None:
-                    self._launch(record)
+                    claimed.append(record)
+        return claimed
 
     def _launch(self, record: JobRecord) -> None:
         task = asyncio.create_task(self._run_job(record), name=f"job-{record.id}")
@@ -186,6 +212,20 @@ class JobRunner:
     # ---- one job -------------------------------------------------------------
 
     async def _run_job(self, record: JobRecord) -> None:
+        try:
+            settle = await self._execute(record)
+        except asyncio.CancelledError:
+            with contextlib.suppress(DocwardenError):  # the store away: the hold lapses
+                self.store.requeue(record.id)  # a no-op when the user cancelled it
+            raise
+        try:
+            await asyncio.to_thread(settle)
+        except DocwardenError as error:  # a shared store away: the job's hold lapses
+            log.warning("async job outcome not stored; it runs again once its hold lapses",
+                        extra={"job_id": record.id, "error": str(error)})
+
+    async def _execute(self, record: JobRecord) -> Callable[[], None]:
+        """Run the job; how to store its outcome (done, failed or queued again)."""
         extra = {"job_id": record.id, "engine": record.engine, "attempt": record.attempts}
         try:
             self.dispatcher.check_admission(record.engine)
@@ -193,31 +233,38 @@ class JobRunner:
             outcome = await self.dispatcher.run(record.engine, payload,
                                                 timeout_s=record.timeout_s,
                                                 on_progress=self._progress_sink(record.id))
-            if await asyncio.to_thread(self.store.finish, record.id, outcome.result):
-                log.info("async job done", extra={**extra, "worker_pid": outcome.worker_pid,
-                                                  "duration_s": outcome.duration_s})
-        except asyncio.CancelledError:
-            self.store.requeue(record.id)  # a no-op when the user cancelled it
-            raise
         except DocwardenError as error:
-            self._settle_error(record, error)
+            return functools.partial(self._settle_error, record, error)
         except OSError as error:
             log.warning("async job input unreadable", extra={**extra, "error": str(error)})
-            self.store.fail(record.id, InternalError("the job's stored input is gone").to_dict())
+            return functools.partial(self._fail, record,
+                                     InternalError("the job's stored input is gone"))
         except Exception as error:
             log.exception("async job failed unexpectedly", extra=extra)
-            self.store.fail(record.id, InternalError(f"unexpected error: {error}").to_dict())
+            return functools.partial(self._fail, record,
+                                     InternalError(f"unexpected error: {error}"))
+        return functools.partial(self._finish, record, outcome)
+
+    def _finish(self, record: JobRecord, outcome: JobOutcome) -> None:
+        if self.store.finish(record.id, outcome.result):
+            log.info("async job done", extra={"job_id": record.id, "engine": record.engine,
+                                              "worker_pid": outcome.worker_pid,
+                                              "duration_s": outcome.duration_s})
+
+    def _fail(self, record: JobRecord, error: DocwardenError) -> None:
+        if self.store.fail(record.id, error.to_dict()):
+            log.info("async job failed", extra={"job_id": record.id, "engine": record.engine,
+                                                "code": error.code.value})
 
     def _settle_error(self, record: JobRecord, error: DocwardenError) -> None:
-        extra = {"job_id": record.id, "engine": record.engine, "code": error.code.value}
         if error.code in REQUEUE_CODES and record.attempts < self.max_attempts:
             delay_s = self._backoff_s(record.attempts, error.retry_after_s)
             if self.store.requeue(record.id, delay_s=delay_s, error=error.to_dict()):
                 log.info("async job refused for now, requeued",
-                         extra={**extra, "retry_in_s": round(delay_s, 2)})
+                         extra={"job_id": record.id, "engine": record.engine,
+                                "code": error.code.value, "retry_in_s": round(delay_s, 2)})
             return
-        if self.store.fail(record.id, error.to_dict()):
-            log.info("async job failed", extra=extra)
+        self._fail(record, error)
 
     def _backoff_s(self, attempts: int, retry_after_s: float | None) -> float:
         """Exponential with jitter, never sooner than the server asked."""
@@ -255,4 +302,11 @@ class JobRunner:
         latest = self._progress.pop(job_id, None)
         if latest is not None:
             self._progress_at[job_id] = time.monotonic()
-            self.store.set_progress(job_id, *latest)
+            future = asyncio.get_running_loop().run_in_executor(
+                None, self.store.set_progress, job_id, *latest)
+            future.add_done_callback(_quiet)  # a figure lost to an outage is superseded
+
+
+def _quiet(future: asyncio.Future[None]) -> None:
+    if not future.cancelled() and future.exception() is not None:
+        log.info("job progress not stored", extra={"error": str(future.exception())})

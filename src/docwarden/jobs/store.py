@@ -13,7 +13,8 @@ bytes: call those through `asyncio.to_thread` from a route):
 - `cleanup() -> int`  (forget finished jobs older than JOB_RETENTION_S)
 
 The runner's side: `list_queued`, `claim`, `load_payload`, `set_progress`,
-`finish`, `fail`, `requeue`.  State changes are conditional updates
+`finish`, `fail`, `requeue`, `hold` (see `jobs.interface`, which the Redis
+store of celery mode implements as well).  State changes are conditional updates
 (`WHERE status = 'running'`), so a job cancelled while it runs stays cancelled
 when its result arrives.  Every id from outside is validated (`NotFound` when
 malformed) before any query or path.  One server process owns a data dir:
@@ -26,6 +27,7 @@ import json
 import sqlite3
 import threading
 import time
+from collections.abc import Collection
 from pathlib import Path
 from typing import Any
 
@@ -273,6 +275,21 @@ class JobStore:
              json.dumps(error) if error else None, validate_job_id(job_id),
              JobStatus.RUNNING.value))
         return bool(changed)
+
+    def hold(self, job_ids: Collection[str]) -> frozenset[str]:
+        """One server owns this store, so a hold needs no lease: only the ids that
+        are cancelled (or gone) are reported."""
+        if not job_ids:
+            return frozenset()
+        ids = [validate_job_id(job_id) for job_id in job_ids]
+        rows = self._all("SELECT id FROM jobs WHERE status = ? AND id IN "
+                         "(SELECT value FROM json_each(?))", (JobStatus.RUNNING.value,
+                                                              json.dumps(ids)))
+        return frozenset(ids) - {row["id"] for row in rows}
+
+    def recover_stale(self) -> int:
+        """Nothing to do while running: `recover` ran when this server opened the store."""
+        return 0
 
     def recover(self) -> int:
         """Re-queue jobs a crashed server left running; returns how many."""

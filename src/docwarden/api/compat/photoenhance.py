@@ -44,9 +44,9 @@ from docwarden.api.compat.wire import (
 from docwarden.api.context import ServiceContext, get_ctx
 from docwarden.api.engine_calls import build_payload, parse_timeout, served_spec, submit_job
 from docwarden.errors import DocwardenError, ErrorCode, NotFound, http_status
+from docwarden.jobs.interface import JobStoreAPI
 from docwarden.jobs.models import JobRecord, JobStatus, new_job_id
 from docwarden.jobs.notes import TaskNotes
-from docwarden.jobs.store import JobStore
 
 REQUIRED_ENGINE = "enhance"
 PROFILE = "photoenhance"
@@ -147,7 +147,7 @@ async def enhance(request: Request) -> JSONResponse:
                          "message": "任务排队中", "created_at": record.created_at})
 
 
-def _store(ctx: ServiceContext) -> JobStore:
+def _store(ctx: ServiceContext) -> JobStoreAPI:
     if ctx.job_runner is None:
         raise UpstreamError(503, "the async job runner is not running", ErrorCode.NOT_READY)
     return ctx.job_runner.store
