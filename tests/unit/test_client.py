@@ -13,6 +13,8 @@ from typing import Any
 import httpx
 import pytest
 
+from docwarden import client as client_package
+from docwarden import errors as server_errors
 from docwarden.client import (
     ERROR_TYPES,
     AsyncDocwardenClient,
@@ -26,6 +28,7 @@ from docwarden.client import (
     RetryPolicy,
     WorkerCrashedError,
 )
+from docwarden.client import errors as client_errors
 from docwarden.errors import ERROR_CLASSES, HTTP_STATUS, ErrorCode
 
 Handler = Callable[[httpx.Request], httpx.Response]
@@ -99,6 +102,64 @@ def test_every_error_code_maps_to_its_exception(code: ErrorCode) -> None:
         client.ocr(b"png")
     assert caught.value.code is code and caught.value.status == HTTP_STATUS[code]
     assert caught.value.message == f"{code.value} happened"
+
+
+@pytest.mark.parametrize("code", list(ErrorCode))
+def test_every_error_code_raises_an_instance_of_the_server_class(code: ErrorCode) -> None:
+    server_class = ERROR_CLASSES[code.value]
+    assert issubclass(ERROR_TYPES[code], server_class)
+    assert issubclass(ERROR_TYPES[code], client_errors.DocwardenClientError)
+    body = {"error": {"code": code.value, "message": "said",
+                      "retryable": not server_class.retryable, "queue": 3}}
+    recorder = Recorder(httpx.Response(HTTP_STATUS[code], json=body, headers={"Retry-After": "4"}))
+    client = make_client(recorder, retry=RetryPolicy(max_attempts=1))
+    with pytest.raises(server_class) as caught:
+        client.ocr(b"png")
+    error = caught.value
+    assert isinstance(error, client_errors.DocwardenClientError)
+    assert isinstance(error, server_errors.DocwardenError)
+    assert type(error) is ERROR_TYPES[code] and error.code is code
+    # What the answer said, not the class's defaults.
+    assert error.status == HTTP_STATUS[code] and error.retryable is not server_class.retryable
+    assert error.retry_after_s == 4.0 and error.details == {"queue": 3}
+    assert error.message == "said" and str(error) == f"{code.value} (HTTP {error.status}): said"
+
+
+def test_except_the_server_class_catches_a_client_call() -> None:
+    recorder = Recorder(error_response(ErrorCode.OVERLOADED, {"Retry-After": "2"}))
+    client = make_client(recorder, retry=RetryPolicy(max_attempts=1))
+    try:
+        client.ocr(b"png")
+    except server_errors.Overloaded as error:
+        assert isinstance(error, OverloadedError)
+        assert error.status == 429 and error.retryable and error.retry_after_s == 2.0
+    else:
+        pytest.fail("no error raised")
+
+
+def test_a_bare_status_keeps_its_own_status_on_the_shared_class() -> None:
+    recorder = Recorder(httpx.Response(403, text="forbidden"))
+    with pytest.raises(server_errors.Unauthorized) as caught:
+        make_client(recorder).health()
+    assert caught.value.status == 403 and server_errors.Unauthorized.status == 401
+
+
+def test_every_client_error_class_has_its_public_name_and_export() -> None:
+    for code, cls in ERROR_TYPES.items():
+        assert getattr(client_errors, cls.__name__) is cls, code
+        assert getattr(client_package, cls.__name__) is cls, code
+        assert cls.__name__ in client_package.__all__, code
+        assert cls.__module__ == client_errors.__name__ and cls.default_code is code
+    assert client_errors.ServerError is ERROR_TYPES[ErrorCode.INTERNAL_ERROR]
+    assert issubclass(client_errors.ServerError, server_errors.InternalError)
+
+
+def test_connection_error_is_no_server_error() -> None:
+    error = DocwardenConnectionError("unreachable")
+    assert isinstance(error, client_errors.DocwardenClientError)
+    assert not isinstance(error, server_errors.DocwardenError)
+    assert error.code is None and error.code_name == "connection_error" and error.retryable
+    assert error.status is None
 
 
 def test_client_errors_are_not_retried() -> None:

@@ -9,7 +9,8 @@
 
 Both clients have the same methods (the async ones are coroutines).  Answers
 429 and 503 are retried, honouring Retry-After, up to `RetryPolicy.max_attempts`;
-other errors raise the `DocwardenClientError` subclass of their code.
+other errors raise the `DocwardenClientError` subclass of their code, which is
+also the server's class of it (`except docwarden.errors.Overloaded` works).
 """
 
 from __future__ import annotations

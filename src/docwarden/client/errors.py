@@ -1,10 +1,14 @@
-"""Exceptions the client raises: one class per error code of DESIGN.md section 4.
+"""Exceptions the client raises: the server's own tree (`docwarden.errors`), as answered.
 
 The server answers every error as `{"error": {"code", "message", "retryable"}}`;
-`error_from_response` turns that into the matching subclass, so callers can
-`except OverloadedError` or look at `.code`, `.status` and `.retryable`.
-Transport failures (server unreachable) raise `DocwardenConnectionError`,
-whose `.code` is None.
+`error_from_response` turns that into the client class of its code, which is a
+subclass of both `DocwardenClientError` and the server's class of that code, so
+callers can `except OverloadedError`, `except docwarden.errors.Overloaded` or
+`except DocwardenClientError`, and look at `.code`, `.status`, `.retryable`,
+`.retry_after_s` and `.details` as the answer had them. The client classes are
+made from `docwarden.errors.ERROR_TREE`, one per code, never listed by hand.
+Transport failures (server unreachable) raise `DocwardenConnectionError`, whose
+`.code` is None; it is no server error.
 """
 
 from __future__ import annotations
@@ -14,20 +18,37 @@ from typing import Any, ClassVar
 
 import httpx
 
-from docwarden.errors import ERROR_CLASSES, HTTP_STATUS, ErrorCode, error_for_status
+from docwarden.errors import (
+    ERROR_CLASSES,
+    ERROR_TREE,
+    HTTP_STATUS,
+    DocwardenError,
+    ErrorCode,
+    InternalError,
+    error_for_status,
+)
 
 
 class DocwardenClientError(Exception):
-    """Base of every client error; `code` is None for transport failures."""
+    """Base of every client error; `code` is None for transport failures.
+
+    Declares no class-level `code`, `status` or `retryable`: in a class made for a
+    code those of the server's class are the class's, and an instance carries what
+    its answer said.
+    """
 
     default_code: ClassVar[ErrorCode | None] = ErrorCode.INTERNAL_ERROR
+
+    code: ErrorCode | None
+    status: int | None
+    retryable: bool
 
     def __init__(self, message: str, *, status: int | None = None,
                  retryable: bool | None = None, retry_after_s: float | None = None,
                  details: dict[str, Any] | None = None) -> None:
-        super().__init__(message)
+        super().__init__(message)  # in a class made for a code: the server error's own
         self.message = message
-        self.code: ErrorCode | None = self.default_code
+        self.code = self.default_code
         self.status = status
         self.retryable = self.default_retryable() if retryable is None else retryable
         self.retry_after_s = retry_after_s
@@ -53,6 +74,8 @@ class DocwardenClientError(Exception):
 
 
 class DocwardenConnectionError(DocwardenClientError):
+    """The server was not reached (refused, reset, timed out): no answer, no code."""
+
     default_code = None
 
     @classmethod
@@ -60,74 +83,48 @@ class DocwardenConnectionError(DocwardenClientError):
         return True  # the server was not reached: trying again may reach it
 
 
-class InvalidInputError(DocwardenClientError):
-    default_code = ErrorCode.INVALID_INPUT
+# The one client name that is not the server class's name + "Error".
+_CLIENT_NAMES: dict[type[DocwardenError], str] = {InternalError: "ServerError"}
 
 
-class UnsupportedMediaTypeError(DocwardenClientError):
-    default_code = ErrorCode.UNSUPPORTED_MEDIA_TYPE
+def client_class(server: type[DocwardenError]) -> type[DocwardenClientError]:
+    """The client exception of one server error class: a subclass of both.
 
-
-class InputTooLargeError(DocwardenClientError):
-    default_code = ErrorCode.INPUT_TOO_LARGE
-
-
-class PoisonInputError(DocwardenClientError):
-    default_code = ErrorCode.POISON_INPUT
-
-
-class OverloadedError(DocwardenClientError):
-    default_code = ErrorCode.OVERLOADED
-
-
-class InsufficientMemoryError(DocwardenClientError):
-    default_code = ErrorCode.INSUFFICIENT_MEMORY
-
-
-class GpuMemoryError(DocwardenClientError):
-    default_code = ErrorCode.GPU_MEMORY
-
-
-class NotReadyError(DocwardenClientError):
-    default_code = ErrorCode.NOT_READY
-
-
-class JobTimeoutError(DocwardenClientError):
-    default_code = ErrorCode.JOB_TIMEOUT
-
-
-class WorkerCrashedError(DocwardenClientError):
-    default_code = ErrorCode.WORKER_CRASHED
-
-
-class UnauthorizedError(DocwardenClientError):
-    default_code = ErrorCode.UNAUTHORIZED
-
-
-class NotFoundError(DocwardenClientError):
-    default_code = ErrorCode.NOT_FOUND
-
-
-class MethodNotAllowedError(DocwardenClientError):
-    default_code = ErrorCode.METHOD_NOT_ALLOWED
-
-
-class ConflictError(DocwardenClientError):
-    default_code = ErrorCode.CONFLICT
-
-
-class ServerError(DocwardenClientError):
-    default_code = ErrorCode.INTERNAL_ERROR
+    Its MRO is (itself, DocwardenClientError, `server`, DocwardenError, Exception):
+    the client's constructor, `to_dict` and `__str__`; the server class's `code`,
+    `status` and `retryable` at class level.
+    """
+    name = _CLIENT_NAMES.get(server, f"{server.__name__}Error")
+    namespace: dict[str, Any] = {
+        "__module__": __name__, "__qualname__": name, "default_code": server.code,
+        "__doc__": f"An answer of code `{server.code.value}` (HTTP {server.status}), "
+                   f"raised as a `docwarden.errors.{server.__name__}`.",
+    }
+    made = type(name, (DocwardenClientError, server), namespace)
+    assert issubclass(made, DocwardenClientError)  # narrows `type` for mypy, and is true
+    return made
 
 
 ERROR_TYPES: dict[ErrorCode, type[DocwardenClientError]] = {
-    cls.default_code: cls
-    for cls in (InvalidInputError, UnsupportedMediaTypeError, InputTooLargeError,
-                PoisonInputError, OverloadedError, InsufficientMemoryError, GpuMemoryError,
-                NotReadyError, JobTimeoutError, WorkerCrashedError, UnauthorizedError,
-                NotFoundError, MethodNotAllowedError, ConflictError, ServerError)
-    if cls.default_code is not None
-}
+    cls.code: client_class(cls) for cls in ERROR_TREE}
+
+# The public names of the classes above (each is that class, not a copy); a unit test
+# checks that every code has one here and in `docwarden.client.__all__`.
+InvalidInputError = ERROR_TYPES[ErrorCode.INVALID_INPUT]
+UnsupportedMediaTypeError = ERROR_TYPES[ErrorCode.UNSUPPORTED_MEDIA_TYPE]
+InputTooLargeError = ERROR_TYPES[ErrorCode.INPUT_TOO_LARGE]
+PoisonInputError = ERROR_TYPES[ErrorCode.POISON_INPUT]
+OverloadedError = ERROR_TYPES[ErrorCode.OVERLOADED]
+InsufficientMemoryError = ERROR_TYPES[ErrorCode.INSUFFICIENT_MEMORY]
+GpuMemoryError = ERROR_TYPES[ErrorCode.GPU_MEMORY]
+NotReadyError = ERROR_TYPES[ErrorCode.NOT_READY]
+JobTimeoutError = ERROR_TYPES[ErrorCode.JOB_TIMEOUT]
+WorkerCrashedError = ERROR_TYPES[ErrorCode.WORKER_CRASHED]
+UnauthorizedError = ERROR_TYPES[ErrorCode.UNAUTHORIZED]
+NotFoundError = ERROR_TYPES[ErrorCode.NOT_FOUND]
+MethodNotAllowedError = ERROR_TYPES[ErrorCode.METHOD_NOT_ALLOWED]
+ConflictError = ERROR_TYPES[ErrorCode.CONFLICT]
+ServerError = ERROR_TYPES[ErrorCode.INTERNAL_ERROR]
 
 
 def error_from_body(body: dict[str, Any], status: int | None = None,
