@@ -1,6 +1,6 @@
 """Seeded synthetic second-generation ID cards (front and back) with known fields.
 
-Used by the idcard tests and by bench/idcard_accuracy.py.  Cards are drawn at
+Used by the idcard tests and by bench/accuracy/idcard.py.  Cards are drawn at
 856x540 (85.6 x 54 mm at 10 px/mm) with Pillow and the Noto CJK fonts, on a
 pale guilloche-like background, with a grey photo placeholder and a red
 "样本 SPECIMEN" stamp; they are not real documents and show no emblem.  People,

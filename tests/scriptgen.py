@@ -1,6 +1,6 @@
 """Printed text in Korean, Arabic, Cyrillic and Greek, drawn with Debian's Noto fonts.
 
-Used by the tesseract plug-in's tests and by bench/plugin_accuracy.py.  The
+Used by the tesseract plug-in's tests and by bench/accuracy/plugin.py.  The
 sentences are written for this repository (no third-party text, no licence
 to carry); the fonts are fonts-noto-cjk (Korean) and fonts-noto-core
 (Arabic, Cyrillic, Greek).  Arabic needs Pillow's raqm layout for shaping and

@@ -1,5 +1,6 @@
-"""Helpers of bench/run.py: docwarden measured side by side with bare serving layouts.
+"""docwarden side by side: bench.compare.run (bare serving layouts), bench.compare.peers
+(LitServe, Ray Serve), celery_overhead, profile_api, and the helpers they share.
 
-Imported as the top-level package `compare` (bench/ is on sys.path when
-`python bench/run.py` runs, and is put on PYTHONPATH for the bare servers).
+Run from the repository root (`python -m bench.compare.run`); the bare servers and the
+peers are started as `python -m bench.compare.<module>` with the root on PYTHONPATH.
 """

@@ -1,6 +1,6 @@
 """Bare FastAPI apps calling docwarden's engines in-process, as the seed deployments did.
 
-Served by uvicorn (`compare.servers.Launcher.bare`); BENCH_BARE_MODE picks one:
+Served by uvicorn (`bench.compare.servers.Launcher.bare`); BENCH_BARE_MODE picks one:
 
 - `chaos`: the chaos engine called right in the route (`/v1/chaos`: on the event
   loop; `/v1/chaos_sync`: a plain `def` route, i.e. FastAPI's thread pool).

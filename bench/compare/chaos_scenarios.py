@@ -11,10 +11,10 @@ from typing import Any
 import httpx
 import psutil
 
-from compare.context import Bench
-from compare.procs import Server
-from compare.stats import latency_summary_ms, median, rotated, rounded
-from compare.workloads import REQUEST_TIMEOUT_S, burst, sequential
+from bench.compare.context import Bench
+from bench.compare.procs import Server
+from bench.compare.stats import latency_summary_ms, median, rotated, rounded
+from bench.compare.workloads import REQUEST_TIMEOUT_S, burst, sequential
 
 CHAOS = {"engines": "chaos", "enable_chaos": 1, "workers": 1, "threads_per_worker": 1,
          "max_jobs_per_worker": 0}

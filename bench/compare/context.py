@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from compare.procs import base_environment
-from compare.servers import Launcher
+from bench.compare.procs import base_environment
+from bench.compare.servers import Launcher
 
 ROOT = Path(__file__).resolve().parents[2]
 IMAGE_DIR = ROOT / "tests" / "data" / "ocr"

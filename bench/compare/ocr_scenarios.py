@@ -13,8 +13,8 @@ from typing import Any
 import httpx
 import psutil
 
-from compare.context import Bench
-from compare.procs import (
+from bench.compare.context import Bench
+from bench.compare.procs import (
     MIB,
     RssSampler,
     Server,
@@ -23,8 +23,8 @@ from compare.procs import (
     tree_pss_bytes,
     tree_rss_bytes,
 )
-from compare.stats import latency_summary_ms, median, ratio, rotated, rounded
-from compare.workloads import HttpRun, bare_load_timings, connected, ocr_http, ocr_http_once
+from bench.compare.stats import latency_summary_ms, median, ratio, rotated, rounded
+from bench.compare.workloads import HttpRun, bare_load_timings, connected, ocr_http, ocr_http_once
 
 LOADED_STATES = ("idle", "busy")
 MEMORY_CONCURRENCY = 4

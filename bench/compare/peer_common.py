@@ -1,8 +1,8 @@
 """What the LitServe and Ray Serve apps share: docwarden's engines, loaded as its workers do.
 
-The peers (compare.peer_litserve, compare.peer_ray) are started by
-compare.peers as `python -m compare.peer_<name> ocr|chaos PORT SLOTS DEADLINE_S`
-with bench/ on PYTHONPATH and docwarden's worker variables (thread caps,
+The peers (bench.compare.peer_litserve, bench.compare.peer_ray) are started by
+bench.compare.peers as `python -m bench.compare.peer_<name> ocr|chaos PORT SLOTS DEADLINE_S`
+with the repository root on PYTHONPATH and docwarden's worker variables (thread caps,
 allocator) in the environment of their whole process tree.
 """
 

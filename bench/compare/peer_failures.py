@@ -5,7 +5,7 @@ Serve; two slots each, a 5 s deadline in each one's own setting), sends its
 requests with a client timeout, samples the whole process tree's RSS every
 0.1 s, then checks that the server still answers ordinary jobs, and stops it
 with SIGTERM to see what it leaves running. What is judged is in
-compare.peer_verdicts.
+bench.compare.peer_verdicts.
 """
 
 from __future__ import annotations
@@ -24,10 +24,10 @@ from typing import Any
 import httpx
 import psutil
 
-from compare.context import Bench
-from compare.peer_throughput import BASE, PEERS
-from compare.peer_verdicts import GROWTH_BOUND_MB, Answer, verdict
-from compare.procs import MIB, STOP_WAIT_S, RssSampler, Server, orphans, tree_rss_bytes
+from bench.compare.context import Bench
+from bench.compare.peer_throughput import BASE, PEERS
+from bench.compare.peer_verdicts import GROWTH_BOUND_MB, Answer, verdict
+from bench.compare.procs import MIB, STOP_WAIT_S, RssSampler, Server, orphans, tree_rss_bytes
 
 SLOTS = 2
 DEADLINE_S = 5.0

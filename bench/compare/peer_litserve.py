@@ -1,6 +1,6 @@
 """docwarden's engine served by LitServe (`ls.LitAPI` setup/predict, `workers_per_device`).
 
-    python -m compare.peer_litserve ocr|chaos PORT SLOTS DEADLINE_S
+    python -m bench.compare.peer_litserve ocr|chaos PORT SLOTS DEADLINE_S
 
 SLOTS inference workers, each one engine serving one request at a time;
 DEADLINE_S is LitServe's `timeout`; `restart_workers=True` is its documented
@@ -18,7 +18,7 @@ import litserve.server
 from fastapi import Request
 from starlette.datastructures import FormData, UploadFile
 
-from compare.peer_common import LOOPBACK, as_json, exit_on_term, load_engine, parse
+from bench.compare.peer_common import LOOPBACK, as_json, exit_on_term, load_engine, parse
 from docwarden.engines.base import JobInput
 
 _prepare_request = litserve.server.BaseRequestHandler._prepare_request

@@ -1,8 +1,8 @@
 """docwarden's per-request overhead over a bare FastAPI route, both connection styles.
 
 The same trivial job (chaos `sleep_s: 0`) through docwarden (1 worker) and
-through a bare `async` route calling the engine in-process (compare.bare_app),
-sent one by one: on kept-alive connections (what bench/run.py measures) and
+through a bare `async` route calling the engine in-process (bench.compare.bare_app),
+sent one by one: on kept-alive connections (what bench.compare.run measures) and
 with a NEW TCP connection per request (`Connection: close`, what an outside
 check with curl or a fresh client per call measures). Blocks of requests
 alternate between targets and styles so drift hits every cell.
@@ -14,10 +14,10 @@ from typing import Any
 
 import httpx
 
-from compare.chaos_scenarios import CHAOS
-from compare.context import Bench
-from compare.stats import latency_summary_ms, rotated
-from compare.workloads import REQUEST_TIMEOUT_S, sequential
+from bench.compare.chaos_scenarios import CHAOS
+from bench.compare.context import Bench
+from bench.compare.stats import latency_summary_ms, rotated
+from bench.compare.workloads import REQUEST_TIMEOUT_S, sequential
 
 STYLES = ("keepalive", "new_connection")
 BODY = {"sleep_s": 0}

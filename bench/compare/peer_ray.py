@@ -1,6 +1,6 @@
 """docwarden's engine served by Ray Serve (a deployment with replicas), sized to the cores.
 
-    python -m compare.peer_ray ocr|chaos PORT SLOTS DEADLINE_S
+    python -m bench.compare.peer_ray ocr|chaos PORT SLOTS DEADLINE_S
 
 A local Ray started with num_cpus=SLOTS, no dashboard and a 500 MB object
 store; SLOTS replicas (num_cpus 1, `max_ongoing_requests=1`, each one engine);
@@ -20,7 +20,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
-from compare.peer_common import LOOPBACK, as_json, exit_on_term, load_engine, parse
+from bench.compare.peer_common import LOOPBACK, as_json, exit_on_term, load_engine, parse
 from docwarden.engines.base import JobInput
 
 OBJECT_STORE_BYTES = 500 * 1024 * 1024

@@ -1,10 +1,10 @@
-"""The Markdown of bench/peers.py: throughput, failures and overhead tables (pure)."""
+"""The Markdown of bench.compare.peers: throughput, failures and overhead tables (pure)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from compare.peer_verdicts import clean
+from bench.compare.peer_verdicts import clean
 
 SIDES = {"docwarden": "docwarden", "litserve": "LitServe", "ray": "Ray Serve"}
 SCENARIO_LABELS = {

@@ -1,7 +1,7 @@
 """Same OCR engine, three servers: docwarden, LitServe and Ray Serve, each sized to the cores.
 
 All servers are up at once and driven by the same keep-alive httpx clients in
-alternating rounds (compare.throughput.alternate), so the host's drift hits
+alternating rounds (bench.compare.throughput.alternate), so the host's drift hits
 every side; after each round the whole process tree's RSS is read, and its
 median is the steady-state figure. A peer that is not installed is skipped
 with the reason recorded.
@@ -14,11 +14,11 @@ import importlib.util
 from collections.abc import Callable
 from typing import Any
 
-from compare.context import Bench
-from compare.procs import MIB, Server, tree, tree_rss_bytes
-from compare.stats import latency_summary_ms, median, rounded
-from compare.throughput import Round, RoundRunner, alternate, compare_rounds, http_runner
-from compare.workloads import connected
+from bench.compare.context import Bench
+from bench.compare.procs import MIB, Server, tree, tree_rss_bytes
+from bench.compare.stats import latency_summary_ms, median, rounded
+from bench.compare.throughput import Round, RoundRunner, alternate, compare_rounds, http_runner
+from bench.compare.workloads import connected
 
 BASE = "docwarden"
 PEERS = ("litserve", "ray")

@@ -12,7 +12,7 @@ from typing import Any
 
 import psutil
 
-from compare.context import ROOT
+from bench.compare.context import ROOT
 
 GIB = 1024**3
 Row = tuple[str, str, str, str, str]  # figure, docwarden, baseline, comparison, goal

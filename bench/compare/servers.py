@@ -8,9 +8,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from compare.procs import LOOPBACK, Fleet, Server, base_environment, free_port
+from bench.compare.procs import LOOPBACK, Fleet, Server, base_environment, free_port
 
-BENCH_DIR = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]  # on PYTHONPATH: `bench` is a package there
 READY_TIMEOUT_S = 180.0
 
 
@@ -40,14 +40,14 @@ class Launcher:
 
     def bare(self, name: str, mode: str, web_workers: int,
              extra_env: dict[str, str] | None = None) -> Server:
-        """A bare FastAPI app (compare.bare_app) under uvicorn, like the seed deployments."""
+        """A bare FastAPI app (bench.compare.bare_app) under uvicorn, like the seed deployments."""
         port = free_port()
         env = base_environment(self._private_dir(port))
-        env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(BENCH_DIR),
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT),
                                                           env.get("PYTHONPATH")]))
         env["BENCH_BARE_MODE"] = mode
         env.update(extra_env or {})
-        argv = [sys.executable, "-m", "uvicorn", "compare.bare_app:create_app", "--factory",
+        argv = [sys.executable, "-m", "uvicorn", "bench.compare.bare_app:create_app", "--factory",
                 "--host", LOOPBACK, "--port", str(port), "--workers", str(web_workers),
                 "--no-access-log", "--log-level", "warning"]
         server = self.fleet.start(name, argv, env, port)
@@ -55,14 +55,14 @@ class Launcher:
 
     def peer(self, name: str, peer: str, mode: str, slots: int, deadline_s: float,
              extra_env: dict[str, str]) -> Server:
-        """LitServe or Ray Serve (compare.peer_litserve / compare.peer_ray) serving docwarden's
+        """LitServe or Ray Serve (bench.compare.peer_litserve / peer_ray) serving docwarden's
         engine in-process; `extra_env` (docwarden's worker variables) reaches its whole tree."""
         port = free_port()
         env = base_environment(self._private_dir(port))
-        env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(BENCH_DIR),
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT),
                                                           env.get("PYTHONPATH")]))
         env.update({"RAY_USAGE_STATS_ENABLED": "0", **extra_env})
-        argv = [sys.executable, "-m", f"compare.peer_{peer}", mode, str(port), str(slots),
+        argv = [sys.executable, "-m", f"bench.compare.peer_{peer}", mode, str(port), str(slots),
                 str(deadline_s)]
         server = self.fleet.start(name, argv, env, port)
         return self._ready(server, "/ready")

@@ -18,10 +18,10 @@ from typing import Any
 import httpx
 import psutil
 
-from compare.context import Bench
-from compare.procs import Server, own_cpu_s, tree_cpu_s
-from compare.stats import median, ratio, rotated, rounded
-from compare.workloads import BareLoop, connected, ocr_http
+from bench.compare.context import Bench
+from bench.compare.procs import Server, own_cpu_s, tree_cpu_s
+from bench.compare.stats import median, ratio, rotated, rounded
+from bench.compare.workloads import BareLoop, connected, ocr_http
 
 
 @dataclass(frozen=True)

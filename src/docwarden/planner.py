@@ -119,7 +119,7 @@ def measure(settings: Settings, engine: str) -> EngineMeasurement:
 def advise(memory_mb: int, measurements: list[EngineMeasurement], settings: Settings,
            cpu_cores: int) -> Plan:
     """Workers that fit the memory, and as many inference threads as cores: more threads
-    than cores cost throughput (bench/run.py, 2 workers x 2 threads on 2 cores)."""
+    than cores cost throughput (bench/compare/run.py, 2 workers x 2 threads on 2 cores)."""
     usable_mb = memory_mb - PARENT_OVERHEAD_MB - settings.min_free_memory_mb
     per_round_mb = sum(m.cost_mb for m in measurements)
     workers = max(int(usable_mb // per_round_mb), 0) if per_round_mb else 0

@@ -31,7 +31,7 @@ from tests.e2e.conftest import Server, launch
 from tests.scriptgen import SCRIPTS, expected_text, missing, render
 from tests.textmetrics import cer
 
-# Generated clean print; tesseract measures 0.00-0.02 on it (bench/plugin_accuracy.py).
+# Generated clean print; tesseract measures 0.00-0.02 on it (bench/accuracy/plugin.py).
 MAX_CER = 0.10
 DRAWABLE = [name for name, script in SCRIPTS.items() if missing(script) is None]
 

@@ -36,7 +36,7 @@ from tests.integration.conftest import SupervisorFactory, wait_for
 from tests.scriptgen import SCRIPTS, expected_text, missing, render
 from tests.textmetrics import cer
 
-# Generated clean print: tesseract measures 0.00-0.02 (bench/plugin_accuracy.py).
+# Generated clean print: tesseract measures 0.00-0.02 (bench/accuracy/plugin.py).
 MAX_CER = 0.10
 
 

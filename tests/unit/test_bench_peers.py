@@ -1,18 +1,11 @@
-"""The pure parts of bench/peers.py: failure verdicts, goals and the Markdown tables."""
+"""The pure parts of bench.compare.peers: failure verdicts, goals and the Markdown tables."""
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
 import pytest
 
-pytestmark = pytest.mark.timeout(30)
-BENCH_DIR = Path(__file__).resolve().parents[2] / "bench"
-sys.path.insert(0, str(BENCH_DIR))
-
-from compare.peer_report import failure_cell, failures_table, throughput_table  # noqa: E402
-from compare.peer_verdicts import (  # noqa: E402
+from bench.compare.peer_report import failure_cell, failures_table, throughput_table
+from bench.compare.peer_verdicts import (
     GROWTH_BOUND_MB,
     Answer,
     clean,
@@ -21,6 +14,7 @@ from compare.peer_verdicts import (  # noqa: E402
     verdict,
 )
 
+pytestmark = pytest.mark.timeout(30)
 STOPPED = {"exit_on_term_s": 0.3, "left_running": []}
 OK_AFTER = [Answer(200, 0.05)] * 4
 
@@ -94,7 +88,7 @@ def test_tables_render_every_side_and_mark_failures() -> None:
 
 
 def test_profile_folding_counts_categories_inclusively_and_leaves_by_self() -> None:
-    from profile_api import fold, parse_collapsed
+    from bench.compare.profile_api import fold, parse_collapsed
 
     text = ("run (asyncio/base_events.py:1);parse (python_multipart/multipart.py:9) 30\n"
             "run (asyncio/base_events.py:1);send (multiprocessing/connection.py:2) 10\n"

@@ -1,18 +1,13 @@
-"""The pure helpers of bench/run.py: percentiles, ratios, round pairing."""
+"""The pure helpers of bench.compare.run: percentiles, ratios, round pairing."""
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
 import pytest
 
-pytestmark = pytest.mark.timeout(30)
-BENCH_DIR = Path(__file__).resolve().parents[2] / "bench"
-sys.path.insert(0, str(BENCH_DIR))
+from bench.compare.stats import latency_summary_ms, median, percentile, ratio, rotated
+from bench.compare.throughput import Round, compare_rounds, docwarden_layouts
 
-from compare.stats import latency_summary_ms, median, percentile, ratio, rotated  # noqa: E402
-from compare.throughput import Round, compare_rounds, docwarden_layouts  # noqa: E402
+pytestmark = pytest.mark.timeout(30)
 
 
 def test_percentile_interpolates_like_numpy() -> None:

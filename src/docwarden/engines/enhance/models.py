@@ -42,7 +42,7 @@ LIBRARY_TILE_AUTO = 0
 # reflect padding is 10 px); smaller calls are edge-padded to this and cropped.
 MIN_CALL_SIDE_PX = 16
 
-# Measured (bench/enhance_bench.py, CPU, VmHWM): SRVGGNetCompact loads ~35 MB
+# Measured (bench/accuracy/enhance.py, CPU, VmHWM): SRVGGNetCompact loads ~35 MB
 # per scale and needs 2.3-3.0 KB per pixel of a call; RRDBNet (x4plus) loads
 # ~830 MB, the anime variant ~220 MB, and both need 52-64 KB per pixel.  The
 # figures below carry a 15-30 % margin.

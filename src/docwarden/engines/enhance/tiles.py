@@ -11,7 +11,7 @@ input and per output pixel + one model call (`tile_kb_per_px` x the pixels
 the model sees, plus the tile's copies).  Every call has the same shape, so
 the call term does not ratchet up from tile to tile.  The coefficients are
 upper envelopes of CPU measurements (glibc and jemalloc agree within 3 %);
-`python bench/enhance_bench.py` re-measures peaks and prints them next to
+`python -m bench.accuracy.enhance` re-measures peaks and prints them next to
 `predict_peak_mb`.
 """
 

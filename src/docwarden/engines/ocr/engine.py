@@ -75,7 +75,7 @@ class OcrLine:
 
 @dataclass(frozen=True)
 class OrtMemoryOptions:
-    """onnxruntime allocation options; the defaults come from bench/ocr_memory.py.
+    """onnxruntime allocation options; the defaults come from bench/memory/ocr.py.
 
     300 varied jobs, one thread: with the CPU arena on RSS climbed from 216 to
     696 MiB and stayed there; arena off kept it flat (~177 MiB glibc with

@@ -19,7 +19,7 @@ from PIL import Image, ImageOps
 # The recogniser needs about this many pixels across a line; smaller inputs are enlarged.
 MIN_SIDE_PX = 30
 # Blank border added around the image: the detector misses text that touches an edge
-# (measured with bench/ocr_accuracy.py: CER 1.7 % -> 1.4 % on supported scripts).
+# (measured with bench/accuracy/ocr.py: CER 1.7 % -> 1.4 % on supported scripts).
 MARGIN_PX = 16
 # Rows: a box joins the current row when it overlaps the row band by this fraction.
 ROW_OVERLAP_FRACTION = 0.5

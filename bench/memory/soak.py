@@ -1,7 +1,7 @@
 """Soak: many real OCR jobs through a real server with recycling on; memory must stay in a band.
 
-    .venv/bin/python bench/soak.py --jobs 20000   # the full soak in bench/results (~21 min)
-    .venv/bin/python bench/soak.py --jobs 2000    # a shorter run
+    .venv/bin/python -m bench.memory.soak --jobs 20000   # the full soak in bench/results (~21 min)
+    .venv/bin/python -m bench.memory.soak --jobs 2000    # a shorter run
 
 Starts `docwarden serve` (ENGINES=ocr, WORKERS=--workers, every other setting at its
 default: MAX_JOBS_PER_WORKER 50 + jitter, soft/hard RSS limits) on 127.0.0.1 and sends
@@ -32,10 +32,11 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from chaos import MIB, ServerProcess, TreeSampler
 from PIL import Image, ImageDraw, ImageFont
 
-RESULTS = Path(__file__).resolve().parent / "results"
+from bench import RESULTS
+from bench.server import MIB, ServerProcess, TreeSampler
+
 WORDS = ("docwarden", "memory", "worker", "recycle", "invoice", "total", "amount", "paper",
          "server", "limit", "report", "number", "garden", "river", "yellow", "window", "42",
          "2025", "17.50", "ID", "page", "order", "date", "name", "city", "road")

@@ -1,6 +1,6 @@
 """The API process's memory under concurrent oversized uploads: it must stay in budget.
 
-    .venv/bin/python bench/upload_memory.py [--concurrency 8] [--budget-mb 512]
+    .venv/bin/python -m bench.memory.upload [--concurrency 8] [--budget-mb 512]
 
 Issue 15: four concurrent 60 MB JSON posts once took the API process from 80 to
 549 MB before their 413.  This starts the real server (ocr engine, 1 worker,
@@ -38,9 +38,11 @@ from typing import Any
 
 import httpx
 import psutil
-from chaos import ServerProcess
 
-RESULTS = Path(__file__).resolve().parent / "results" / "upload_memory.json"
+from bench import RESULTS as RESULTS_DIR
+from bench.server import ServerProcess
+
+RESULTS = RESULTS_DIR / "upload_memory.json"
 MIB = 1024 * 1024
 UPLOAD_MB = 50
 CHUNK_BYTES = 256 * 1024

@@ -1,6 +1,6 @@
 """Client memory of `docwarden batch` over many files: it must stay flat.
 
-    .venv/bin/python bench/batch_memory.py [--files 10000] [--concurrency 8]
+    .venv/bin/python -m bench.memory.batch [--files 10000] [--concurrency 8]
 
 Creates N small input files in a temporary tree (100 per directory), runs
 `run_batch` against an in-process fake server (httpx.MockTransport answering
@@ -24,10 +24,11 @@ from typing import Any
 import httpx
 import psutil
 
+from bench import RESULTS as RESULTS_DIR
 from docwarden.client import AsyncDocwardenClient, RetryPolicy
 from docwarden.client.batch import run_batch
 
-RESULTS = Path(__file__).resolve().parent / "results" / "batch_memory.json"
+RESULTS = RESULTS_DIR / "batch_memory.json"
 MIB = 1024 * 1024
 ANSWER = {"text": "lorem ipsum " * 40, "lines": [{"text": "lorem", "score": 0.9,
                                                   "box": [[0, 0], [1, 0], [1, 1], [0, 1]]}] * 5,

@@ -8,29 +8,26 @@ after NFKC normalisation; `alternatives` count as correct references too.
 Files in scripts the shipped recognition model does not cover are reported
 separately, so the headline figure is not dominated by them.
 
-    .venv/bin/python bench/ocr_accuracy.py [--testdata DIR] [--out FILE]
+    .venv/bin/python -m bench.accuracy.ocr [--testdata DIR] [--out FILE]
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import sys
 import time
 import unicodedata
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))  # for tests.textmetrics, shared with the OCR tests
-
-from docwarden.engines.base import JobInput  # noqa: E402
-from docwarden.engines.ocr.engine import OcrEngine  # noqa: E402
-from docwarden.settings import Settings  # noqa: E402
-from tests.textmetrics import edit_distance  # noqa: E402
+from bench import RESULTS, ROOT
+from docwarden.engines.base import JobInput
+from docwarden.engines.ocr.engine import OcrEngine
+from docwarden.settings import Settings
+from tests.textmetrics import edit_distance  # shared with the OCR tests
 
 DEFAULT_TESTDATA = ROOT.parent / "shared" / "testdata"
-DEFAULT_OUT = ROOT / "bench" / "results" / "ocr_accuracy.json"
+DEFAULT_OUT = RESULTS / "ocr_accuracy.json"
 STATED_OUTPUT_MAX_CER = 0.20
 CER_RULE_MAX = 0.10
 # expected.json `lang` -> rapidocr language code of the recognition model.

@@ -1,6 +1,6 @@
 """Field accuracy and latency of the idcard engine on seeded synthetic cards, per condition.
 
-    python bench/idcard_accuracy.py --cards 42 --jobs 2 [--seed 1000] [--no-baseline]
+    python -m bench.accuracy.idcard --cards 42 --jobs 2 [--seed 1000] [--no-baseline]
 
 Every card is read front and back, in-process by the real engine (real OCR
 models): clean, under one standard degradation (rotations, skew, blur, JPEG
@@ -26,16 +26,14 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+from bench import RESULTS as RESULTS_DIR
+from docwarden.engines.base import JobInput
+from docwarden.engines.idcard import IdCardEngine
+from docwarden.errors import DocwardenError
+from docwarden.settings import Settings
+from tests.cardgen import DEGRADATIONS, PHONE_CONDITIONS, fonts_available, make_card
 
-from docwarden.engines.base import JobInput  # noqa: E402
-from docwarden.engines.idcard import IdCardEngine  # noqa: E402
-from docwarden.errors import DocwardenError  # noqa: E402
-from docwarden.settings import Settings  # noqa: E402
-from tests.cardgen import DEGRADATIONS, PHONE_CONDITIONS, fonts_available, make_card  # noqa: E402
-
-RESULTS = ROOT / "bench" / "results" / "idcard_accuracy.json"
+RESULTS = RESULTS_DIR / "idcard_accuracy.json"
 FRONT_FIELDS = ("name", "sex", "ethnicity", "birth", "address", "id_number")
 BACK_FIELDS = ("issuing_authority", "valid_from", "valid_to")
 TARGETS = {"standard": 0.999, "phone": 0.98, "latency_ratio": 1.2}

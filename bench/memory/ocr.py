@@ -9,7 +9,7 @@ small skew) and re-encoded as PNG or JPEG.  The sets run one after another
 and are reported side by side; CPU time per job is reported next to wall
 time because wall time is unreliable on a shared, busy host.
 
-    .venv/bin/python bench/ocr_memory.py [--jobs 1000] [--sets a,b,c,d,e] [--seed 7]
+    .venv/bin/python -m bench.memory.ocr [--jobs 1000] [--sets a,b,c,d,e] [--seed 7]
 """
 
 from __future__ import annotations
@@ -21,7 +21,6 @@ import os
 import random
 import resource
 import subprocess
-import sys
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -30,9 +29,10 @@ from typing import Any
 import psutil
 from PIL import Image
 
-ROOT = Path(__file__).resolve().parents[1]
+from bench import RESULTS, ROOT, module_command
+
 DEFAULT_TESTDATA = ROOT.parent / "shared" / "testdata"
-DEFAULT_OUT = ROOT / "bench" / "results" / "ocr_memory.json"
+DEFAULT_OUT = RESULTS / "ocr_memory.json"
 MIB = 1024 * 1024
 
 
@@ -126,11 +126,12 @@ def spawn(opts: OptionSet, args: argparse.Namespace) -> dict[str, Any]:
     env = {k: v for k, v in os.environ.items() if k not in {"LD_PRELOAD", "MALLOC_CONF",
                                                             "MALLOC_ARENA_MAX"}}
     env.update(env_extra)
-    command = [sys.executable, __file__, "--child", opts.key, "--jobs", str(args.jobs),
-               "--seed", str(args.seed), "--testdata", str(args.testdata)]
+    command = module_command("bench.memory.ocr", "--child", opts.key, "--jobs", str(args.jobs),
+                             "--seed", str(args.seed), "--testdata", str(args.testdata))
     if trim:
         command.append("--trim")
-    done = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
+    done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True,
+                          check=False)
     if done.returncode != 0:
         raise RuntimeError(f"set {opts.key} failed:\n{done.stderr[-4000:]}")
     result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])

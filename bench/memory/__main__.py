@@ -1,15 +1,15 @@
 """Memory benchmarks in one command (issues 5 and 6).
 
-    python bench/memory.py                 # everything (long: ~40 min on 2 cores)
-    python bench/memory.py --only sizes    # OCR per-job peak RSS by image size
+    python -m bench.memory                 # everything (long: ~40 min on 2 cores)
+    python -m bench.memory --only sizes    # OCR per-job peak RSS by image size
 
 Sections:
 - sizes: one governed OCR worker (the server's own spawn path, allocator and
   thread settings); per-job peak RSS for text images of growing size.
-- ocr: bench/ocr_memory.py (RSS over 1,000 varied jobs per option set).
-- pdf: bench/pdf_memory.py (300-page vs 3-page PDF).
-- enhance: bench/enhance_bench.py --skip-quality (peak RSS by input size, tiled or not).
-- layouts: bench/run.py --only memory (docwarden vs the seed's 4 x 4 layout).
+- ocr: bench.memory.ocr (RSS over 1,000 varied jobs per option set).
+- pdf: bench.pdf_memory (300-page vs 3-page PDF).
+- enhance: bench.accuracy.enhance --skip-quality (peak RSS by input size, tiled or not).
+- layouts: bench.compare.run --only memory (docwarden vs the seed's 4 x 4 layout).
 Results land in bench/results/.
 """
 
@@ -19,24 +19,21 @@ import argparse
 import io
 import json
 import time
-from pathlib import Path
 
-from accuracy import run_scripts
 from PIL import Image, ImageDraw, ImageFont
 
+from bench import RESULTS, run_modules
 from docwarden.jobdata import JobPayload
 from docwarden.readings import MIB
 from docwarden.settings import Settings
 from docwarden.supervisor.supervisor import Supervisor
 
-BENCH = Path(__file__).resolve().parent
-RESULTS = BENCH / "results"
 SIDES_PX = (256, 512, 1024, 2048, 4096)
-SCRIPTS = {
-    "ocr": ["ocr_memory.py", "--jobs", "1000"],
-    "pdf": ["pdf_memory.py"],
-    "enhance": ["enhance_bench.py", "--skip-quality"],
-    "layouts": ["run.py", "--only", "memory"],
+MODULES = {
+    "ocr": ["bench.memory.ocr", "--jobs", "1000"],
+    "pdf": ["bench.pdf_memory"],  # to become bench.memory.pdf
+    "enhance": ["bench.accuracy.enhance", "--skip-quality"],
+    "layouts": ["bench.compare.run", "--only", "memory"],
 }
 
 
@@ -75,14 +72,15 @@ def per_job_peaks() -> list[dict[str, float]]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--only", choices=["sizes", *SCRIPTS], help="run one section")
+    parser = argparse.ArgumentParser(prog="python -m bench.memory",
+                                     description=__doc__.split("\n")[0])
+    parser.add_argument("--only", choices=["sizes", *MODULES], help="run one section")
     args = parser.parse_args()
     if args.only in (None, "sizes"):
         rows = per_job_peaks()
         RESULTS.mkdir(exist_ok=True)
         (RESULTS / "ocr_peak_by_size.json").write_text(json.dumps(rows, indent=2))
-    run_scripts(SCRIPTS, args.only)
+    run_modules(MODULES, args.only)
 
 
 if __name__ == "__main__":

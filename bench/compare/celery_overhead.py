@@ -1,6 +1,6 @@
 """What celery mode costs per job, and what a second node buys, side by side in one run.
 
-    .venv/bin/python bench/celery_overhead.py [--jobs 300] [--ocr-jobs 40]
+    .venv/bin/python -m bench.compare.celery_overhead [--jobs 300] [--ocr-jobs 40]
 
 Starts redis-server (free loopback port, no persistence), then three setups in
 turn, each sized alike (chaos and ocr engines, WORKERS=1, THREADS_PER_WORKER=2
@@ -33,14 +33,12 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from chaos import ServerProcess
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))  # tests.conftest_redis: the same throwaway Redis as the tests
+from bench import RESULTS as RESULTS_DIR
+from bench.server import ServerProcess
+from tests.conftest_redis import RedisServer  # the same throwaway Redis as the tests
 
-from tests.conftest_redis import RedisServer  # noqa: E402
-
-RESULTS = ROOT / "bench" / "results" / "celery_overhead.json"
+RESULTS = RESULTS_DIR / "celery_overhead.json"
 SIZING = {"ENGINES": "chaos,ocr", "ENABLE_CHAOS": "1", "WORKERS": "1",
           "THREADS_PER_WORKER": "2", "MIN_FREE_MEMORY_MB": "0", "COMPAT": "",
           "QUEUE_SIZE": "64", "LOG_FORMAT": "text"}

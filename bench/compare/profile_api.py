@@ -1,6 +1,6 @@
 """Where docwarden's API process spends its CPU per request: py-spy on the live server.
 
-    python bench/profile_api.py [--seconds 15]     # needs py-spy (installed by bench-peers)
+    python -m bench.compare.profile_api [--seconds 15]     # needs py-spy (installed by bench-peers)
 
 Two loads, each on its own docwarden server (1 worker, on 127.0.0.1): the
 trivial chaos job (`sleep_s: 0`, JSON) with a new connection per request,
@@ -28,11 +28,11 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from compare.chaos_scenarios import CHAOS
-from compare.context import IMAGE_DIR
-from compare.peer_overhead import client_for
-from compare.procs import Fleet, Server
-from compare.servers import Launcher
+from bench.compare.chaos_scenarios import CHAOS
+from bench.compare.context import IMAGE_DIR
+from bench.compare.peer_overhead import client_for
+from bench.compare.procs import Fleet, Server
+from bench.compare.servers import Launcher
 
 RATE_HZ = 400
 # Inclusive: a sample counts for every category one of its frames matches (they overlap).

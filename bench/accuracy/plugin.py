@@ -1,6 +1,6 @@
 """CER of the tesseract plug-in beside the built-in OCR on the scripts it was made for.
 
-    .venv/bin/python bench/plugin_accuracy.py [--scales 0.8,1.0,1.5]
+    .venv/bin/python -m bench.accuracy.plugin [--scales 0.8,1.0,1.5]
 
 Renders tests/scriptgen.py's Korean, Arabic, Cyrillic and Greek sentences at each
 scale, reads every image with both engines loaded in this process (the built-in
@@ -18,19 +18,16 @@ import json
 import platform
 import sys
 import time
-from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))  # tests.scriptgen and tests.textmetrics, shared with the tests
+from bench import RESULTS as RESULTS_DIR
+from docwarden.engines.base import Engine, JobInput
+from docwarden.engines.ocr.engine import OcrEngine
+from docwarden.settings import Settings
+from tests.scriptgen import SCRIPTS, expected_text, missing, render  # shared with the tests
+from tests.textmetrics import cer
 
-from docwarden.engines.base import Engine, JobInput  # noqa: E402
-from docwarden.engines.ocr.engine import OcrEngine  # noqa: E402
-from docwarden.settings import Settings  # noqa: E402
-from tests.scriptgen import SCRIPTS, expected_text, missing, render  # noqa: E402
-from tests.textmetrics import cer  # noqa: E402
-
-RESULTS = ROOT / "bench" / "results" / "plugin_accuracy.json"
+RESULTS = RESULTS_DIR / "plugin_accuracy.json"
 
 
 def read(engine: Engine, image: bytes, params: dict[str, Any]) -> tuple[str, float]:

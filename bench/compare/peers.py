@@ -1,9 +1,9 @@
 """docwarden side by side with LitServe and Ray Serve, in one run on this machine.
 
     pip install -e '.[test,bench-peers]'                 # the peers are bench-only
-    python bench/peers.py            # the reported run (~15 min on 2 cores)
-    python bench/peers.py --quick    # smoke check: small counts, fewer rounds
-    python bench/peers.py --only failures --scenarios hang,segfault --peers litserve
+    python -m bench.compare.peers            # the reported run (~15 min on 2 cores)
+    python -m bench.compare.peers --quick    # smoke check: small counts, fewer rounds
+    python -m bench.compare.peers --only failures --scenarios hang,segfault --peers litserve
 
 Three parts, each server a subprocess on a free 127.0.0.1 port: (1) the same
 OCR engine (docwarden's OcrEngine, its thread and allocator variables) served
@@ -33,16 +33,17 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
-from compare import peer_report, report
-from compare.context import Bench, Counts, image_paths
-from compare.peer_failures import SCENARIOS, peer_failures
-from compare.peer_overhead import overhead
-from compare.peer_throughput import PEERS, missing_peers, peer_throughput
-from compare.peer_verdicts import failure_goal, throughput_goal
-from compare.procs import Fleet, orphans
-from compare.servers import Launcher
+from bench import RESULTS
+from bench.compare import peer_report, report
+from bench.compare.context import Bench, Counts, image_paths
+from bench.compare.peer_failures import SCENARIOS, peer_failures
+from bench.compare.peer_overhead import overhead
+from bench.compare.peer_throughput import PEERS, missing_peers, peer_throughput
+from bench.compare.peer_verdicts import failure_goal, throughput_goal
+from bench.compare.procs import Fleet, orphans
+from bench.compare.servers import Launcher
 
-RESULTS_DIR = Path(__file__).resolve().parent / "results"
+RESULTS_DIR = RESULTS
 PARTIAL_RESULTS = Path(tempfile.gettempdir()) / "docwarden_peers_partial.json"  # not kept
 PARTS = ("throughput", "failures", "overhead")
 VERSIONED = ("docwarden", "litserve", "ray", "fastapi", "uvicorn", "onnxruntime", "rapidocr")
@@ -127,7 +128,7 @@ def _stop_on_term(_signum: int, _frame: FrameType | None) -> None:
 def main(argv: list[str]) -> int:
     args = parse_args(argv)
     full = not (args.quick or args.only or args.scenarios or args.peers != ",".join(PEERS))
-    command = "python bench/peers.py " + " ".join(argv)
+    command = "python -m bench.compare.peers " + " ".join(argv)
     results: dict[str, Any] = {"command": command.strip(), "machine": report.machine(),
                                "versions": versions(), "counts": vars(counts(args.quick)),
                                "started_at": time.strftime("%Y-%m-%d %H:%M")}

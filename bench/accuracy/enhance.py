@@ -13,7 +13,7 @@
    without tiling (one model call for the whole image), each next to the
    engine's prediction.
 
-    .venv/bin/python bench/enhance_bench.py [--skip-quality] [--skip-memory] [--quick]
+    .venv/bin/python -m bench.accuracy.enhance [--skip-quality] [--skip-memory] [--quick]
 
 --quick leaves realesrgan-x4plus out (it takes minutes on a CPU).
 """
@@ -34,9 +34,10 @@ from typing import Any
 import numpy as np
 from PIL import Image
 
-ROOT = Path(__file__).resolve().parents[1]
+from bench import RESULTS, ROOT, module_command
+
 TESTDATA = ROOT.parent / "shared" / "testdata" / "enhance"
-OUT = ROOT / "bench" / "results" / "enhance.json"
+OUT = RESULTS / "enhance.json"
 MARKER = "BENCH_RESULT "
 BORDER_PX = 4
 SIZES_PX = (64, 128, 256, 512)
@@ -209,7 +210,8 @@ def memory(models: list[str]) -> list[dict[str, Any]]:
                         for mode in modes]
     rows = []
     for config in configs:
-        done = subprocess.run([sys.executable, __file__, "--child", json.dumps(config)],
+        done = subprocess.run(module_command("bench.accuracy.enhance", "--child",
+                                             json.dumps(config)), cwd=ROOT,
                               env=child_environment(), capture_output=True, text=True, check=False)
         lines = [line for line in done.stdout.splitlines() if line.startswith(MARKER)]
         if done.returncode or not lines:

@@ -1,8 +1,8 @@
 """docwarden's comparative benchmark: the governed server vs bare serving layouts.
 
-    .venv/bin/python bench/run.py            # the reported run (~7 min on 2 cores)
-    .venv/bin/python bench/run.py --quick    # smoke check, small counts (~3 min)
-    .venv/bin/python bench/run.py --only dispatch,overload
+    .venv/bin/python -m bench.compare.run            # the reported run (~7 min on 2 cores)
+    .venv/bin/python -m bench.compare.run --quick    # smoke check, small counts (~3 min)
+    .venv/bin/python -m bench.compare.run --only dispatch,overload
 
 Measures in one run, on this machine, each side started as a server
 subprocess on a free loopback port: (1) dispatch overhead, (2) OCR
@@ -29,12 +29,13 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
-from compare import chaos_scenarios, ocr_scenarios, report, throughput
-from compare.context import Bench, Counts, image_paths
-from compare.procs import Fleet, orphans
-from compare.servers import Launcher
+from bench import RESULTS
+from bench.compare import chaos_scenarios, ocr_scenarios, report, throughput
+from bench.compare.context import Bench, Counts, image_paths
+from bench.compare.procs import Fleet, orphans
+from bench.compare.servers import Launcher
 
-RESULTS_DIR = Path(__file__).resolve().parent / "results"
+RESULTS_DIR = RESULTS
 Scenario = Callable[[Bench], dict[str, Any]]
 SCENARIOS: dict[str, Scenario] = {
     "dispatch": chaos_scenarios.dispatch_overhead,
@@ -61,7 +62,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
 
 
 def command_line(args: argparse.Namespace) -> str:
-    parts = [".venv/bin/python bench/run.py"]
+    parts = [".venv/bin/python -m bench.compare.run"]
     if args.quick:
         parts.append("--quick")
     if args.only:

@@ -1,0 +1,1 @@
+"""Accuracy benchmarks: quality against references (`python -m bench.accuracy` runs the suite)."""

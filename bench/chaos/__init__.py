@@ -1,0 +1,1 @@
+"""Chaos benchmarks: the real server under hostile load, workers killed from outside."""

@@ -1,0 +1,1 @@
+"""Memory benchmarks: RSS under load (`python -m bench.memory` runs the suite)."""
