@@ -28,6 +28,7 @@ from tests.e2e.conftest import Server, assert_error, launch
 
 pytest.importorskip("celery", reason="celery mode needs the `celery` extra")
 import redis
+from prometheus_client.parser import text_string_to_metric_families
 
 NODE_NAMES = ("a", "b")
 NODE_SETTINGS = {"ENGINES": "chaos", "ENABLE_CHAOS": "1", "MIN_FREE_MEMORY_MB": "0",
@@ -137,6 +138,19 @@ def test_jobs_spread_over_both_nodes(cluster: Cluster) -> None:
     assert health["dispatch"] == "celery" and health["broker_reachable"] is True
     assert {w["node"] for w in health["workers"]} == set(NODE_NAMES)
     assert httpx.get(api.url + "/ready").status_code == 200
+
+    def node_jobs() -> dict[str, float]:
+        text = httpx.get(api.url + "/metrics").text
+        return {family_sample.labels["node"]: family_sample.value
+                for family in text_string_to_metric_families(text)
+                for family_sample in family.samples
+                if family_sample.name == "docwarden_jobs_total"
+                and family_sample.labels.get("outcome") == "ok"}
+
+    # Each node's series reach the API's /metrics with a `node` label (one heartbeat late).
+    counted = wait_for(lambda: (n := node_jobs()) and set(n) >= set(NODE_NAMES) and n, 15,
+                       cluster.logs)
+    assert sum(counted[name] for name in NODE_NAMES) >= 20
 
 
 def test_an_async_job_runs_on_a_node(cluster: Cluster) -> None:

@@ -33,6 +33,8 @@ class ServiceContext:
     # How this node opens its job store: SQLite under DATA_DIR, or Redis in celery mode.
     open_job_store: Callable[[Settings], JobStoreAPI] | None = None
     job_store: JobStoreAPI | None = None
+    # The /metrics body; in celery mode every node's series merged with this node's.
+    render_metrics: Callable[[], bytes] | None = None
     job_runner: JobRunner | None = None
 
 

@@ -23,6 +23,7 @@ from docwarden.celery.board import BROKER_RETRY_AFTER_S, NodeBoard
 from docwarden.celery.config import make_celery, redis_client
 from docwarden.celery.dispatcher import CeleryDispatcher
 from docwarden.celery.jobstore import RedisJobStore
+from docwarden.celery.metrics import merge_metrics
 from docwarden.errors import DocwardenError, NotReady, http_status
 from docwarden.monitoring.metrics import Metrics
 from docwarden.settings import Settings
@@ -52,7 +53,9 @@ def celery_context(settings: Settings, metrics: Metrics) -> ServiceContext:
     admission = CeleryAdmission(settings, supervisor, metrics, board)
     return ServiceContext(settings=settings, supervisor=supervisor, dispatcher=dispatcher,
                           admission=admission, metrics=metrics, gpu=supervisor.gpu,
-                          open_job_store=RedisJobStore.from_settings)
+                          open_job_store=RedisJobStore.from_settings,
+                          render_metrics=lambda: merge_metrics(
+                              metrics.render(), settings.node_name, board.view.metrics))
 
 
 def cluster_health(ctx: ServiceContext, board: NodeBoard) -> dict[str, Any]:

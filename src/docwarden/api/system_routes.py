@@ -107,4 +107,5 @@ async def metrics(request: Request) -> Response:
     gpu = ctx.gpu.snapshot()
     if gpu is not None:
         ctx.metrics.gpu_used.labels(str(gpu.index)).set(gpu.used_mb * MIB)
-    return Response(ctx.metrics.render(), media_type=CONTENT_TYPE_LATEST)
+    render = ctx.render_metrics or ctx.metrics.render
+    return Response(render(), media_type=CONTENT_TYPE_LATEST)

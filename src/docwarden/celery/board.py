@@ -18,6 +18,7 @@ from typing import Any
 import redis
 
 from docwarden.celery.config import NODE_KEY_PREFIX, queue_name
+from docwarden.celery.metrics import metrics_key
 from docwarden.errors import NotReady, Overloaded
 
 log = logging.getLogger("docwarden.celery")
@@ -31,6 +32,7 @@ OVERLOADED_RETRY_AFTER_S = 2
 class BoardView:
     nodes: list[dict[str, Any]] = field(default_factory=list)
     depths: dict[str, int] = field(default_factory=dict)
+    metrics: dict[str, bytes] = field(default_factory=dict)  # node -> its Prometheus text
     read_at: float = 0.0  # monotonic; 0: never read
     error: str | None = None
 
@@ -48,7 +50,11 @@ def read_view(client: redis.Redis, engines: Iterable[str]) -> BoardView:
         except ValueError:
             continue  # not ours
     depths = {engine: int(client.llen(queue_name(engine))) for engine in engines}
-    return BoardView(nodes=nodes, depths=depths, read_at=time.monotonic())
+    names = [str(node.get("node")) for node in nodes]
+    texts = client.mget([metrics_key(name) for name in names]) if names else []
+    metrics = {name: text for name, text in zip(names, texts, strict=True)
+               if isinstance(text, bytes)}
+    return BoardView(nodes=nodes, depths=depths, metrics=metrics, read_at=time.monotonic())
 
 
 class NodeBoard:
@@ -90,8 +96,8 @@ class NodeBoard:
             if self.view.error is None:
                 log.warning("cannot read node heartbeats from Redis",
                             extra={"error": type(error).__name__})
-            self.view = BoardView(self.view.nodes, self.view.depths, self.view.read_at,
-                                  error=type(error).__name__)
+            self.view = BoardView(self.view.nodes, self.view.depths, self.view.metrics,
+                                  self.view.read_at, error=type(error).__name__)
 
     # ---- readers (any thread, no I/O) -----------------------------------------
 

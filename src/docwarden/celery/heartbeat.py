@@ -25,7 +25,9 @@ from docwarden.celery.config import (
     NODE_TTL_S,
     UNACKED_INDEX_KEY,
 )
+from docwarden.celery.metrics import metrics_key
 from docwarden.monitoring.memory import host_available_bytes, tree_rss_bytes
+from docwarden.monitoring.metrics import Metrics
 from docwarden.settings import Settings
 from docwarden.supervisor.supervisor import Supervisor
 
@@ -98,8 +100,10 @@ class Heartbeat:
 
     def __init__(self, client: redis.Redis, settings: Settings, supervisor: Supervisor,
                  leases: LeaseBook, consuming: threading.Event, *, slots: int,
+                 metrics: Metrics | None = None,
                  interval_s: float = HEARTBEAT_INTERVAL_S) -> None:
         self.client = client
+        self.metrics = metrics
         self.settings = settings
         self.supervisor = supervisor
         self.leases = leases
@@ -120,7 +124,8 @@ class Heartbeat:
         if self._thread.is_alive():
             self._thread.join(timeout=self.interval_s + 5)
         with contextlib.suppress(redis.RedisError, OSError):  # else it expires by itself
-            self.client.delete(node_key(self.settings.node_name))
+            self.client.delete(node_key(self.settings.node_name),
+                               metrics_key(self.settings.node_name))
         self.client.close()
 
     def _run(self) -> None:
@@ -135,9 +140,14 @@ class Heartbeat:
         tags = self.leases.tags()
         body = node_body(self.settings, self.supervisor, self.slots, len(tags), self.started_at)
         body["consuming"] = self.consuming.is_set()
+        name = self.settings.node_name
         try:
             renew_leases(self.client, tags, time.time())
-            self.client.set(node_key(self.settings.node_name), json.dumps(body), ex=NODE_TTL_S)
+            with self.client.pipeline(transaction=False) as pipe:
+                pipe.set(node_key(name), json.dumps(body), ex=NODE_TTL_S)
+                if self.metrics is not None:
+                    pipe.set(metrics_key(name), self.metrics.render(), ex=NODE_TTL_S)
+                pipe.execute()
         except (redis.RedisError, OSError) as error:
             if not self._failing:
                 log.warning("heartbeat not written (Redis unreachable)",

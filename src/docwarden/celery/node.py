@@ -193,7 +193,7 @@ def build_node(settings: Settings) -> tuple[Celery, Supervisor, Heartbeat]:
     leases = LeaseBook()
     leases.connect()
     heartbeat = Heartbeat(redis_client(settings), settings, supervisor, leases, consuming,
-                          slots=concurrency(settings))
+                          slots=concurrency(settings), metrics=metrics)
     return app, supervisor, heartbeat
 
 
