@@ -104,6 +104,10 @@ class Settings(BaseSettings):
         None, description="Redis URL for DISPATCH=celery and `docwarden worker` "
         "(broker and result backend), e.g. redis://127.0.0.1:6379/0"
     )
+    broker_master_name: str | None = Field(
+        None, description="Redis Sentinel master name, needed when BROKER_URL is "
+        "sentinel://host:26379;sentinel://host2:26379"
+    )
     node_name: str = Field(default_factory=socket.gethostname,
                            description="this node's name in celery mode (unique per node)")
 
@@ -157,6 +161,9 @@ class Settings(BaseSettings):
         if self.dispatch is DispatchMode.CELERY and not self.broker_url:
             raise ValueError("DOCWARDEN_DISPATCH=celery needs DOCWARDEN_BROKER_URL "
                              "(for example redis://127.0.0.1:6379/0)")
+        if (self.broker_url or "").startswith("sentinel://") and not self.broker_master_name:
+            raise ValueError("a sentinel:// DOCWARDEN_BROKER_URL needs "
+                             "DOCWARDEN_BROKER_MASTER_NAME (the name the sentinels monitor)")
         return self
 
     @property

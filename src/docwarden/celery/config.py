@@ -14,10 +14,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from typing import Any
+from urllib.parse import unquote, urlsplit
 
 import redis
+import redis.sentinel
 from celery import Celery
-from celery.backends.redis import RedisBackend
+from celery.backends.redis import RedisBackend, SentinelBackend
 from kombu.entity import Exchange, Queue
 
 from docwarden.errors import InternalError
@@ -31,6 +33,8 @@ HEARTBEAT_INTERVAL_S = 2.0
 NODE_TTL_S = 10  # a node missing this long is gone: /health drops it, /ready stops counting it
 LEASE_S = 10  # visibility timeout of a delivered message; renewed every heartbeat
 UNACKED_INDEX_KEY = "unacked_index"  # the transport's sorted set of delivered messages
+SENTINEL_SCHEME = "sentinel://"
+SENTINEL_PORT = 26379
 SOCKET_TIMEOUT_S = 5.0
 CONNECT_TIMEOUT_S = 2.0
 # Publishing during an outage fails in about a second (then 503), instead of hanging.
@@ -55,10 +59,10 @@ def broker_url(settings: Settings) -> str:
     return settings.broker_url
 
 
-class PollingRedisBackend(RedisBackend):  # type: ignore[misc]
-    """Redis results, read by polling: no pub/sub subscription per sent task.
+class NoSubscription:
+    """Results read by polling: no pub/sub subscription per sent task.
 
-    The stock backend subscribes to every task it sends, for `AsyncResult.get`;
+    The stock backends subscribe to every task they send, for `AsyncResult.get`;
     the API never calls that (it polls from its event loop), and an unread
     subscription only fills Redis's output buffer for this client.
     """
@@ -67,26 +71,51 @@ class PollingRedisBackend(RedisBackend):  # type: ignore[misc]
         return {}
 
 
-BACKEND = f"{PollingRedisBackend.__module__}:{PollingRedisBackend.__name__}"
+class PollingRedisBackend(NoSubscription, RedisBackend):  # type: ignore[misc]
+    pass
 
 
-def transport_options() -> dict[str, Any]:
-    return {"visibility_timeout": LEASE_S, "unacked_index_key": UNACKED_INDEX_KEY,
-            "unacked_restore_interval": 1, "unacked_restore_throttle": 1,
-            "socket_timeout": SOCKET_TIMEOUT_S, "socket_connect_timeout": CONNECT_TIMEOUT_S}
+class PollingSentinelBackend(NoSubscription, SentinelBackend):  # type: ignore[misc]
+    pass
+
+
+def is_sentinel(url: str) -> bool:
+    return url.startswith(SENTINEL_SCHEME)
+
+
+def backend_spec(url: str) -> str:
+    """Celery's `module:Class+url` for the polling backend that fits the URL's scheme."""
+    cls = PollingSentinelBackend if is_sentinel(url) else PollingRedisBackend
+    return f"{cls.__module__}:{cls.__name__}+{url}"
+
+
+def transport_options(settings: Settings) -> dict[str, Any]:
+    options: dict[str, Any] = {
+        "visibility_timeout": LEASE_S, "unacked_index_key": UNACKED_INDEX_KEY,
+        "unacked_restore_interval": 1, "unacked_restore_throttle": 1,
+        "socket_timeout": SOCKET_TIMEOUT_S, "socket_connect_timeout": CONNECT_TIMEOUT_S}
+    return {**options, **sentinel_options(settings)}
+
+
+def sentinel_options(settings: Settings) -> dict[str, Any]:
+    """`master_name` for sentinel:// URLs (Celery and kombu ask the sentinels for it)."""
+    if not is_sentinel(broker_url(settings)):
+        return {}
+    return {"master_name": settings.broker_master_name}  # Settings insists on one
 
 
 def make_celery(settings: Settings, engines: Iterable[str]) -> Celery:
     """The app of an API node (sends) or a compute node (consumes `engines`' queues)."""
     url = broker_url(settings)
-    app = Celery("docwarden", broker=url, backend=f"{BACKEND}+{url}", set_as_current=False)
+    app = Celery("docwarden", broker=url, backend=backend_spec(url), set_as_current=False)
     app.conf.update(
         task_serializer="json", result_serializer="json", accept_content=["json"],
         result_accept_content=["json"], task_acks_late=True,
         task_reject_on_worker_lost=True, worker_prefetch_multiplier=1,
         task_queues=engine_queues(engines), task_default_queue=QUEUE_PREFIX + "default",
         result_expires=int(settings.job_retention_s),
-        broker_transport_options=transport_options(),
+        broker_transport_options=transport_options(settings),
+        result_backend_transport_options=sentinel_options(settings),
         broker_connection_retry_on_startup=True, broker_connection_timeout=CONNECT_TIMEOUT_S,
         broker_connection_max_retries=None,  # a node outlives any Redis outage
         task_publish_retry_policy=PUBLISH_RETRY,
@@ -99,6 +128,33 @@ def make_celery(settings: Settings, engines: Iterable[str]) -> Celery:
 
 
 def redis_client(settings: Settings) -> redis.Redis:
-    """A plain client of the broker's Redis, for heartbeats, leases and queue depths."""
-    return redis.Redis.from_url(broker_url(settings), socket_timeout=SOCKET_TIMEOUT_S,
-                                socket_connect_timeout=CONNECT_TIMEOUT_S)
+    """A plain client of the broker's Redis: heartbeats, leases, queue depths, jobs, poison.
+
+    With sentinel:// URLs it is the current master's client, found through the
+    sentinels again after a failover.
+    """
+    url = broker_url(settings)
+    timeouts = {"socket_timeout": SOCKET_TIMEOUT_S, "socket_connect_timeout": CONNECT_TIMEOUT_S}
+    if not is_sentinel(url):
+        return redis.Redis.from_url(url, **timeouts)
+    master_name = sentinel_options(settings)["master_name"]
+    hosts, params = sentinel_hosts(url)
+    sentinels = redis.sentinel.Sentinel(hosts, sentinel_kwargs=timeouts)
+    master: redis.Redis = sentinels.master_for(
+        master_name, socket_timeout=SOCKET_TIMEOUT_S,
+        socket_connect_timeout=CONNECT_TIMEOUT_S, **params)
+    return master
+
+
+def sentinel_hosts(url: str) -> tuple[list[tuple[str, int]], dict[str, Any]]:
+    """`sentinel://[:pw@]h1:26379/0;sentinel://h2:26379` -> sentinel addresses, and the
+    master's db and credentials (taken from the first URL, as Celery does)."""
+    parts = [urlsplit(chunk) for chunk in url.split(";") if chunk.strip()]
+    hosts = [(part.hostname or "127.0.0.1", part.port or SENTINEL_PORT) for part in parts]
+    first = parts[0]
+    params: dict[str, Any] = {"db": int(first.path.strip("/") or 0)}
+    if first.password:
+        params["password"] = unquote(first.password)
+    if first.username:
+        params["username"] = unquote(first.username)
+    return hosts, params
