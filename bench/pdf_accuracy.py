@@ -13,8 +13,11 @@ never docwarden's (PyMuPDF is AGPL); a peer that is not installed is skipped
 with a message.  Set it up once:
 
     python3 -m venv /work/venvs/pdfpeers
-    /work/venvs/pdfpeers/bin/pip install pymupdf4llm pymupdf-layout 'markitdown[pdf]' \
-        pypdfium2 fpdf2 uharfbuzz
+    /work/venvs/pdfpeers/bin/pip install pymupdf pymupdf4llm pymupdf-layout \
+        'markitdown[pdf]' pypdfium2 fpdf2 uharfbuzz
+
+(pymupdf is named on its own: pymupdf4llm 2.0 on the index declares no
+dependency on it, and without it the peer is skipped as not installed.)
 
     python bench/pdf_accuracy.py [--only SUBSTRING] [--peers-python PATH | --no-peers]
 

@@ -10,7 +10,7 @@ from docwarden.engines.pdf.document import parse_pages
 from docwarden.engines.pdf.engine import parse_params
 from docwarden.engines.pdf.furniture import furniture_key, is_page_number
 from docwarden.engines.pdf.layout import Char, build_lines
-from docwarden.engines.pdf.scanned import quality, render_scale, to_lines
+from docwarden.engines.pdf.scanned import _turn_order, quality, render_scale, to_lines
 from docwarden.errors import InvalidInput
 
 
@@ -77,6 +77,8 @@ def test_render_scale_caps_pixels() -> None:
     assert render_scale(595, 842, 200, 16_777_216) == pytest.approx(200 / 72)
     scale = render_scale(14400, 14400, 200, 16_777_216)
     assert (14400 * scale) ** 2 <= 16_777_216
+    # No larger than the OCR's input bound: those pixels would be scaled away again.
+    assert 842 * render_scale(595, 842, 200, 16_777_216, max_side_px=2000) == pytest.approx(2000)
 
 
 @dataclass
@@ -93,3 +95,23 @@ def test_quality_prefers_horizontal_confident_lines() -> None:
     assert quality(flat)[0] > quality(tall)[0]
     lines = to_lines(flat, scale=2.0)
     assert (lines[0].x1, lines[0].y1) == (100.0, 10.0)
+    cropped = to_lines(flat, scale=2.0, offset=(40, 60))  # read from a crop at (40, 60) px
+    assert (cropped[0].x0, cropped[0].y0, cropped[0].x1) == (20.0, 30.0, 120.0)
+
+
+def test_cjk_ocr_lines_are_sized_by_their_advance_not_their_box_height() -> None:
+    # One size, two box heights (the detector's boxes vary +-15 %): the same size.
+    tall = [[0, 0], [220, 0], [220, 24], [0, 24]]
+    short = [[0, 40], [220, 40], [220, 60], [0, 60]]
+    lines = to_lines([FakeLine("第二段用于检查段落边界", 0.95, tall),
+                      FakeLine("本文件由测试数据生成的", 0.95, short)], scale=1.0)
+    assert lines[0].size_pt == lines[1].size_pt == 20.0
+    latin = to_lines([FakeLine("Latin text", 0.95, [[0, 0], [90, 0], [90, 24], [0, 24]])], 1.0)
+    assert latin[0].size_pt == 20.0  # box height / 1.2
+
+
+def test_turn_order_follows_the_text_axis_before_the_rotate_hint() -> None:
+    assert _turn_order(90) == [1, 0, 2, 3]  # /Rotate 90: undo it first
+    assert _turn_order(90, axis=0) == [0, 2, 1, 3]  # ... unless the lines already run across
+    assert _turn_order(270, axis=1) == [3, 1, 0, 2]
+    assert _turn_order(0, axis=None) == [0, 1, 2, 3]

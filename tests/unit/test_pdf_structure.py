@@ -117,3 +117,13 @@ def test_side_by_side_prose_is_read_as_columns_not_as_a_table() -> None:
     items = layout_page(lines)
     assert not any(isinstance(item, Table) for item in items)
     assert [item.text for item in items if isinstance(item, Line)] == left + right
+
+
+def test_a_label_drawn_twice_in_one_place_is_read_once() -> None:
+    # docling's redp5110 sample draws diagram labels twice, 0.04 pt apart, with other
+    # text between the copies in the stream (pdfium drops only exact duplicates).
+    label = [glyph(ch, 148 + 6 * i) for i, ch in enumerate("ENFORCED")]
+    again = [glyph(ch, 148 + 6 * i + (0.04 if i > 4 else 0)) for i, ch in enumerate("ENFORCED")]
+    callout = [glyph(ch, 300 + 6 * i) for i, ch in enumerate("Specifies")]
+    assert [ln.text for ln in build_lines([*label, *callout, *again])] == [
+        "ENFORCED", "Specifies"]

@@ -199,6 +199,8 @@ class PdfEngine(Engine):
             if text.visible_chars >= MIN_TEXT_CHARS or _has_ocr_layer(text):
                 return text, None, rules
             check_images(page, self.settings.max_image_pixels)
-            return text, render(page, dpi, self.settings.max_image_pixels), []
+            rendered = render(page, dpi, self.settings.max_image_pixels,
+                              self.settings.ocr_max_side_px)
+            return text, rendered, []
         finally:
             page.close()

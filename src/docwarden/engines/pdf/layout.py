@@ -25,6 +25,10 @@ UNMAPPED_BULLET_RE = re.compile(f"^{UNMAPPED}+\\s+(?=\\w)")
 BREAK_GAP_EM = 1.0  # a gap wider than this without a real space starts a new fragment
 BREAK_GAP_SPACED_EM = 3.0  # ... and with a real space character in it
 MERGE_GAP_EM = 0.8  # fragments closer than this on one line are merged
+# A label in a small font hanging before a large title ("Chapter 1." + a 26 pt title) is
+# its own fragment when the sizes differ this much and a gap wider than the small
+# font's em separates them; superscripts and drop caps touch their neighbours.
+SIZE_JUMP_RATIO = 1.8
 MARKER_GAP_EM = 4.0  # a lone list marker joins the text this far to its right
 SPACE_GAP_EM = 0.25  # an unspaced gap wider than this still separates words
 RTL_SPACE_GAP_EM = 0.15  # joined Arabic letters touch: a smaller gap is a word break
@@ -94,7 +98,14 @@ def _starts_fragment(frag: list[Char], char: Char, extent: tuple[float, float]) 
         return char.x1 < extent[0] - limit or char.x0 > extent[1] + limit
     if char.x0 < last.x0 - 0.5 * em:  # moved back left (ligature parts share one box)
         return True
-    return char.x0 - last.x1 > limit
+    return char.x0 - last.x1 > limit or _size_jump(last, char)
+
+
+def _size_jump(a: Char | Line, b: Char | Line) -> bool:
+    """A gap wider than the smaller font's em between very different font sizes."""
+    small, large = sorted((max(a.size_pt, 0.1), max(b.size_pt, 0.1)))
+    gap = max(a.x0, b.x0) - min(a.x1, b.x1)
+    return large >= SIZE_JUMP_RATIO * small and gap > BREAK_GAP_EM * small
 
 
 def _mono_pitch(frag: list[Char]) -> float:
@@ -209,7 +220,7 @@ def _mergeable(left: Line, right: Line, walls: Sequence[Wall] = ()) -> bool:
     em = max(left.size_pt, right.size_pt, 1.0)
     gap = right.x0 - left.x1
     limit = MARKER_GAP_EM if LEAD_RE.match(left.text) else MERGE_GAP_EM
-    if not -0.3 * em <= gap <= limit * em:
+    if not -0.3 * em <= gap <= limit * em or _size_jump(left, right):
         return False
     mid = (left.y0 + left.y1) / 2
     return not any(left.x1 - 1 <= x <= right.x0 + 1 and y0 <= mid <= y1 for x, y0, y1 in walls)
@@ -252,4 +263,16 @@ def build_lines(chars: list[Char], walls: Sequence[Wall] = ()) -> list[Line]:
     pairs = {(id(chars[i - 1]), id(c)) for i, c in enumerate(chars) if i and c.space_before}
     frags = join_rtl_fragments(_fragments(chars))
     lines = [_fragment_line(frag, pairs) for frag in frags]
-    return merge_fragments([line for line in lines if line.text], walls)
+    return _drop_overprints(merge_fragments([line for line in lines if line.text], walls))
+
+
+def _drop_overprints(lines: list[Line]) -> list[Line]:
+    """One copy of a line drawn twice in the same place (fake bold, a stamped overlay)."""
+    seen: set[tuple[str, int, int]] = set()
+    kept: list[Line] = []
+    for line in lines:
+        key = (line.text, round(line.x0), round(line.y0))
+        if key not in seen:
+            seen.add(key)
+            kept.append(line)
+    return kept

@@ -26,6 +26,7 @@ MIN_RULE_PT = 6.0
 MAX_PATHS = 4000  # vector figures: stop looking for rules past this many paths
 SNAP_PT = 2.5  # rule ends this close count as touching, positions this close as one
 MIN_FILLED_SHARE = 0.3  # of the cells: an empty grid is a drawing, not a table
+MIN_FRAME_SHARE = 0.75  # of the grid's width: how much its top and bottom rules must cover
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,10 +127,28 @@ def _snap(values: Sequence[float]) -> list[float]:
     return out
 
 
+def _covered(grid: Sequence[Rule], y: float, x0: float, x1: float) -> float:
+    """Share of x0..x1 that the grid's horizontal rules at height `y` cover."""
+    spans = sorted((max(r.x0, x0), min(r.x1, x1)) for r in grid
+                   if r.horizontal and abs(r.y0 - y) <= SNAP_PT)
+    covered, reach = 0.0, x0
+    for start, end in spans:
+        if end > reach:
+            covered += end - max(start, reach)
+            reach = end
+    return covered / max(x1 - x0, 1e-9)
+
+
+def _framed(grid: Sequence[Rule], xs: Sequence[float], ys: Sequence[float]) -> bool:
+    """A table's first and last rules run across it; overlapping boxes (a sidebar
+    laid over a text frame) touch too, but their outer rules span only one box."""
+    return all(_covered(grid, y, xs[0], xs[-1]) >= MIN_FRAME_SHARE for y in (ys[0], ys[-1]))
+
+
 def _grid_table(grid: Sequence[Rule], lines: Sequence[Line]) -> Table | None:
     ys = _snap([r.y0 for r in grid if r.horizontal])
     xs = _snap([r.x0 for r in grid if not r.horizontal])
-    if (len(ys) < 3 and len(xs) < 3) or len(ys) < 2 or len(xs) < 2:
+    if (len(ys) < 3 and len(xs) < 3) or len(ys) < 2 or len(xs) < 2 or not _framed(grid, xs, ys):
         return None
     inside = [ln for ln in lines if xs[0] <= (ln.x0 + ln.x1) / 2 <= xs[-1]
               and ys[0] <= (ln.y0 + ln.y1) / 2 <= ys[-1]]

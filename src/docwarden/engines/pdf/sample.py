@@ -31,12 +31,17 @@ class TextRun:
 
 @dataclass(frozen=True)
 class PageSpec:
-    """One page: text runs and/or a JPEG image filling it, and its /Rotate."""
+    """One page: text runs and/or a JPEG image filling it, its /Rotate, stroked boxes.
+
+    `boxes` are (x, y, width, height) in points from the top-left, drawn as
+    rectangles (ruled tables, frames and sidebars).
+    """
 
     runs: Sequence[TextRun] = ()
     rotate: int = 0
     jpeg: bytes | None = None
     size_pt: tuple[float, float] = A4_PT
+    boxes: Sequence[tuple[float, float, float, float]] = ()
 
 
 def _escape(text: str) -> bytes:
@@ -49,6 +54,8 @@ def _content(page: PageSpec) -> bytes:
     out = io.BytesIO()
     if page.jpeg is not None:
         out.write(f"q {width} 0 0 {height} 0 0 cm /Im1 Do Q\n".encode())
+    for x, y, w, h in page.boxes:
+        out.write(f"0.5 w {x} {height - y - h} {w} {h} re S\n".encode())
     for run in page.runs:
         a, b, c, d = _TURN_MATRIX[run.quarter_turns % 4]
         baseline = height - run.y_pt - run.size_pt

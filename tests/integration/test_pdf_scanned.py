@@ -1,0 +1,95 @@
+"""Scanned pages through the pdf engine with the real OCR models: what the OCR is shown.
+
+The recogniser is the real one, wrapped only to record the images it is
+given: the number of OCR passes and their sizes are what makes a scanned
+page fast (bench/pdf_accuracy.py, group "scanned").
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from pathlib import Path
+
+import pypdfium2 as pdfium
+import pytest
+from PIL import Image
+
+from docwarden.engines.base import JobInput
+from docwarden.engines.ocr.engine import OcrEngine
+from docwarden.engines.pdf import PdfEngine
+from docwarden.engines.pdf.scanned import OcrLineLike, render_page
+from docwarden.settings import Settings
+
+DATA = Path(__file__).resolve().parents[1] / "data" / "pdf"
+SHARED = Path(__file__).resolve().parents[2].parent / "shared" / "testdata" / "pdf"
+SENTENCE = ("Docling bundles PDF document conversion to JSON and Markdown in an easy self "
+            "contained package")
+
+
+class Recording:
+    """The real OCR engine's `recognize`, keeping the size of every image it reads."""
+
+    def __init__(self, ocr: OcrEngine) -> None:
+        self.ocr = ocr
+        self.sizes: list[tuple[int, int]] = []
+
+    def __call__(self, image: Image.Image) -> Sequence[OcrLineLike]:
+        self.sizes.append(image.size)
+        return self.ocr.recognize(image)
+
+
+@pytest.fixture(scope="module")
+def ocr() -> OcrEngine:
+    engine = OcrEngine(Settings())
+    engine.load()
+    return engine
+
+
+def convert(ocr: OcrEngine, path: Path) -> tuple[str, Recording]:
+    recording = Recording(ocr)
+    result = PdfEngine(Settings(), recognizer=recording).run(JobInput(data=path.read_bytes()))
+    assert isinstance(result, dict)
+    return str(result["markdown"]), recording
+
+
+def shared(rel: str) -> Path:
+    path = SHARED / rel
+    if not path.is_file():
+        pytest.skip(f"shared test data not found at {SHARED}")
+    return path
+
+
+def test_ocr_reads_only_the_box_around_the_ink(ocr: OcrEngine) -> None:
+    path = DATA / "docling" / "scanned" / "ocr_test_rotated_90.pdf"
+    markdown, recording = convert(ocr, path)
+    assert " ".join(markdown.split()) == SENTENCE
+    assert len(recording.sizes) == 1  # the lines run up the page: turned once, read once
+    width, height = recording.sizes[0]
+    document = pdfium.PdfDocument(str(path))
+    try:
+        page = render_page(document[0], 200, 16_777_216, 2000)
+    finally:
+        document.close()
+    assert max(page.image.size) <= 2000  # rendered no larger than the OCR would read it
+    assert width * height < 0.25 * page.image.width * page.image.height  # three lines
+
+
+def test_rotate_entry_that_does_not_match_the_scan_costs_no_extra_pass(ocr: OcrEngine) -> None:
+    # /Rotate 90 on a page whose scan is upright as displayed (docling's test file).
+    markdown, recording = convert(ocr, shared("docling/scanned/sample_with_rotation_mismatch.pdf"))
+    assert "1972" in markdown and "THE SLEREXE COMPANY LIMITED" in markdown
+    assert len(recording.sizes) == 1
+
+
+@pytest.mark.parametrize("turned", ["", "_rotated_180", "_rotated_270"])
+def test_scans_in_every_orientation_still_read_exactly(ocr: OcrEngine, turned: str) -> None:
+    markdown, _ = convert(ocr, shared(f"docling/scanned/ocr_test{turned}.pdf"))
+    assert " ".join(markdown.split()) == SENTENCE
+
+
+def test_scanned_chinese_headings_are_found(ocr: OcrEngine) -> None:
+    markdown, _ = convert(ocr, shared("generated/cjk_scanned.pdf"))
+    found = [re.sub(r"\s+", "", h) for h in re.findall(r"^#+ (.+)$", markdown, flags=re.M)]
+    for heading in ("一、概述", "二、表格", "三、繁體與混排", "四、长段落", "五、列表"):
+        assert heading in found, (heading, found)
