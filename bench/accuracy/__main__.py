@@ -16,7 +16,7 @@ from bench import run_modules
 MODULES = {
     "ocr": ["bench.accuracy.ocr"],
     "idcard": ["bench.accuracy.idcard", "--cards", "42", "--jobs", "2"],
-    "pdf": ["bench.pdf_accuracy"],  # to become bench.accuracy.pdf
+    "pdf": ["bench.accuracy.pdf"],
 }
 
 

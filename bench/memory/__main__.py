@@ -7,7 +7,7 @@ Sections:
 - sizes: one governed OCR worker (the server's own spawn path, allocator and
   thread settings); per-job peak RSS for text images of growing size.
 - ocr: bench.memory.ocr (RSS over 1,000 varied jobs per option set).
-- pdf: bench.pdf_memory (300-page vs 3-page PDF).
+- pdf: bench.memory.pdf (300-page vs 3-page PDF).
 - enhance: bench.accuracy.enhance --skip-quality (peak RSS by input size, tiled or not).
 - layouts: bench.compare.run --only memory (docwarden vs the seed's 4 x 4 layout).
 Results land in bench/results/.
@@ -31,7 +31,7 @@ from docwarden.supervisor.supervisor import Supervisor
 SIDES_PX = (256, 512, 1024, 2048, 4096)
 MODULES = {
     "ocr": ["bench.memory.ocr", "--jobs", "1000"],
-    "pdf": ["bench.pdf_memory"],  # to become bench.memory.pdf
+    "pdf": ["bench.memory.pdf"],
     "enhance": ["bench.accuracy.enhance", "--skip-quality"],
     "layouts": ["bench.compare.run", "--only", "memory"],
 }

@@ -2,7 +2,7 @@
 
 The recogniser is the real one, wrapped only to record the images it is
 given: the number of OCR passes and their sizes are what makes a scanned
-page fast (bench/pdf_accuracy.py, group "scanned").
+page fast (bench/accuracy/pdf.py, group "scanned").
 """
 
 from __future__ import annotations

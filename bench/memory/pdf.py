@@ -8,7 +8,7 @@ in a fresh interpreter, reading ru_maxrss:
              own benchmark), so what is measured is render + layout per page.
 Prints the ratios and writes bench/results/pdf_memory.json.
 
-    python bench/pdf_memory.py
+    python -m bench.memory.pdf
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ from PIL import Image, ImageDraw
 
 from docwarden.engines.pdf.sample import PageSpec, TextRun, build_pdf
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 RESULTS = ROOT / "bench" / "results" / "pdf_memory.json"
 WORDS = ("memory", "bounded", "by", "one", "page", "not", "the", "document", "pdfium", "closes",
          "pages", "text", "bitmaps", "as", "soon", "used", "while", "worker", "converts")

@@ -7,9 +7,9 @@ word processors do), ruled tables with multi-line cells, side-by-side blocks
 that are not tables, code, a hyphenated line break, and Korean prose.
 
 Needs fpdf2 and uharfbuzz (bench-only, e.g. the peers venv of
-bench/pdf_accuracy.py) and the Debian fonts fonts-noto-core and fonts-noto-cjk:
+bench/accuracy/pdf.py) and the Debian fonts fonts-noto-core and fonts-noto-cjk:
 
-    /work/venvs/pdfpeers/bin/python bench/make_pdf_devset.py [OUT_DIR]
+    /work/venvs/pdfpeers/bin/python bench/accuracy/pdf_devset.py [OUT_DIR]
 
 OUT_DIR defaults to tests/data/pdf/generated/devset (a few KB per file).
 """
@@ -23,7 +23,7 @@ from pathlib import Path
 
 from fpdf import FPDF
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 OUT = ROOT / "tests" / "data" / "pdf" / "generated" / "devset"
 NASKH = "/usr/share/fonts/truetype/noto/NotoNaskhArabic-Regular.ttf"
 NASKH_BOLD = "/usr/share/fonts/truetype/noto/NotoNaskhArabic-Bold.ttf"

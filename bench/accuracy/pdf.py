@@ -3,8 +3,8 @@
 Files: the shared PDFs with reference Markdown (groups `docling` for the
 born-digital ones, `scanned`, `cjk` for the generated Chinese PDF) and the
 generated development set (`devset`: two columns, Arabic, tables, code,
-Korean; made by bench/make_pdf_devset.py).  Scores per file (see
-bench/pdf_metrics.py): token F1, heading recall and precision, reading order,
+Korean; made by bench/accuracy/pdf_devset.py).  Scores per file (see
+bench/accuracy/pdf_metrics.py): token F1, heading recall and precision, reading order,
 text similarity, list and table-cell recall, CER on scans; per group the means
 and seconds per page, for docwarden and for each peer in the same run.
 
@@ -19,7 +19,7 @@ with a message.  Set it up once:
 (pymupdf is named on its own: pymupdf4llm 2.0 on the index declares no
 dependency on it, and without it the peer is skipped as not installed.)
 
-    python bench/pdf_accuracy.py [--only SUBSTRING] [--peers-python PATH | --no-peers]
+    python -m bench.accuracy.pdf [--only SUBSTRING] [--peers-python PATH | --no-peers]
 
 Writes bench/results/pdf_accuracy.json.
 """
@@ -37,21 +37,21 @@ import time
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))  # for tests.textmetrics and bench.pdf_metrics
+import pypdfium2 as pdfium
 
-import pypdfium2 as pdfium  # noqa: E402
-
-from bench.pdf_metrics import compare, norm  # noqa: E402
-from docwarden.engines.base import JobInput  # noqa: E402
-from docwarden.engines.pdf import PdfEngine  # noqa: E402
-from docwarden.settings import Settings  # noqa: E402
+from bench import RESULTS as RESULTS_DIR
+from bench import ROOT
+from bench.accuracy.pdf_metrics import compare, norm
+from docwarden.engines.base import JobInput
+from docwarden.engines.pdf import PdfEngine
+from docwarden.settings import Settings
 
 # shared/ sits beside the checkout (a worktree is one level deeper): take the first found.
 TESTDATA = next((p / "shared" / "testdata" / "pdf" for p in ROOT.parents
                  if (p / "shared" / "testdata" / "pdf").is_dir()), ROOT.parent / "shared")
 DEVSET = ROOT / "tests" / "data" / "pdf" / "generated" / "devset"
-RESULTS = ROOT / "bench" / "results" / "pdf_accuracy.json"
+RESULTS = RESULTS_DIR / "pdf_accuracy.json"
+PEERS_SCRIPT = Path(__file__).with_name("pdf_peers.py")  # run by the peers' venv
 PEERS_PYTHON = Path(os.environ.get("PDF_PEERS_PYTHON", "/work/venvs/pdfpeers/bin/python"))
 # The nemotron reference is another engine's output, reliable on page 1 only.
 PAGE_LIMITS = {"docling/scanned/nemotron_multipage.pdf": "1"}
@@ -132,7 +132,7 @@ def run_peers(items: list[dict[str, Any]], python: Path | None) -> dict[str, Any
         return {"tools": {}, "skipped": {"peers": f"{python} not found"}, "results": {}}
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "peers.json"
-        proc = subprocess.run([str(python), str(ROOT / "bench" / "pdf_peers.py"), str(out)],
+        proc = subprocess.run([str(python), str(PEERS_SCRIPT), str(out)],
                               input=json.dumps(jobs), capture_output=True, text=True,
                               check=False)
         if proc.returncode != 0 or not out.exists():

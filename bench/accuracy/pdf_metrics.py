@@ -1,4 +1,4 @@
-"""Scores of one Markdown conversion against reference Markdown (used by pdf_accuracy.py).
+"""Scores of one Markdown conversion against reference Markdown (used by bench.accuracy.pdf).
 
 - token F1: bag-of-words overlap of the plain text (markup stripped; Han and
   kana characters are one token each, other scripts split on spaces and

@@ -1,14 +1,14 @@
 """Run the peer PDF-to-Markdown tools on a list of PDFs (bench-only, own venv).
 
 pymupdf4llm (with pymupdf-layout when installed) and markitdown are never
-dependencies of docwarden (PyMuPDF is AGPL); bench/pdf_accuracy.py runs this
+dependencies of docwarden (PyMuPDF is AGPL); bench/accuracy/pdf.py runs this
 script with the peers' interpreter and reads the JSON it writes to OUT_JSON
 (peers print to stdout themselves):
 
     {"tools": {"pymupdf4llm": "2.0 (layout)", ...}, "skipped": {"markitdown": "why"},
      "results": {"pymupdf4llm": {"file.pdf": {"markdown": "...", "seconds": 0.4}}}}
 
-    python bench/pdf_peers.py OUT_JSON < jobs.json
+    python bench/accuracy/pdf_peers.py OUT_JSON < jobs.json
 
 Input on stdin: [{"path": "/abs/file.pdf", "pages": "1" | null}, ...].
 """
