@@ -11,7 +11,6 @@ from __future__ import annotations
 import subprocess
 import time
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from pydantic import ValidationError
@@ -21,10 +20,10 @@ from docwarden.settings import DispatchMode, Settings
 from tests.conftest_redis import REDIS_SERVER, RedisServer, answers_ping, free_port, started_redis
 
 pytest.importorskip("celery", reason="celery mode needs the `celery` extra")
-import redis  # noqa: E402
+import redis
 
-from docwarden.celery.config import make_celery, queue_name, redis_client  # noqa: E402
-from docwarden.celery.jobstore import RedisJobStore  # noqa: E402
+from docwarden.celery.config import make_celery, queue_name, redis_client
+from docwarden.celery.jobstore import RedisJobStore
 
 MASTER_NAME = "docwarden-master"
 
