@@ -26,11 +26,14 @@ class Launcher:
         path.mkdir()
         return path
 
-    def docwarden(self, name: str, **settings: Any) -> Server:
-        """`docwarden serve` with DOCWARDEN_* settings (chaos enabled when served)."""
+    def docwarden(self, name: str, extra_env: dict[str, str] | None = None,
+                  **settings: Any) -> Server:
+        """`docwarden serve` with DOCWARDEN_* settings (chaos enabled when served);
+        `extra_env` e.g. PYTHONPATH=<another checkout>/src to serve another commit."""
         port = free_port()
         private = self._private_dir(port)
         env = base_environment(private)
+        env.update(extra_env or {})
         env.update({"DOCWARDEN_HOST": LOOPBACK, "DOCWARDEN_PORT": str(port),
                     "DOCWARDEN_DATA_DIR": str(private / "data")})
         env.update({f"DOCWARDEN_{k.upper()}": str(v) for k, v in settings.items()})
