@@ -142,3 +142,34 @@ def test_a_burst_across_recycles_runs_each_job_once(
     assert answers == [{"echo": i} for i in range(12)]
     assert sorted(spawner.jobs_seen) == sorted(job.id for job in jobs)  # each ran once
     assert time.monotonic() - started < 10
+
+
+def test_a_job_wake_up_does_not_pay_for_the_whole_governance(tmp_path: Any) -> None:
+    """Reaping, deadlines, limits and spawning run every watch interval (or when a worker's
+    fate changes), not on each of a job's two wake-ups: the event loop waits on them."""
+    spawner = ScriptedSpawner(job_limit=0)
+    settings = Settings(engines=[], enable_chaos=True, data_dir=tmp_path, min_free_memory_mb=0,
+                        workers=1, log_format="text", max_jobs_per_worker=0,
+                        watch_interval_s=0.25)
+    supervisor = Supervisor(settings, engines=["chaos"], spawner=spawner)
+    pool = supervisor.pools["chaos"]
+    reaped = []
+    real_reap = pool._reap_exited
+
+    def counting_reap() -> None:
+        reaped.append(time.monotonic())
+        real_reap()
+
+    pool._reap_exited = counting_reap  # type: ignore[method-assign]
+    supervisor.start()
+    try:
+        wait_for(lambda: supervisor.ready, 10)
+        started, before = time.monotonic(), len(reaped)
+        for index in range(60):
+            job = supervisor.submit("chaos", JobPayload(params={"echo": index}))
+            assert job.future.result(timeout=10).result == {"echo": index}
+        elapsed_s = time.monotonic() - started
+        governed = len(reaped) - before
+        assert governed <= elapsed_s / 0.25 + 3, (governed, elapsed_s)  # not 2 per job
+    finally:
+        supervisor.shutdown(grace_s=5)

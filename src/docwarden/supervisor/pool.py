@@ -66,6 +66,8 @@ class Pool(WorkerMessages):
         self.phase = PoolPhase.SERVING
         self.limits = Limits.from_settings(settings)
         self._memory_checked_at = 0.0
+        self._governed_at = 0.0
+        self._govern_now = True  # set when a worker's fate changes: govern on the next tick
         self.governor = SpawnGovernor(settings.spawn_backoff_base_s, settings.spawn_backoff_max_s,
                                       settings.max_spawns_per_minute)
 
@@ -107,17 +109,28 @@ class Pool(WorkerMessages):
     # ---- supervisor thread ------------------------------------------------
 
     def tick(self) -> None:
+        """Every wake-up: answers in, queued jobs out.  The rest of the governance runs
+        every watch interval, or at once after a worker's fate changed: a job's two
+        wake-ups (its arrival, its answer) must not each pay for reaping, deadlines,
+        spawning and gauges, which are all the event loop waits for under the GIL."""
         self._receive_messages()
-        self._reap_exited()
-        self._enforce_deadlines()
-        self._enforce_limits()
-        self._spawn_missing()
-        self._hand_over()
-        self._stop_retired()
-        self._escalate_kills()
+        now = time.monotonic()
+        govern = self._govern_now or now - self._governed_at >= self.settings.watch_interval_s
+        if govern:
+            self._governed_at, self._govern_now = now, False
+            self._reap_exited()
+            self._enforce_deadlines()
+            self._enforce_limits()
+            self._spawn_missing()
+            self._hand_over()
+            self._stop_retired()
+            self._escalate_kills()
         self._dispatch_queued()
-        self._expire_queued()
-        self._publish_metrics()
+        if govern:
+            self._expire_queued()
+            self._publish_metrics()
+        else:
+            self._publish_spare_slots()
 
     def _reap_exited(self) -> None:
         for worker in list(self.workers):
@@ -199,6 +212,7 @@ class Pool(WorkerMessages):
                 worker.in_flight.pop(job.id)
                 self.queue.put_back(job)
         worker.kill(reason, self.settings.kill_grace_s)
+        self._govern_now = True  # its grace, its replacement: the next tick sees to them
 
     @property
     def stopping(self) -> bool:
@@ -244,6 +258,7 @@ class Pool(WorkerMessages):
         if worker.retire_reason is not None or worker.state is WorkerState.STOPPING:
             return
         worker.retire_reason = reason
+        self._govern_now = True
         if reason not in HANDOVER_REASONS or not worker.loaded:
             worker.state = WorkerState.RETIRING
         log.info("worker retiring", extra={"engine": self.engine, "worker_pid": worker.pid,
@@ -350,10 +365,13 @@ class Pool(WorkerMessages):
                       if w.loaded and len(w.in_flight) + w.settling < capacity]
         return min(candidates, key=lambda w: len(w.in_flight), default=None)
 
-    def _publish_metrics(self) -> None:
+    def _publish_spare_slots(self) -> None:
         capacity = self.settings.threads_per_worker
         self.queue.set_spare_slots(sum(capacity - len(w.in_flight) - w.settling
                                        for w in self.workers if w.loaded))
+
+    def _publish_metrics(self) -> None:
+        self._publish_spare_slots()
         self.gauges.publish(len(self.queue), Counter(w.state.value for w in self.workers),
                             [(w.slot, w.rss_bytes) for w in self.workers])
 

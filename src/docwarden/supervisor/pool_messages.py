@@ -38,6 +38,7 @@ class WorkerMessages:
     jobs_done: int
     # The pool's own step: a retirement may wait for a handover.
     _retire: Callable[[WorkerHandle, RecycleReason], None]
+    _govern_now: bool  # the pool's: govern on the next tick, a worker's fate changed
 
     def _receive_messages(self) -> None:
         for worker in list(self.workers):
@@ -45,7 +46,7 @@ class WorkerMessages:
                 while worker.conn.poll():
                     self._handle_message(worker, worker.conn.recv())
             except (EOFError, OSError):
-                continue  # the pipe closed: _reap_exited handles the death
+                self._govern_now = True  # the pipe closed: _reap_exited handles the death
 
     def _handle_message(self, worker: WorkerHandle, message: object) -> None:
         if isinstance(message, JobDone):
@@ -67,6 +68,7 @@ class WorkerMessages:
         if worker.state is WorkerState.LOADING:
             worker.state = WorkerState.IDLE
         self.governor.succeeded()
+        self._govern_now = True  # a replacement is ready: the retiree it replaces can go
         self.last_load_error = None
         self.has_loaded = True
         log.info("worker loaded", extra={"engine": self.engine, "worker_pid": message.pid,
@@ -75,6 +77,7 @@ class WorkerMessages:
 
     def _load_failed(self, worker: WorkerHandle, error: str) -> None:
         worker.kill_reason = RecycleReason.LOAD_FAILED
+        self._govern_now = True
         self.last_load_error = error
         delay = self.governor.failed(time.monotonic())
         log.warning("engine failed to load; retrying in %.1f s", delay, extra={
