@@ -13,6 +13,7 @@ import os
 import resource
 import threading
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from multiprocessing.connection import Connection
 from typing import Any
@@ -64,21 +65,29 @@ class WorkerLoop:
             self.conn.send(message)
 
     def serve(self) -> ExitCode:
+        """Run jobs as they come until Stop.  With one job at a time the job runs on
+        this thread: the parent sends the next job (or Stop) only once this one is
+        answered, and a thread hop per job was a tenth of a trivial job's latency."""
         threads = self.spec.settings.threads_per_worker
+        if threads == 1:
+            return self._serve_with(self.run_job)
         with ThreadPoolExecutor(threads, thread_name_prefix="job") as pool:
-            while True:
-                try:
-                    message = self.conn.recv()
-                except (EOFError, OSError):
-                    return ExitCode.PARENT_GONE
-                if isinstance(message, Stop):
-                    return ExitCode.OK
-                if not isinstance(message, RunJob):
-                    log.error("unexpected message %r", type(message).__name__)
-                    return ExitCode.PROTOCOL_ERROR
-                with self._state_lock:
-                    self._in_flight += 1  # counted here: "no job in flight" is then exact
-                pool.submit(self.run_job, message)
+            return self._serve_with(lambda message: pool.submit(self.run_job, message))
+
+    def _serve_with(self, start: Callable[[RunJob], object]) -> ExitCode:
+        while True:
+            try:
+                message = self.conn.recv()
+            except (EOFError, OSError):
+                return ExitCode.PARENT_GONE
+            if isinstance(message, Stop):
+                return ExitCode.OK
+            if not isinstance(message, RunJob):
+                log.error("unexpected message %r", type(message).__name__)
+                return ExitCode.PROTOCOL_ERROR
+            with self._state_lock:
+                self._in_flight += 1  # counted here: "no job in flight" is then exact
+            start(message)
 
     def run_job(self, message: RunJob) -> None:
         started = time.monotonic()
