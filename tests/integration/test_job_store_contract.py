@@ -162,6 +162,17 @@ def test_cleanup_forgets_only_expired_finished_jobs(store: JobStoreAPI) -> None:
     assert store.load_payload(queued).data == b"x"
 
 
+def test_notes_round_trip_under_job_ids(store: JobStoreAPI) -> None:
+    notes = store.notes("photoenhance")
+    job_id = store.create("enhance", JobPayload(data=b"x")).id
+    assert notes.load("task", job_id) is None
+    notes.save("task", job_id, {"filename": "猫.png"})
+    assert store.notes("photoenhance").load("task", job_id) == {"filename": "猫.png"}
+    assert store.notes("other").load("task", job_id) is None  # profiles do not share
+    with pytest.raises((ValueError, NotFound)):
+        notes.save("task", "../../escape", {})
+
+
 # ---- Redis only: several API nodes, leases, TTLs, outages -------------------------------
 
 def test_two_api_nodes_answer_for_the_same_job(
@@ -172,6 +183,8 @@ def test_two_api_nodes_answer_for_the_same_job(
     assert second.claim(job_id) is not None and first.claim(job_id) is None
     second.set_progress(job_id, 2, 5)
     assert first.get(job_id).progress_done == 2
+    first.notes("photoenhance").save("batch", job_id, {"tasks": [job_id]})
+    assert second.notes("photoenhance").load("batch", job_id) == {"tasks": [job_id]}
     first.cancel(job_id)  # cancelled on one node while the other runs it
     assert second.hold([job_id]) == {job_id}
     assert not second.finish(job_id, {"late": True})

@@ -303,6 +303,9 @@ class RedisJobStore:
                                               lapsed_before=now)
         return recovered
 
+    def notes(self, profile: str) -> RedisNotes:
+        return RedisNotes(self.client, profile, self._keep_s)
+
     # ---- retention ---------------------------------------------------------
 
     @_unavailable
@@ -319,6 +322,33 @@ class RedisJobStore:
                 pipe.zrem(PREFIX + "index", *ids)
                 pipe.execute()
         return len(ids)
+
+
+class RedisNotes:
+    """A profile's notes as Redis keys `docwarden:note:<profile>:<kind>:<id>` with the
+    jobs' retention as TTL: a batch made on one API node is found on every other."""
+
+    def __init__(self, client: redis.Redis, profile: str, keep_s: int) -> None:
+        self.client, self.profile, self.keep_s = client, profile, keep_s
+
+    def _key(self, kind: str, job_id: str) -> str:
+        return f"docwarden:note:{self.profile}:{kind}:{validate_job_id(job_id)}"
+
+    @_unavailable
+    def save(self, kind: str, job_id: str, note: dict[str, Any]) -> None:
+        self.client.set(self._key(kind, job_id), json.dumps(note, ensure_ascii=False),
+                        ex=self.keep_s)
+
+    @_unavailable
+    def load(self, kind: str, job_id: str) -> dict[str, Any] | None:
+        raw = self.client.get(self._key(kind, job_id))
+        if raw is None:
+            return None
+        try:
+            note: dict[str, Any] = json.loads(raw)
+        except ValueError:
+            return None
+        return note
 
 
 def _str(raw: Any) -> str:

@@ -16,6 +16,13 @@ from docwarden.jobdata import BinaryResult, JobPayload
 from docwarden.jobs.models import JobRecord, JobResult, JobStatus
 
 
+class NotesAPI(Protocol):
+    """JSON notes a compatibility profile keeps per job id (see jobs/notes.py)."""
+
+    def save(self, kind: str, job_id: str, note: dict[str, Any]) -> None: ...
+    def load(self, kind: str, job_id: str) -> dict[str, Any] | None: ...
+
+
 class JobStoreAPI(Protocol):
     retention_s: float
 
@@ -47,6 +54,10 @@ class JobStoreAPI(Protocol):
 
     def recover_stale(self) -> int:
         """Re-queue running jobs nobody holds any more; how many."""
+        ...
+
+    def notes(self, profile: str) -> NotesAPI:
+        """A profile's notes, kept where this store keeps its jobs."""
         ...
 
     # ---- retention ---------------------------------------------------------

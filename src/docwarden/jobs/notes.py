@@ -3,7 +3,9 @@
 A compatibility profile keeps here what its upstream answered with but
 docwarden's jobs do not carry (PhotoEnhanceAI's upload file name, a batch's
 member jobs).  Notes are written atomically, named only by validated job ids,
-and forgotten after JOB_RETENTION_S like the jobs themselves.
+and forgotten after JOB_RETENTION_S like the jobs themselves.  A store hands
+out its notes (`store.notes(profile)`): these files for the SQLite store, Redis
+keys for the shared store of celery mode, so every API node reads the same.
 """
 
 from __future__ import annotations
@@ -15,7 +17,6 @@ from typing import Any
 
 from docwarden.fileio import write_atomic
 from docwarden.jobs.models import is_valid_job_id
-from docwarden.settings import Settings
 
 CLEANUP_EVERY_S = 3600.0
 _last_cleanup = [0.0]
@@ -24,9 +25,9 @@ _last_cleanup = [0.0]
 class TaskNotes:
     """JSON notes beside the job store: a task's file name, a batch's members."""
 
-    def __init__(self, settings: Settings, profile: str) -> None:
-        self.directory = settings.data_dir / "compat" / profile
-        self.retention_s = settings.job_retention_s
+    def __init__(self, data_dir: Path, profile: str, retention_s: float) -> None:
+        self.directory = data_dir / "compat" / profile
+        self.retention_s = retention_s
 
     def _path(self, kind: str, job_id: str) -> Path:
         if not is_valid_job_id(job_id):

@@ -43,6 +43,7 @@ from docwarden.jobs.models import (
     new_job_id,
     validate_job_id,
 )
+from docwarden.jobs.notes import TaskNotes
 from docwarden.settings import Settings
 
 DB_NAME = "jobs.sqlite3"
@@ -286,6 +287,9 @@ class JobStore:
                          "(SELECT value FROM json_each(?))", (JobStatus.RUNNING.value,
                                                               json.dumps(ids)))
         return frozenset(ids) - {row["id"] for row in rows}
+
+    def notes(self, profile: str) -> TaskNotes:
+        return TaskNotes(self.data_dir, profile, self.retention_s)
 
     def recover_stale(self) -> int:
         """Nothing to do while running: `recover` ran when this server opened the store."""

@@ -44,9 +44,8 @@ from docwarden.api.compat.wire import (
 from docwarden.api.context import ServiceContext, get_ctx
 from docwarden.api.engine_calls import build_payload, parse_timeout, served_spec, submit_job
 from docwarden.errors import DocwardenError, ErrorCode, NotFound, http_status
-from docwarden.jobs.interface import JobStoreAPI
+from docwarden.jobs.interface import JobStoreAPI, NotesAPI
 from docwarden.jobs.models import JobRecord, JobStatus, new_job_id
-from docwarden.jobs.notes import TaskNotes
 
 REQUIRED_ENGINE = "enhance"
 PROFILE = "photoenhance"
@@ -137,7 +136,7 @@ async def enhance(request: Request) -> JSONResponse:
     try:
         ctx, _form, files, params, timeout_s = await _read(request, "file")
         [record] = await _submit(ctx, files[:1], params, timeout_s)
-        await asyncio.to_thread(TaskNotes(ctx.settings, PROFILE).save, "task", record.id,
+        await asyncio.to_thread(_store(ctx).notes(PROFILE).save, "task", record.id,
                                 {"filename": files[0].filename})
     except UpstreamError as error:
         return upstream_error(error)
@@ -182,7 +181,7 @@ def _download(ctx: ServiceContext, task: str) -> Response:
         raise UpstreamError(400, f"Task not completed. Current status: {WORDS[record.status]}",
                             ErrorCode.CONFLICT)
     result = _store(ctx).result(record.id)
-    note = TaskNotes(ctx.settings, PROFILE).load("task", record.id) or {}
+    note = _store(ctx).notes(PROFILE).load("task", record.id) or {}
     name = enhanced_name(str(note.get("filename", "")))
     return Response(result.data or b"", media_type=result.media_type,
                     headers={"Content-Disposition": f'attachment; filename="{_ascii(name)}"'})
@@ -214,7 +213,7 @@ async def enhance_batch(request: Request) -> JSONResponse:
         batch_id, created = new_job_id(), time.time()
         note = {"tasks": [r.id for r in records], "filenames": [f.filename for f in files],
                 "created_at": created}
-        await asyncio.to_thread(_save_batch_notes, TaskNotes(ctx.settings, PROFILE), batch_id,
+        await asyncio.to_thread(_save_batch_notes, _store(ctx).notes(PROFILE), batch_id,
                                 note)
     except UpstreamError as error:
         return upstream_error(error)
@@ -228,7 +227,7 @@ async def enhance_batch(request: Request) -> JSONResponse:
     })
 
 
-def _save_batch_notes(notes: TaskNotes, batch_id: str, note: dict[str, Any]) -> None:
+def _save_batch_notes(notes: NotesAPI, batch_id: str, note: dict[str, Any]) -> None:
     """The batch's members, and each member's file name: a sub task downloads as itself."""
     for job_id, filename in zip(note["tasks"], note["filenames"], strict=True):
         notes.save("task", job_id, {"filename": filename})
@@ -238,7 +237,7 @@ def _save_batch_notes(notes: TaskNotes, batch_id: str, note: dict[str, Any]) -> 
 def _batch(ctx: ServiceContext, batch: str) -> tuple[dict[str, Any], dict[str, Any]]:
     """(note, status) of a batch; upstream's 404 for an unknown id."""
     batch_id = job_id_of(batch)
-    note = TaskNotes(ctx.settings, PROFILE).load("batch", batch_id) if batch_id else None
+    note = _store(ctx).notes(PROFILE).load("batch", batch_id) if batch_id else None
     if note is None or batch_id is None:
         raise UpstreamError(404, "批量任务不存在", ErrorCode.NOT_FOUND)
     store = _store(ctx)
