@@ -39,7 +39,13 @@ def throughput_table(result: dict[str, Any]) -> list[str]:
                          str(data["failures"][side])])
     header = ["c", "server", "jobs/s", "vs docwarden", "p50 / p99 ms", "steady RSS MB",
               "docwarden RSS / this", "CPU ms/job", "failed"]
-    return _table(header, rows)
+    layout = result.get("docwarden_layout")
+    if layout is None:
+        return _table(header, rows)
+    models = "one model copy per slot" if layout["threads_per_worker"] == 1 else \
+        "one model shared by its threads"
+    return [f"docwarden: {layout['workers']} worker(s) x {layout['threads_per_worker']} "
+            f"thread(s) ({models})", "", *_table(header, rows)]
 
 
 def failure_cell(row: dict[str, Any]) -> str:

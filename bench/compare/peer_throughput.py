@@ -40,13 +40,22 @@ def missing_peers() -> dict[str, str]:
     return skipped
 
 
-def ocr_servers(bench: Bench, slots: int,
-                skipped: dict[str, str]) -> dict[str, Callable[[], Server]]:
-    """How to start each side: `slots` model copies serving one request each."""
+def docwarden_layout(slots: int, one_model: bool) -> dict[str, int]:
+    """`slots` jobs at once: one model copy per slot (the planner's layout on these cores),
+    or one worker whose `slots` threads share one loaded model (`--docwarden-layout
+    shared`: the memory-lean layout; a crash then takes both jobs in flight)."""
+    if one_model:
+        return {"workers": 1, "threads_per_worker": slots}
+    return {"workers": slots, "threads_per_worker": 1}
+
+
+def ocr_servers(bench: Bench, slots: int, skipped: dict[str, str],
+                one_model: bool = False) -> dict[str, Callable[[], Server]]:
+    """How to start each side: `slots` requests served at once."""
     worker_env = bench.worker_variables()
+    layout = docwarden_layout(slots, one_model)
     starters: dict[str, Callable[[], Server]] = {BASE: lambda: bench.launcher.docwarden(
-        "peers-docwarden-ocr", engines="ocr", workers=slots, threads_per_worker=1,
-        max_jobs_per_worker=0)}
+        "peers-docwarden-ocr", engines="ocr", max_jobs_per_worker=0, **layout)}
     for peer in PEERS:
         if peer not in skipped:
             starters[peer] = (lambda p=peer: bench.launcher.peer(  # type: ignore[misc]
@@ -63,10 +72,11 @@ def rss_recording(runner: RoundRunner, server: Server, rss_mb: list[float]) -> R
     return run
 
 
-def peer_throughput(bench: Bench, skipped: dict[str, str], slots: int = 2) -> dict[str, Any]:
+def peer_throughput(bench: Bench, skipped: dict[str, str], slots: int = 2,
+                    one_model: bool = False) -> dict[str, Any]:
     servers: dict[str, Server] = {}
     try:
-        for name, start in ocr_servers(bench, slots, skipped).items():
+        for name, start in ocr_servers(bench, slots, skipped, one_model).items():
             servers[name] = start()
         by_concurrency = {f"c{c}": _at_concurrency(bench, servers, c)
                           for c in bench.counts.concurrencies}
@@ -74,7 +84,8 @@ def peer_throughput(bench: Bench, skipped: dict[str, str], slots: int = 2) -> di
     finally:
         for server in servers.values():
             bench.launcher.fleet.stop(server)
-    return {"slots": slots, "images": [p.name for p in bench.image_files],
+    return {"slots": slots, "docwarden_layout": docwarden_layout(slots, one_model),
+            "images": [p.name for p in bench.image_files],
             "passes_per_round": bench.counts.throughput_passes,
             "rounds": bench.counts.throughput_rounds, "skipped": skipped,
             "processes": processes, "by_concurrency": by_concurrency}

@@ -56,6 +56,9 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--only", default="", help="parts: " + ", ".join(PARTS))
     parser.add_argument("--scenarios", default="", help="failures: " + ", ".join(SCENARIOS))
     parser.add_argument("--peers", default=",".join(PEERS), help="peers to compare with")
+    parser.add_argument("--docwarden-layout", choices=("per-slot", "shared"),
+                        default="per-slot", help="throughput: one model copy per slot (the "
+                        "planner's layout), or one worker whose threads share one model")
     args = parser.parse_args(argv)
     for option, known in (("only", PARTS), ("scenarios", SCENARIOS), ("peers", PEERS)):
         unknown = set(filter(None, getattr(args, option).split(","))) - set(known)
@@ -94,7 +97,8 @@ def run_parts(bench: Bench, args: argparse.Namespace) -> dict[str, Any]:
     skipped = skipped_peers(args.peers)
     only = tuple(filter(None, args.scenarios.split(",")))
     parts: dict[str, Callable[[], dict[str, Any]]] = {
-        "throughput": lambda: peer_throughput(bench, skipped),
+        "throughput": lambda: peer_throughput(bench, skipped,
+                                              one_model=args.docwarden_layout == "shared"),
         "failures": lambda: peer_failures(bench, skipped, only),
         "overhead": lambda: overhead(bench)}
     results: dict[str, Any] = {}
@@ -127,7 +131,8 @@ def _stop_on_term(_signum: int, _frame: FrameType | None) -> None:
 
 def main(argv: list[str]) -> int:
     args = parse_args(argv)
-    full = not (args.quick or args.only or args.scenarios or args.peers != ",".join(PEERS))
+    full = not (args.quick or args.only or args.scenarios or args.peers != ",".join(PEERS)
+                or args.docwarden_layout != "per-slot")
     command = "python -m bench.compare.peers " + " ".join(argv)
     results: dict[str, Any] = {"command": command.strip(), "machine": report.machine(),
                                "versions": versions(), "counts": vars(counts(args.quick)),

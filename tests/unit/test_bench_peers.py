@@ -87,6 +87,17 @@ def test_tables_render_every_side_and_mark_failures() -> None:
     assert table[2].startswith("| same crashing input x1 | OK: ")
 
 
+def test_the_docwarden_layout_is_named_above_the_throughput_table() -> None:
+    from bench.compare.peer_throughput import docwarden_layout
+
+    assert docwarden_layout(2, one_model=False) == {"workers": 2, "threads_per_worker": 1}
+    assert docwarden_layout(2, one_model=True) == {"workers": 1, "threads_per_worker": 2}
+    part = {**_throughput_part(0.9, 0.3), "docwarden_layout": docwarden_layout(2, True)}
+    lines = throughput_table(part)
+    assert lines[0] == "docwarden: 1 worker(s) x 2 thread(s) (one model shared by its threads)"
+    assert lines[2].startswith("| c | server | jobs/s")
+
+
 def test_profile_folding_counts_categories_inclusively_and_leaves_by_self() -> None:
     from bench.compare.profile_api import fold, parse_collapsed
 
