@@ -38,9 +38,11 @@ pytestmark = [pytest.mark.skipif(not SCHEMATHESIS.is_file(),
 
 
 def schemathesis(url: str, *headers: str) -> subprocess.CompletedProcess[str]:
+    """One worker: with two, Python 3.11's ast.parse in hypothesis's threads raised
+    "SystemError: AST constructor recursion depth mismatch" (CPython gh-106905)."""
     command = [str(SCHEMATHESIS), "--config-file", str(CONFIG), "run", f"{url}/openapi.json",
                "--checks", "all", "--exclude-checks", "use_after_free",
-               "--max-examples", str(EXAMPLES), "--seed", "15", "--workers", "2",
+               "--max-examples", str(EXAMPLES), "--seed", "15", "--workers", "1",
                "--exclude-path-regex", "chaos|^/ocr", "--no-color"]
     for header in headers:
         command += ["-H", header]
