@@ -197,8 +197,14 @@ def _photo(draw: ImageDraw.ImageDraw, left: int, top: int) -> None:
     draw.pieslice((left + 16, top + 150, left + 194, top + 390), 180, 360, fill=(170, 176, 186))
 
 
-def render_front(fields: dict[str, str | None], rng: random.Random) -> Image.Image:
-    """Front side: labels in blue, values in black, number in bold at the bottom."""
+def render_front(fields: dict[str, str | None], rng: random.Random,
+                 labels: dict[str, str] | None = None) -> Image.Image:
+    """Front side: labels in blue, values in black, number in bold at the bottom.
+
+    `labels` prints other text in place of a label ({"姓名": "娃名"}): how a test shows the
+    reader a label misread by the recogniser, with real pixels.
+    """
+    printed = labels or {}
     image = _background(rng, CARD_SIZE, (236, 243, 247))
     draw = ImageDraw.Draw(image)
     jx, jy = rng.randint(-8, 8), rng.randint(-6, 6)
@@ -209,7 +215,7 @@ def render_front(fields: dict[str, str | None], rng: random.Random) -> Image.Ima
     _photo(draw, 590 + jx, 60 + jy)
     rows = {"姓名": 82, "性别": 138, "出生": 195, "住址": 252}
     for text, y in rows.items():
-        _spaced(draw, (60 + jx, y + jy), text, label, LABEL_RGB, gap)
+        _spaced(draw, (60 + jx, y + jy), printed.get(text, text), label, LABEL_RGB, gap)
     draw.text((col, 82 + jy), str(fields["name"]), font=value, fill=INK_RGB, anchor="lm")
     draw.text((col, 138 + jy), str(fields["sex"]), font=value, fill=INK_RGB, anchor="lm")
     end = _spaced(draw, (260 + jx, 138 + jy), "民族", label, LABEL_RGB, gap)
@@ -303,11 +309,22 @@ def card_fields(seed: int) -> tuple[dict[str, str | None], dict[str, str | None]
     return front, back_fields(rng, front)
 
 
-def make_card(seed: int, side: str = "front", degradation: str = "clean") -> Card:
-    """A deterministic card: fields drawn from `seed`, rendered, degraded, JPEG-encoded."""
+def make_card(seed: int, side: str = "front", degradation: str = "clean",
+              fields: dict[str, str | None] | None = None,
+              labels: dict[str, str] | None = None) -> Card:
+    """A deterministic card: fields drawn from `seed`, rendered, degraded, JPEG-encoded.
+
+    `fields` overrides printed values (a name, an ethnicity) and `labels` printed front
+    labels; without them the card is the one the bench reads for this seed.
+    """
     front, back = card_fields(seed)
+    if side == "front":
+        front = {**front, **(fields or {})}
+    else:
+        back = {**back, **(fields or {})}
     render_rng = random.Random(seed * 7919 + 1)
-    clean = render_front(front, render_rng) if side == "front" else render_back(back, render_rng)
+    clean = (render_front(front, render_rng, labels) if side == "front"
+             else render_back(back, render_rng))
     salt = len(degradation) if degradation in DEGRADATIONS else zlib.crc32(degradation.encode())
     image = degrade(clean, degradation, random.Random(seed * 104729 + salt))
     buffer = io.BytesIO()

@@ -118,3 +118,48 @@ def test_sample_job_reads(engine: IdCardEngine) -> None:
     result = run(engine, engine.sample_job())
     assert result["side"] == "front"
     assert result["fields"]["id_number"] == "110101199005121513"
+
+
+# Labels printed one character off: what blur and low resolution make the recogniser read.
+MISREAD_LABELS = [(21, {"姓名": "娃名"}, {}), (21, {"姓名": "娃名"}, {"name": "姓明华"}),
+                  (24, {"住址": "住扯"}, {})]
+
+
+@pytest.mark.skipif(not fonts_available(), reason="Noto CJK fonts (fonts-noto-cjk) not installed")
+@pytest.mark.parametrize(("seed", "labels", "fields"), MISREAD_LABELS)
+def test_a_label_read_one_character_off_is_still_the_label(
+        engine: IdCardEngine, seed: int, labels: dict[str, str],
+        fields: dict[str, str | None]) -> None:
+    card = make_card(seed, "front", "clean", fields, labels)
+    assert_card(run(engine, JobInput(data=card.data, params={"side": "front"})), "front",
+                card.fields)
+
+
+@pytest.mark.skipif(not fonts_available(), reason="Noto CJK fonts (fonts-noto-cjk) not installed")
+def test_a_name_opening_with_the_label_s_character_keeps_it(engine: IdCardEngine) -> None:
+    """No 姓名 printed, and the name 姓明华 is one character off it: it stays whole."""
+    card = make_card(27, "front", "clean", {"name": "姓明华"}, {"姓名": ""})
+    assert_card(run(engine, JobInput(data=card.data, params={"side": "front"})), "front",
+                card.fields)
+
+
+@pytest.mark.skipif(not fonts_available(), reason="Noto CJK fonts (fonts-noto-cjk) not installed")
+def test_an_ethnicity_read_as_no_valid_name_is_read_again(engine: IdCardEngine) -> None:
+    """The bench's card 1015 at half size reads 仫佬 as 仏佬 (one off 仫佬 and 仡佬)."""
+    card = make_card(1015, "front", "lowres")
+    result = run(engine, JobInput(data=card.data, params={"side": "front"}))
+    assert_card(result, "front", card.fields)
+    assert result["confidence"]["ethnicity"] >= 0.8
+    assert not [warning for warning in result["warnings"] if "ethnicity" in warning]
+
+
+@pytest.mark.skipif(not fonts_available(), reason="Noto CJK fonts (fonts-noto-cjk) not installed")
+@pytest.mark.parametrize(("seed", "degradation"), [(25, "clean"), (33, "lowres")])
+def test_an_ethnicity_no_reread_makes_valid_stays_as_read(engine: IdCardEngine, seed: int,
+                                                          degradation: str) -> None:
+    """A card printed with 仏佬: the re-reads say 仏佬 again, so nothing is invented."""
+    card = make_card(seed, "front", degradation, {"ethnicity": "仏佬"})
+    result = run(engine, JobInput(data=card.data, params={"side": "front"}))
+    assert result["fields"]["ethnicity"] == "仏佬"
+    assert result["confidence"]["ethnicity"] < 0.8
+    assert any("仏佬" in warning for warning in result["warnings"])

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 import pytest
 
+from docwarden.engines.idcard.closed_reread import valid_name
 from docwarden.engines.idcard.layout import group_rows, to_lines
 from docwarden.engines.idcard.reader import choose_quarter_turns, interpret
 
@@ -79,6 +80,51 @@ def test_labels_misread_under_motion_blur_are_still_labels() -> None:
         line("号", 147, 271), line("公民身份号码110101199005121513", 57, 444, char_px=17),
     ]
     assert read_front(lines) == EXPECTED_FRONT
+
+
+def replaced(lines: list[FakeLine], old: str, *new: FakeLine) -> list[FakeLine]:
+    return [item for item in lines if item.text != old] + list(new)
+
+
+@pytest.mark.parametrize("merged", [False, True], ids=["own-box", "merged"])
+@pytest.mark.parametrize(("label", "misread"), [
+    ("姓名", "娃名"), ("姓名", "姓各"), ("住址", "住扯"), ("出生", "出主")])
+def test_a_label_one_character_off_in_the_label_column_is_the_label(
+        label: str, misread: str, merged: bool) -> None:
+    """Any label of the closed set read one character off where labels stand is that label."""
+    lines = front_lines()
+    (printed,) = [item for item in lines if item.text == label]
+    x, y = printed.box[0]
+    if merged:  # the label and its value in one box: "娃名张三"
+        (value,) = [item for item in lines if abs(item.box[0][1] - y) <= 3
+                    and x + 60 < item.box[0][0] < 200]
+        lines = replaced(replaced(lines, value.text), label, line(misread + value.text, x, y))
+    else:
+        lines = replaced(lines, label, line(misread, x, y))
+    assert read_front(lines) == EXPECTED_FRONT
+
+
+def test_a_misread_authority_label_on_the_back_is_the_label() -> None:
+    lines = replaced(back_lines(), "签发机关", line("签发机夫", 168, 374, 28, 26))
+    assert interpret(lines, WIDTH, HEIGHT).fields["issuing_authority"] == "北京市公安局东城分局"
+
+
+@pytest.mark.parametrize(("name", "label"), [
+    ("姓明华", None), ("姓明", None), ("姓明华", "姓名"), ("姓明华", "娃名"), ("姓名", "姓名"),
+    ("住扯", None)])
+def test_a_name_that_looks_like_a_label_keeps_every_character(name: str,
+                                                             label: str | None) -> None:
+    """In the value column text is never taken for a label: a surname can be 姓."""
+    lines = [item for item in front_lines(name=name) if item.box[0][0] > 100 or item.text != "姓名"]
+    if label is not None:
+        lines.append(line(label, 56, 65))
+    assert read_front(lines)["name"] == name
+
+
+def test_without_a_label_read_exactly_nothing_is_taken_for_one() -> None:
+    """No label column is known then: a left-most 出主 could be anything, it stays."""
+    lines = [line("娃名张三", 52, 62, 40), line("110101199005121513", 242, 445, char_px=17)]
+    assert read_front(lines)["name"] == "娃名张三"
 
 
 def test_labels_missing_entirely() -> None:
@@ -168,6 +214,15 @@ def test_ethnicity_matching(read: str, ethnicity: str) -> None:
     lines = [item for item in front_lines() if item.text != "汉"]
     lines.append(line(read, 340, 122))
     assert read_front(lines)["ethnicity"] == ethnicity
+
+
+@pytest.mark.parametrize(("reread", "prefix", "name"), [
+    ("民族仫佬", "民族", "仫佬"), ("仫佬族", "", "仫佬"), ("性别男民族仫佬", "性别男民族", "仫佬"),
+    ("男仫佬", "男", "仫佬"), ("民族仏佬", "民族", None), ("民族", "民族", None),
+    ("民族火车站", "民族", None)])
+def test_a_reread_counts_only_as_a_valid_name(reread: str, prefix: str, name: str | None) -> None:
+    """A second look at the ethnicity may replace a reading only by one of the 56 names."""
+    assert valid_name(reread, prefix) == name
 
 
 def test_back_labelled() -> None:

@@ -18,7 +18,15 @@ from typing import Any, ClassVar
 from PIL import Image, ImageDraw, ImageFont
 
 from docwarden.engines.base import Engine, JobInput
-from docwarden.engines.idcard import confidence, deblur, foreign, photo, rectify, regions
+from docwarden.engines.idcard import (
+    closed_reread,
+    confidence,
+    deblur,
+    foreign,
+    photo,
+    rectify,
+    regions,
+)
 from docwarden.engines.idcard.layout import LineLike, skew_deg
 from docwarden.engines.idcard.reader import FRONT, SideRead, choose_quarter_turns, interpret
 from docwarden.engines.idcard.record import AUTO, SIDES, check_side, merge, requested_side
@@ -195,10 +203,23 @@ class IdCardEngine(Engine):
                 lines += place(found, crop, REREAD_SCALE)
             if crops:
                 read = interpret(lines, upright.width, upright.height, side_hint=side_hint)
+            read = self._reread_closed(upright, lines, read)
         return replace(read, quarter_turns=quarter_turns, raw=first,
                        size=(upright.width, upright.height),
                        confidence=confidence.from_lines(read.fields, lines),
                        metadata={"skew_deg": skew_deg(lines)})
+
+    def _reread_closed(self, upright: Image.Image, lines: list[LineLike], read: SideRead) -> (
+            SideRead):
+        """An ethnicity read as no valid name, read again (closed_reread); `lines` gains the
+        re-read lines that said the new value, so its confidence is theirs."""
+        found = closed_reread.reread_ethnicity(upright, lines, read.fields.get("ethnicity"),
+                                               self._ocr.recognize)
+        if found is None:
+            return read
+        value, said = found
+        lines += said
+        return replace(read, fields={**read.fields, "ethnicity": value})
 
     def sample_job(self) -> JobInput:
         buffer = io.BytesIO()

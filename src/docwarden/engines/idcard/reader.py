@@ -18,6 +18,7 @@ from docwarden.engines.idcard.fields import (
     parse_back,
     parse_front,
 )
+from docwarden.engines.idcard.label_column import restore_labels
 from docwarden.engines.idcard.labels import MIN_SIDE_SCORE, latin_heavy, side_scores, upright_score
 from docwarden.engines.idcard.layout import LineLike, group_rows, to_lines, vertical_fraction
 
@@ -68,7 +69,7 @@ def interpret(raw: Sequence[LineLike], width: float, height: float, quarter_turn
     """
     lines = [line for line in to_lines(raw, width, height, quarter_turns)
              if not latin_heavy(line.text)]
-    rows = group_rows(lines)
+    rows = restore_labels(group_rows(lines))
     front, back = side_scores(rows)
     hinted = {FRONT: front, BACK: back}.get(side_hint or "", 0.0) >= MIN_SIDE_SCORE
     if hinted:
