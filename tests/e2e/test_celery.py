@@ -30,6 +30,8 @@ pytest.importorskip("celery", reason="celery mode needs the `celery` extra")
 import redis
 from prometheus_client.parser import text_string_to_metric_families
 
+from docwarden.celery.config import UNACKED_MUTEX_EXPIRE_S, UNACKED_MUTEX_KEY
+
 NODE_NAMES = ("a", "b")
 NODE_SETTINGS = {"ENGINES": "chaos", "ENABLE_CHAOS": "1", "MIN_FREE_MEMORY_MB": "0",
                  "WORKERS": "1", "THREADS_PER_WORKER": "2", "LOG_FORMAT": "text"}
@@ -210,13 +212,18 @@ def test_a_node_killed_mid_job_loses_nothing(cluster: Cluster) -> None:
         wait_for(lambda: cluster.heartbeat("a").get("held_jobs", 0) >= 1, 10, cluster.logs)
         cluster.nodes["a"].send_signal(signal.SIGKILL)
         killed_at = time.monotonic()
+        # As if a died inside a restore pass, holding the transport's restore lock: the
+        # other node must still redeliver a's jobs well within their deadline.
+        redis.Redis.from_url(cluster.redis.url).set(UNACKED_MUTEX_KEY, b"dead-node-a",
+                                                    ex=UNACKED_MUTEX_EXPIRE_S)
         answers = [f.result() for f in futures]
     assert [a.status_code for a in answers] == [200] * 6, (
         [a.text for a in answers], time.monotonic() - killed_at, cluster.logs())
     bodies = [a.json() for a in answers]
     assert sorted(b["echo"] for b in bodies) == list(range(6))
     assert {b["node"] for b in bodies} == {"b"}  # a died before any of its jobs finished
-    # The jobs node a held came back once their lease lapsed, not at their deadline.
+    # The jobs node a held came back once their lease (and a dead holder's restore lock)
+    # lapsed, not at their deadline.
     assert LEASE_S - 3 < time.monotonic() - killed_at < 40
 
 
