@@ -36,6 +36,7 @@ from docwarden.jobs.models import (
     JobStatus,
     ResultKind,
     new_job_id,
+    require_result,
     validate_job_id,
 )
 from docwarden.settings import Settings
@@ -145,12 +146,7 @@ class RedisJobStore:
     @_unavailable
     def result(self, job_id: str) -> JobResult:
         record = self.get(job_id)
-        if record.status is not JobStatus.DONE or record.result_kind is None:
-            details: dict[str, Any] = {"status": record.status.value}
-            if record.error is not None:
-                details["job_error"] = record.error
-            raise Conflict(f"job {record.id} is {record.status.value}, it has no result",
-                           details=details)
+        require_result(record)
         content = self.client.get(job_key("out", record.id))
         if content is None:
             raise NotFound(f"the result of job {record.id} has expired")

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-from docwarden.errors import NotFound
+from docwarden.errors import Conflict, NotFound
 
 JOB_ID_PATTERN = re.compile(r"[0-9a-f]{32}")
 
@@ -100,3 +100,15 @@ class JobResult:
     data: bytes | None = None
     media_type: str = "application/json"
     meta: dict[str, Any] = field(default_factory=dict)
+
+
+def require_result(record: JobRecord) -> ResultKind:
+    """The kind of a done job's result, or Conflict (with the job's status and error):
+    the one rule both job stores answer `GET /v1/jobs/{id}/result` by."""
+    if record.status is JobStatus.DONE and record.result_kind is not None:
+        return record.result_kind
+    details: dict[str, Any] = {"status": record.status.value}
+    if record.error is not None:
+        details["job_error"] = record.error
+    raise Conflict(f"job {record.id} is {record.status.value}, it has no result",
+                   details=details)

@@ -41,6 +41,7 @@ from docwarden.jobs.models import (
     JobStatus,
     ResultKind,
     new_job_id,
+    require_result,
     validate_job_id,
 )
 from docwarden.jobs.notes import TaskNotes
@@ -156,14 +157,9 @@ class JobStore:
 
     def result(self, job_id: str) -> JobResult:
         record = self.get(job_id)
-        if record.status is not JobStatus.DONE or record.result_kind is None:
-            details: dict[str, Any] = {"status": record.status.value}
-            if record.error is not None:
-                details["job_error"] = record.error
-            raise Conflict(f"job {record.id} is {record.status.value}, it has no result",
-                           details=details)
-        content = self.files.read_result(record.id, record.result_kind)
-        if record.result_kind is ResultKind.JSON:
+        kind = require_result(record)
+        content = self.files.read_result(record.id, kind)
+        if kind is ResultKind.JSON:
             return JobResult(ResultKind.JSON, json=json.loads(content))
         meta_row = self._one("SELECT result_meta FROM jobs WHERE id = ?",
                                  (record.id,))
