@@ -49,7 +49,9 @@ from docwarden.settings import Settings
 # shared/ sits beside the checkout (a worktree is one level deeper): take the first found.
 TESTDATA = next((p / "shared" / "testdata" / "pdf" for p in ROOT.parents
                  if (p / "shared" / "testdata" / "pdf").is_dir()), ROOT.parent / "shared")
-DEVSET = ROOT / "tests" / "data" / "pdf" / "generated" / "devset"
+GENERATED = ROOT / "tests" / "data" / "pdf" / "generated"
+# Generated sets: folder -> group of each file (realset: by its name's tune/holdout prefix).
+GENERATED_SETS = ("devset", "realset")
 RESULTS = RESULTS_DIR / "pdf_accuracy.json"
 PEERS_SCRIPT = Path(__file__).with_name("pdf_peers.py")  # run by the peers' venv
 PEERS_PYTHON = Path(os.environ.get("PDF_PEERS_PYTHON", "/work/venvs/pdfpeers/bin/python"))
@@ -89,14 +91,21 @@ def dataset(only: str) -> list[dict[str, Any]]:
                     else entry["pages"], "reference": reference, "truth": truth,
                     "password": (entry.get("password") or {}).get("user"),
                     "scanned": "image-only" in entry["kind"]})
-    for pdf in sorted(DEVSET.glob("*.pdf")):
-        rel = f"devset/{pdf.name}"
-        if only in rel:
-            out.append({"file": rel, "path": str(pdf), "group": "devset", "pages": None,
-                        "page_count": len(pdfium.PdfDocument(str(pdf))), "truth": {},
-                        "reference": pdf.with_suffix(".md").read_text("utf-8"),
-                        "password": None, "scanned": False})
+    for folder in GENERATED_SETS:
+        for pdf in sorted((GENERATED / folder).glob("*.pdf")):
+            rel = f"{folder}/{pdf.name}"
+            if only in rel:
+                out.append({"file": rel, "path": str(pdf), "group": _generated_group(rel),
+                            "pages": None, "page_count": len(pdfium.PdfDocument(str(pdf))),
+                            "truth": {}, "reference": pdf.with_suffix(".md").read_text("utf-8"),
+                            "password": None, "scanned": False})
     return out
+
+
+def _generated_group(rel: str) -> str:
+    """devset, or real-tune / real-holdout for the real-producer set's two halves."""
+    folder, name = rel.split("/", 1)
+    return f"real-{name.split('_', 1)[0]}" if folder == "realset" else folder
 
 
 def run_docwarden(engine: PdfEngine, item: dict[str, Any]) -> tuple[str, float, dict[str, Any]]:

@@ -32,6 +32,9 @@ SIZE_JUMP_RATIO = 1.8
 MARKER_GAP_EM = 4.0  # a lone list marker joins the text this far to its right
 SPACE_GAP_EM = 0.25  # an unspaced gap wider than this still separates words
 RTL_SPACE_GAP_EM = 0.15  # joined Arabic letters touch: a smaller gap is a word break
+MIN_EDGE_LINES = 3  # fragments sharing an edge x: a column's side
+# A fragment that is only a bare number ("1" of pdfTeX's "1 Introduction") joins bold text.
+BARE_NUMBER_RE = re.compile(r"^\d{1,3}$")
 # A fragment that is only a list marker or a section number joins the text to its right.
 LEAD_RE = re.compile(
     r"^(?:[•●○◦▪■□‣⁃∙·\-–—*]|\(?\d{1,3}[.)]|\(?[a-zA-Z][.)]|\d{1,3}(?:\.\d{1,3})+\.?)$"
@@ -213,14 +216,47 @@ def join_rtl_fragments(frags: list[list[Char]]) -> list[list[Char]]:
     return out
 
 
-def _mergeable(left: Line, right: Line, walls: Sequence[Wall] = ()) -> bool:
+class _Edges:
+    """How many fragments start and end at each x: the edges of a page's text columns.
+
+    A justified column ends many lines at one x and the next column starts many at
+    another; two fragments meeting across such a pair of edges sit in different
+    columns however narrow the gutter (pdfTeX's is one em).
+    """
+
+    def __init__(self, frags: Sequence[Line]) -> None:
+        self.starts = Counter(round(f.x0) for f in frags)
+        self.ends = Counter(round(f.x1) for f in frags)
+
+    @staticmethod
+    def _near(counts: Counter[int], x: float) -> int:
+        at = round(x)
+        return counts[at - 1] + counts[at] + counts[at + 1]
+
+    def gutter(self, left: Line, right: Line) -> bool:
+        return (self._near(self.ends, left.x1) >= MIN_EDGE_LINES
+                and self._near(self.starts, right.x0) >= MIN_EDGE_LINES)
+
+
+def _leads(left: Line, right: Line) -> bool:
+    """`left` is a list marker or section number that belongs to the text on its right."""
+    if LEAD_RE.match(left.text):
+        return True
+    return bool(BARE_NUMBER_RE.match(left.text)) and left.bold and right.bold
+
+
+def _mergeable(left: Line, right: Line, walls: Sequence[Wall] = (),
+               edges: _Edges | None = None) -> bool:
     overlap = min(left.y1, right.y1) - max(left.y0, right.y0)
     if overlap < 0.6 * min(left.height, right.height):
         return False
-    em = max(left.size_pt, right.size_pt, 1.0)
+    em = max(min(left.size_pt, right.size_pt), 1.0)
     gap = right.x0 - left.x1
-    limit = MARKER_GAP_EM if LEAD_RE.match(left.text) else MERGE_GAP_EM
+    lead = _leads(left, right)
+    limit = MARKER_GAP_EM if lead else MERGE_GAP_EM
     if not -0.3 * em <= gap <= limit * em or _size_jump(left, right):
+        return False
+    if edges is not None and not lead and gap > SPACE_GAP_EM * em and edges.gutter(left, right):
         return False
     mid = (left.y0 + left.y1) / 2
     return not any(left.x1 - 1 <= x <= right.x0 + 1 and y0 <= mid <= y1 for x, y0, y1 in walls)
@@ -244,13 +280,14 @@ def _merge(left: Line, right: Line) -> Line:
 def merge_fragments(frags: list[Line], walls: Sequence[Wall] = ()) -> list[Line]:
     """Join fragments that sit side by side on one visual line (out-of-order streams)."""
     pending = sorted(frags, key=lambda f: (round(f.y0), f.x0))
+    edges = _Edges(frags)
     lines: list[Line] = []
     for frag in pending:
         for i in range(len(lines) - 1, max(len(lines) - 40, 0) - 1, -1):
-            if _mergeable(lines[i], frag, walls):
+            if _mergeable(lines[i], frag, walls, edges):
                 lines[i] = _merge(lines[i], frag)
                 break
-            if _mergeable(frag, lines[i], walls):
+            if _mergeable(frag, lines[i], walls, edges):
                 lines[i] = _merge(frag, lines[i])
                 break
         else:

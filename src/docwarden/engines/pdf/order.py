@@ -20,6 +20,7 @@ TABLE_ROW_GAP_EM = 1.6  # rows further apart than this end a table
 TABLE_MAX_MEAN_CELL_CHARS = 40  # longer cells look like prose columns, not a table
 NARROW_FRACTION = 0.6  # lines narrower than this share of the region may form columns
 MIN_GUTTER_EM = 0.9
+SIDE_REACH = 0.25  # a line crossing a gutter reaches this far into the shorter side
 MIN_SIDE_FRACTION = 0.15  # each column must hold a line at least this wide
 MAX_DEPTH = 12
 PROSE_FULL_SHARE = 0.6  # of a band's cells filling its width: wrapped prose, not cells
@@ -162,20 +163,45 @@ def _rows_order(items: Sequence[Item]) -> list[Item]:
     return ordered
 
 
+def _alone(items: Sequence[Item]) -> set[int]:
+    """ids of the items nothing else shares a height with: titles, centred lines."""
+    ordered = sorted(items, key=lambda i: i.y0)
+    lone: set[int] = set()
+    reach = float("-inf")  # the lowest bottom among the items above
+    for index, item in enumerate(ordered):
+        below = ordered[index + 1].y0 if index + 1 < len(ordered) else float("inf")
+        if reach <= item.y0 and below >= item.y1:
+            lone.add(id(item))
+        reach = max(reach, item.y1)
+    return lone
+
+
 def _gutter(items: Sequence[Item], em: float) -> tuple[float, float] | None:
-    """The widest vertical gap between columns of narrow items, if the page has columns."""
+    """The widest vertical gap between columns of narrow items, if the page has columns.
+
+    Lines standing alone on their height (a centred author line over two
+    columns, a table a little wider than its column) may cross the gap; the
+    caller decides which side they belong to, or that they break the columns.
+    """
     left, right = min(i.x0 for i in items), max(i.x1 for i in items)
     width = right - left
-    narrow = [i for i in items if i.x1 - i.x0 <= NARROW_FRACTION * width]
+    lone = _alone(items)
+    narrow = [i for i in items
+              if i.x1 - i.x0 <= NARROW_FRACTION * width and id(i) not in lone]
+    if len(narrow) < 4:
+        return None
     best: tuple[float, float] | None = None
-    reach = left
-    for item in sorted(narrow, key=lambda i: i.x0):
-        gap = (reach, item.x0)
-        if gap[1] - gap[0] >= MIN_GUTTER_EM * em and reach > left and _is_columns(
-            narrow, gap, width
-        ) and (best is None or gap[1] - gap[0] > best[1] - best[0]):
-            best = gap
-        reach = max(reach, item.x1)
+    depth, start = 0, None
+    # Sweep the narrow items' edges; ends sort before starts at the same x.
+    for x, step in sorted([(i.x0, 1) for i in narrow] + [(i.x1, -1) for i in narrow]):
+        before, depth = depth, depth + step
+        if before and not depth:
+            start = x
+        elif depth and not before and start is not None:
+            gap, start = (start, x), None
+            if gap[1] - gap[0] >= MIN_GUTTER_EM * em and _is_columns(narrow, gap, width) and (
+                    best is None or gap[1] - gap[0] > best[1] - best[0]):
+                best = gap
     return best
 
 
@@ -193,6 +219,16 @@ def _is_columns(narrow: Sequence[Item], gap: tuple[float, float], width: float) 
     return beside >= 2
 
 
+def _crosses(item: Item, gutter: tuple[float, float]) -> bool:
+    """Spans the gutter well into both sides (a title over both columns).
+
+    A line or table reaching only a little past the gutter (a table wider than
+    its column) belongs to the side that holds most of it.
+    """
+    into_left, into_right = gutter[0] - item.x0, item.x1 - gutter[1]
+    return min(into_left, into_right) > SIDE_REACH * max(into_left, into_right)
+
+
 def reading_order(items: Sequence[Item], depth: int = 0) -> list[Item]:
     """Items in reading order, columns read one after the other."""
     if len(items) < 4 or depth > MAX_DEPTH:
@@ -201,16 +237,16 @@ def reading_order(items: Sequence[Item], depth: int = 0) -> list[Item]:
     gutter = _gutter(items, em)
     if gutter is None:
         return _rows_order(items)
-    crossing = sorted((i for i in items if i.x0 < gutter[0] and i.x1 > gutter[1]),
-                      key=lambda i: i.y0)
-    rest = [i for i in items if not (i.x0 < gutter[0] and i.x1 > gutter[1])]
+    crossing = sorted((i for i in items if _crosses(i, gutter)), key=lambda i: i.y0)
+    rest = [i for i in items if not _crosses(i, gutter)]
+    middle = (gutter[0] + gutter[1]) / 2
     ordered: list[Item] = []
     for cut in [*crossing, None]:
         limit = cut.y0 if cut is not None else float("inf")
         section = [i for i in rest if (i.y0 + i.y1) / 2 < limit]
         rest = [i for i in rest if (i.y0 + i.y1) / 2 >= limit]
-        lefts = [i for i in section if i.x1 <= (gutter[0] + gutter[1]) / 2]
-        rights = [i for i in section if i.x1 > (gutter[0] + gutter[1]) / 2]
+        lefts = [i for i in section if (i.x0 + i.x1) / 2 <= middle]
+        rights = [i for i in section if (i.x0 + i.x1) / 2 > middle]
         ordered += reading_order(lefts, depth + 1) + reading_order(rights, depth + 1)
         if cut is not None:
             ordered.append(cut)

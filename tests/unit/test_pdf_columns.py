@@ -1,0 +1,81 @@
+"""Columns as real producers set them: pdfTeX's one-em gutter, centred lines over it, tables
+a little wider than their column, numbers split from their section titles."""
+
+from __future__ import annotations
+
+from docwarden.engines.pdf.layout import Char, Line, build_lines
+from docwarden.engines.pdf.order import Table, layout_page
+
+LEFT, RIGHT, COL_W = 56.0, 302.0, 236.0  # pdfTeX's A4 twocolumn: a 10 pt gutter
+
+
+def chars(text: str, x0: float, y0: float, size: float = 10.0, bold: bool = False) -> list[Char]:
+    out, space = [], False
+    for i, ch in enumerate(text):
+        if ch == " ":
+            space = True
+            continue
+        out.append(Char(ch, x0 + i * 5, y0, x0 + (i + 1) * 5, y0 + size * 1.2, size, bold,
+                        space_before=space))
+        space = False
+    return out
+
+
+def line(text: str, x0: float, y0: float, width: float = COL_W, size: float = 10.0) -> Line:
+    return Line(text, x0, y0, x0 + width, y0 + size * 1.2, size)
+
+
+def prose(name: str, x0: float, y0: float, count: int) -> list[Line]:
+    """A column of wrapped prose: long lines, one under the other."""
+    return [line(f"{name} {i} is a line of a column of prose set in ten points",
+                 x0, y0 + 12 * i) for i in range(count)]
+
+
+def names(items: list[Line | Table]) -> list[str]:
+    return [it.text.split(" is ")[0] if isinstance(it, Line) else "TABLE" for it in items]
+
+
+def test_a_larger_section_number_beside_a_column_line_is_not_merged_into_it() -> None:
+    # Stream order: the left column first, then the right column's "3 Method" heading.
+    left = [chars("left column words go on here and on", LEFT, 100 + 12 * i) for i in range(4)]
+    for row in left:  # justified: every line ends at the column's right edge
+        row[-1].x1 = LEFT + COL_W
+    number = chars("3", RIGHT, 112, size=14.3, bold=True)
+    title = chars("Method", RIGHT + 24, 112, size=14.3, bold=True)
+    lines = build_lines([c for row in left for c in row] + number + title)
+    texts = [ln.text for ln in lines]
+    assert "3 Method" in texts  # the bare bold number joins its bold title
+    assert all(t.startswith("left column") or t == "3 Method" for t in texts), texts
+
+
+def test_fragments_meeting_at_aligned_column_edges_stay_apart() -> None:
+    frags: list[Char] = []
+    for i in range(4):  # the right column's lines are drawn first: stream order is no help
+        row = chars("right column text", RIGHT, 100 + 12 * i)
+        frags += row
+    for i in range(4):
+        row = chars("left column text", LEFT, 100 + 12 * i)
+        row[-1].x1 = RIGHT - 7  # a gutter of 0.7 em: narrower than the merge limit
+        frags += row
+    texts = sorted(ln.text for ln in build_lines(frags))
+    assert texts == ["left column text"] * 4 + ["right column text"] * 4
+
+
+def test_a_centred_author_line_over_the_gutter_does_not_hide_the_columns() -> None:
+    lines = [line("A Title Over Both Columns", 150, 60, width=300, size=17),
+             line("Ann Author, Bo Author, Cy Author", 200, 90, width=190, size=12)]
+    lines += prose("left", LEFT, 130, 6) + prose("right", RIGHT, 130, 6)
+    order = names(layout_page(lines))
+    assert order[:2] == ["A Title Over Both Columns", "Ann Author, Bo Author, Cy Author"]
+    assert order[2:] == [f"left {i}" for i in range(6)] + [f"right {i}" for i in range(6)]
+
+
+def test_a_table_reaching_past_its_column_is_read_within_it() -> None:
+    lines = prose("left", LEFT, 60, 5) + prose("right", RIGHT, 60, 10)
+    lines += prose("after", LEFT, 250, 5)
+    # A booktabs table under the left text, 22 pt wider than its column (and below the
+    # right column's last line, as pdfLaTeX sets a float that does not fit).
+    table = Table(rows=[["a", "b"], ["1", "2"]], x0=LEFT + 6, y0=190, x1=RIGHT + 22, y1=240)
+    order = names(layout_page(lines, [table]))
+    assert order == ([f"left {i}" for i in range(5)] + ["TABLE"]
+                     + [f"after {i}" for i in range(5)] + [f"right {i}" for i in range(10)])
