@@ -99,3 +99,28 @@ def unshape(text: str) -> str:
         if any(lo <= ord(ch) <= hi for lo, hi in PRESENTATION_RANGES) else ch
         for ch in text
     )
+
+
+def _visual_runs_reversed(text: str) -> str:
+    """A left-to-right-only cell of a right-to-left table in logical order.
+
+    Under a right-to-left base direction a number and the word beside it are
+    separate runs laid out right to left ("240 ms" shows as "ms 240"), while
+    words stay one run; so runs (words together, each number alone) are reversed.
+    """
+    runs: list[list[str]] = []
+    for token in text.split():
+        wordy = any(ch.isalpha() for ch in token)
+        if wordy and runs and any(ch.isalpha() for ch in runs[-1][0]):
+            runs[-1].append(token)
+        else:
+            runs.append([token])
+    return " ".join(" ".join(run) for run in reversed(runs))
+
+
+def reading_columns(rows: list[list[str]]) -> list[list[str]]:
+    """A table's rows with columns in reading order: right to left in Arabic or Hebrew."""
+    if not is_rtl_line(" ".join(cell for row in rows for cell in row)):
+        return rows
+    return [[cell if has_rtl(cell) else _visual_runs_reversed(cell) for cell in reversed(row)]
+            for row in rows]

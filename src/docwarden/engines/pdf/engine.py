@@ -21,7 +21,7 @@ from docwarden.engines.pdf.document import PDFIUM_LOCK, opened, select_pages
 from docwarden.engines.pdf.furniture import PageLayout
 from docwarden.engines.pdf.markdown import build_markdown
 from docwarden.engines.pdf.order import layout_page
-from docwarden.engines.pdf.rules import Rule, page_rules, ruled_tables
+from docwarden.engines.pdf.rules import Graphics, Rule, mark_bullets, page_graphics, ruled_tables
 from docwarden.engines.pdf.sample import sample_pdf
 from docwarden.engines.pdf.scanned import Recognizer, Rendered, check_images, read_upright
 from docwarden.engines.pdf.scanned import render_page as render
@@ -187,17 +187,18 @@ class PdfEngine(Engine):
         """
         page = document[index]
         try:
-            rules = page_rules(page, page.get_bbox())
-            walls = [(r.x0, r.y0, r.y1) for r in rules if not r.horizontal]
+            graphics = page_graphics(page, page.get_bbox())
+            walls = [(r.x0, r.y0, r.y1) for r in graphics.rules if not r.horizontal]
             textpage = page.get_textpage()
             try:
                 text = extract_text(page, textpage, walls)
             finally:
                 textpage.close()
             if text.turns:
-                rules = []
+                graphics = Graphics()
             if text.visible_chars >= MIN_TEXT_CHARS or _has_ocr_layer(text):
-                return text, None, rules
+                mark_bullets(text.lines, graphics.marks)
+                return text, None, graphics.rules
             check_images(page, self.settings.max_image_pixels)
             rendered = render(page, dpi, self.settings.max_image_pixels,
                               self.settings.ocr_max_side_px)

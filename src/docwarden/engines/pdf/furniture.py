@@ -26,6 +26,12 @@ PAGE_NUMBER_RE = re.compile(
     r"|^\d{1,3}[-–]\d{1,4}$",
     re.IGNORECASE,
 )
+# A date and/or time alone ("12/6/26, 7:52 PM", "2026-12-06 19:52"), or a URL alone.
+STAMP_RE = re.compile(
+    r"^(?:\d{1,4}[/.-]\d{1,2}[/.-]\d{1,4},?\s*)?(?:\d{1,2}:\d{2}(?::\d{2})?\s*(?:[AP]M)?)?$"
+    r"|^(?:https?|file|ftp)://\S+$|^www\.\S+$",
+    re.IGNORECASE,
+)
 _DIGITS_RE = re.compile(r"\d+")
 _TRAILING_ROMAN_RE = re.compile(rf"\s(?=[mdclxvi]+$){_ROMAN}$", re.IGNORECASE)
 
@@ -72,20 +78,41 @@ def _repeated(
     return marked
 
 
+def is_stamp(text: str) -> bool:
+    """A page number, or a date, time or address alone: what a browser prints in margins."""
+    plain = text.strip()
+    return is_page_number(plain) or bool(STAMP_RE.match(plain))
+
+
+def _margin_lines(page: PageLayout) -> list[tuple[str, Line]]:
+    return [(zone, item) for item in page.items
+            if isinstance(item, Line) and (zone := _zone(item, page)) is not None]
+
+
+def _stamped_rows(margin: list[tuple[str, Line]]) -> set[int]:
+    """Margin lines that are stamps, and the small lines sharing a row with one
+    (a browser's header: the date, then the page title, in one small font)."""
+    stamps = [line for _, line in margin if is_stamp(line.text)]
+    doomed = {id(line) for line in stamps}
+    for _, line in margin:
+        if any(min(s.y1, line.y1) - max(s.y0, line.y0) > 0.5 * line.height
+               and line.size_pt <= s.size_pt + 0.5 for s in stamps):
+            doomed.add(id(line))
+    return doomed
+
+
 def drop_furniture(pages: Sequence[PageLayout]) -> int:
     """Remove headers, footers and page numbers in place; returns how many lines went."""
     by_key: dict[tuple[str, str], list[tuple[int, float, Line]]] = defaultdict(list)
     doomed: set[int] = set()
     for index, page in enumerate(pages):
-        for item in page.items:
-            if not isinstance(item, Line) or (zone := _zone(item, page)) is None:
-                continue
-            if is_page_number(item.text):
-                doomed.add(id(item))
-                continue
-            by_key[(zone, furniture_key(item.text))].append(
-                (index, (item.y0 + item.y1) / 2, item)
-            )
+        margin = _margin_lines(page)
+        stamped = _stamped_rows(margin)
+        doomed |= stamped
+        for zone, item in margin:
+            if id(item) not in stamped:
+                by_key[(zone, furniture_key(item.text))].append(
+                    (index, (item.y0 + item.y1) / 2, item))
     min_pages = max(2, math.ceil(REPEAT_FRACTION * len(pages)))
     for occurrences in by_key.values():
         if len({p for p, _, _ in occurrences}) >= min_pages:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import itertools
 import re
+import unicodedata
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -31,6 +32,9 @@ MERGE_GAP_EM = 0.8  # fragments closer than this on one line are merged
 SIZE_JUMP_RATIO = 1.8
 MARKER_GAP_EM = 4.0  # a lone list marker joins the text this far to its right
 SPACE_GAP_EM = 0.25  # an unspaced gap wider than this still separates words
+MIN_SPACE_GAP_EM = 0.05  # a space needs at least this much room between its neighbours
+AUTOSPACE_GAP_EM = 0.3  # East Asian text meeting Latin: wider than autospace is a space
+SEAM_SHARE = 0.9  # ... or a gap this close to the line's own word gaps
 RTL_SPACE_GAP_EM = 0.15  # joined Arabic letters touch: a smaller gap is a word break
 MIN_EDGE_LINES = 3  # fragments sharing an edge x: a column's side
 # A fragment that is only a bare number ("1" of pdfTeX's "1 Introduction") joins bold text.
@@ -123,6 +127,56 @@ def _mono_pitch(frag: list[Char]) -> float:
     return steps[len(steps) // 2] if steps and steps[len(steps) // 2] > 0 else 0.0
 
 
+def _wide(char: str) -> bool:
+    return unicodedata.east_asian_width(char[:1]) in ("W", "F")
+
+
+def _script_seam(prev: Char, char: Char) -> bool:
+    """East Asian text meeting Latin letters or digits."""
+    wide = _wide(prev.text)
+    return wide != _wide(char.text) and (char.text if wide else prev.text)[:1].isalnum()
+
+
+def _plain_break(prev: Char, char: Char) -> bool:
+    gap = char.x0 - prev.x1
+    return gap >= MIN_SPACE_GAP_EM * char.size_pt and (
+        char.space_before or gap > SPACE_GAP_EM * char.size_pt)
+
+
+def _word_breaks(frag: list[Char]) -> list[bool]:
+    """Whether a space separates each char from the one before it (left-to-right text).
+
+    A space, even a real one, with no room for it between the glyphs is no word
+    break (a producer's stray space before a run in another font).  Where East
+    Asian text meets Latin letters or digits, word processors add space of their
+    own ("autospace", about a fifth of an em in LibreOffice) and pdfium reports it
+    as a space: there only a real space, or a gap as wide as the line's other
+    word gaps, counts.
+    """
+    seams = [i > 0 and _script_seam(frag[i - 1], c) for i, c in enumerate(frag)]
+    breaks = [i > 0 and not seams[i] and _plain_break(frag[i - 1], c)
+              for i, c in enumerate(frag)]
+    gaps = sorted((c.x0 - frag[i - 1].x1) / c.size_pt for i, c in enumerate(frag) if breaks[i])
+    word_gap = gaps[len(gaps) // 2] if gaps else AUTOSPACE_GAP_EM
+    for i, char in enumerate(frag):
+        if seams[i]:
+            gap = char.x0 - frag[i - 1].x1
+            breaks[i] = gap >= MIN_SPACE_GAP_EM * char.size_pt and (
+                char.real_space_before or gap >= SEAM_SHARE * word_gap * char.size_pt)
+    return breaks
+
+
+def _widest_gap(visual: list[Char], a: int, b: int) -> float:
+    """The widest gap between glyphs drawn from slot `a` to slot `b` of a line.
+
+    Reading neighbours at a change of direction are not drawn side by side: the
+    space between "مثل" and "pandas" lies between "ل" and the far end of
+    "pandas", while "15%" drawn as "%15" has none between "5" and "%".
+    """
+    lo, hi = min(a, b), max(a, b)
+    return max((visual[k + 1].x0 - visual[k].x1 for k in range(lo, hi)), default=0.0)
+
+
 def _spaced(frag: list[Char], pairs: set[tuple[int, int]]) -> list[Char]:
     """The fragment in reading order, each char's space_before set for that order.
 
@@ -131,17 +185,19 @@ def _spaced(frag: list[Char], pairs: set[tuple[int, int]]) -> list[Char]:
     """
     if not any(direction(c.text) == "R" for c in frag):
         pitch = _mono_pitch(frag)
-        for i, char in enumerate(frag):
-            prev = frag[i - 1]
-            wide = (char.x0 - prev.x0 > 1.5 * pitch if pitch
-                    else char.x0 - prev.x1 > SPACE_GAP_EM * char.size_pt)
-            char.space_before = i > 0 and (char.space_before or wide)
+        breaks = _word_breaks(frag) if not pitch else [
+            i > 0 and (c.space_before or c.x0 - frag[i - 1].x0 > 1.5 * pitch)
+            for i, c in enumerate(frag)]
+        for char, spaced in zip(frag, breaks, strict=True):
+            char.space_before = spaced
         return frag
     ordered = logical_order(frag)
+    visual = sorted(frag, key=lambda c: (c.x0 + c.x1) / 2)
+    slot = {id(c): i for i, c in enumerate(visual)}
     for i, char in enumerate(ordered):
         prev = ordered[i - 1]
         rtl = "R" in (direction(prev.text), direction(char.text))
-        gap = max(prev.x0, char.x0) - min(prev.x1, char.x1)
+        gap = _widest_gap(visual, slot[id(prev)], slot[id(char)])
         em_gap = (RTL_SPACE_GAP_EM if rtl else SPACE_GAP_EM) * char.size_pt
         char.space_before = i > 0 and (
             (id(prev), id(char)) in pairs or (id(char), id(prev)) in pairs or gap > em_gap)

@@ -17,7 +17,7 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from docwarden.engines.pdf.bidi import is_rtl_line
+from docwarden.engines.pdf.bidi import is_rtl_line, reading_columns
 from docwarden.engines.pdf.furniture import PageLayout, drop_furniture
 from docwarden.engines.pdf.layout import SOFT_HYPHEN, Line
 from docwarden.engines.pdf.order import Table
@@ -189,6 +189,8 @@ class _Grouper:
             return False
         if line.styled != prev.styled and block.kind != "item":
             return False
+        if _next_column(prev, line):
+            return block.kind == "para" and _runs_on(prev.text, line.text)
         gap = line.y0 - prev.y1
         if gap < -0.6 * em or gap > self.usual_gap + PARA_GAP_EM * em:
             return False
@@ -201,16 +203,20 @@ class _Grouper:
         def end(ln: Line) -> float:
             return ln.x1 if flip > 0 else -ln.x0
 
-        left = min(start(ln) for ln in block.lines)
-        right = max(end(ln) for ln in block.lines)
-        if min(end(line), right) - max(start(line), left) <= 0:
+        # The block's lines in this column (a paragraph may have begun in the last one).
+        column = [ln for ln in block.lines if ln.x0 < line.x1 and ln.x1 > line.x0]
+        if not column:
             return False
+        left = min(start(ln) for ln in column)
+        right = max(end(ln) for ln in column)
         if block.kind == "item":
             return start(line) > start(block.lines[0]) + 0.3 * em
-        if len(block.lines) >= 2 and start(line) > left + INDENT_EM * em:
+        # Past a paragraph's first line (which may be indented) the column's edges hold.
+        settled = len(column) >= 2 or len(column) < len(block.lines)
+        if settled and start(line) > left + INDENT_EM * em:
             return False
         short = end(prev) < right - 0.15 * (right - left)
-        return not (len(block.lines) >= 2 and short and prev.text.endswith(SENTENCE_END))
+        return not (settled and short and prev.text.endswith(SENTENCE_END))
 
 
 def _numbered_heading(block: Block, body: float) -> bool:
@@ -306,7 +312,8 @@ def _cell(text: str) -> str:
 
 def render_table(table: Table) -> str:
     width = max(len(row) for row in table.rows)
-    rows = [[_cell(c) for c in row] + [""] * (width - len(row)) for row in table.rows]
+    rows = [[_cell(c) for c in row] + [""] * (width - len(row))
+            for row in reading_columns(table.rows)]
     lines = ["| " + " | ".join(rows[0]) + " |", "|" + "---|" * width]
     lines += ["| " + " | ".join(row) + " |" for row in rows[1:]]
     return "\n".join(lines)
@@ -340,12 +347,22 @@ def render_block(block: Block) -> str:
     return text
 
 
+def _runs_on(last: str, first: str) -> bool:
+    """A sentence broken by a column or page end: no sentence end, then lower case."""
+    last, first = last.rstrip(), first.lstrip()
+    return bool(last) and bool(first) and not last.endswith(SENTENCE_END) and first[0].islower()
+
+
+def _next_column(prev: Line, line: Line) -> bool:
+    """`line` heads the next column: above `prev` and beside it (either side: RTL pages)."""
+    return line.y1 <= prev.y0 and (line.x0 >= prev.x1 - 1 or line.x1 <= prev.x0 + 1)
+
+
 def _continues_across(prev: Block, nxt: Block) -> bool:
-    """A paragraph cut by a page break: no sentence end, next page starts in lower case."""
+    """A paragraph cut by a page break."""
     if prev.kind != "para" or nxt.kind != "para":
         return False
-    last, first = prev.lines[-1].text.rstrip(), nxt.lines[0].text.lstrip()
-    return bool(last) and bool(first) and not last.endswith(SENTENCE_END) and first[0].islower()
+    return _runs_on(prev.lines[-1].text, nxt.lines[0].text)
 
 
 def _join_blocks(blocks: Sequence[Block]) -> str:

@@ -247,10 +247,34 @@ def reading_order(items: Sequence[Item], depth: int = 0) -> list[Item]:
         rest = [i for i in rest if (i.y0 + i.y1) / 2 >= limit]
         lefts = [i for i in section if (i.x0 + i.x1) / 2 <= middle]
         rights = [i for i in section if (i.x0 + i.x1) / 2 > middle]
-        ordered += reading_order(lefts, depth + 1) + reading_order(rights, depth + 1)
+        tail: list[Item] = []
+        if cut is not None:  # what follows the columns and leads into the spanning item
+            lefts, left_tail = _split_tail(lefts, rights)
+            rights, right_tail = _split_tail(rights, lefts)
+            tail = _rows_order(left_tail + right_tail)
+        ordered += reading_order(lefts, depth + 1) + reading_order(rights, depth + 1) + tail
         if cut is not None:
             ordered.append(cut)
     return ordered
+
+
+def _split_tail(side: list[Item], other: list[Item]) -> tuple[list[Item], list[Item]]:
+    """A side's items that come after both columns end (a heading over a wide table).
+
+    Columns end together (balanced, or one a line short); a line set apart by a
+    gap of its own height below the other column's end, with only lines under it
+    down to the spanning item that follows, starts the full-width part.
+    """
+    if not other:
+        return side, []
+    bottom = max(i.y1 for i in other)
+    ordered = sorted(side, key=lambda i: i.y0)
+    for index, item in enumerate(ordered):
+        above = ordered[index - 1].y1 if index else bottom
+        height = item.y1 - item.y0
+        if item.y0 >= bottom + 0.5 * height and item.y0 - max(above, bottom) >= height:
+            return ordered[:index], ordered[index:]
+    return side, []
 
 
 def layout_page(lines: Sequence[Line], ruled: Sequence[Table] = ()) -> list[Item]:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import bisect
 import statistics
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
@@ -26,6 +26,8 @@ MIN_RULE_PT = 6.0
 MAX_PATHS = 4000  # vector figures: stop looking for rules past this many paths
 SNAP_PT = 2.5  # rule ends this close count as touching, positions this close as one
 MIN_FILLED_SHARE = 0.3  # of the cells: an empty grid is a drawing, not a table
+MIN_MARK_PT, MAX_MARK_PT = 1.5, 8.0  # a drawn bullet's size
+MARK_GAP_EM = 2.5  # ... and its distance to the text it marks
 MIN_FRAME_SHARE = 0.75  # of the grid's width: how much its top and bottom rules must cover
 
 
@@ -70,22 +72,55 @@ def _edges(x0: float, y0: float, x1: float, y1: float) -> list[Rule]:
             Rule(x1, y0, x1, y1)]
 
 
-def page_rules(page: pdfium.PdfPage, bbox: tuple[float, float, float, float]) -> list[Rule]:
-    """Straight rules among the page's top-level path objects (caller holds the pdfium lock)."""
+Box = tuple[float, float, float, float]  # x0, y0, x1, y1 in the top-left page frame
+
+
+@dataclass(slots=True)
+class Graphics:
+    """What a page draws besides text that the text needs: rules, and small marks
+    (a browser draws list bullets as little discs, not as characters)."""
+
+    rules: list[Rule] = field(default_factory=list)
+    marks: list[Box] = field(default_factory=list)
+
+
+def _mark_sized(box: Box) -> bool:
+    width, height = box[2] - box[0], box[3] - box[1]
+    return (MIN_MARK_PT <= width <= MAX_MARK_PT and MIN_MARK_PT <= height <= MAX_MARK_PT
+            and max(width, height) <= 2 * min(width, height))
+
+
+def page_graphics(page: pdfium.PdfPage, bbox: tuple[float, float, float, float]) -> Graphics:
+    """Rules and marks among the page's top-level path objects (caller holds the pdfium lock)."""
     left, _, right, top = bbox
     page_width = right - left
-    rules: list[Rule] = []
+    found = Graphics()
     for seen, obj in enumerate(page.get_objects(filter=[pdfium_c.FPDF_PAGEOBJ_PATH],
                                                 max_depth=1)):
         if seen >= MAX_PATHS:
             break
-        if not _rectangle(obj):
-            continue
         x0, y0, x1, y1 = obj.get_bounds()
-        if x1 - x0 > 0.98 * page_width and y1 - y0 > MIN_RULE_PT:
-            continue  # a page background or frame
-        rules += _edges(x0 - left, top - y1, x1 - left, top - y0)
-    return rules
+        box = (x0 - left, top - y1, x1 - left, top - y0)
+        if _mark_sized(box):
+            found.marks.append(box)
+        elif not _rectangle(obj) or (x1 - x0 > 0.98 * page_width and y1 - y0 > MIN_RULE_PT):
+            continue  # a curve, or a page background or frame
+        else:
+            found.rules += _edges(*box)
+    return found
+
+
+def mark_bullets(lines: Sequence[Line], marks: Sequence[Box]) -> None:
+    """Start each line drawn just after a mark with a bullet, in place."""
+    for line in lines:
+        em = max(line.size_pt, 1.0)
+        for x0, y0, x1, y1 in marks:
+            centre = (y0 + y1) / 2
+            if (line.y0 <= centre <= line.y1 and y1 - y0 <= line.height
+                    and (0 <= line.x0 - x1 <= MARK_GAP_EM * em
+                         or 0 <= x0 - line.x1 <= MARK_GAP_EM * em)):
+                line.text = f"• {line.text}"
+                break
 
 
 def _touch(h: Rule, v: Rule) -> bool:

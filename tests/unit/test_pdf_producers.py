@@ -1,0 +1,120 @@
+"""Quirks of real producers on small layouts: LibreOffice's autospace and stray spaces,
+Chromium's drawn bullets and browser margins, right-to-left tables, columns that a
+paragraph or a full-width part crosses."""
+
+from __future__ import annotations
+
+from docwarden.engines.pdf.bidi import reading_columns
+from docwarden.engines.pdf.furniture import PageLayout, is_stamp
+from docwarden.engines.pdf.layout import Char, Line, build_lines
+from docwarden.engines.pdf.markdown import build_markdown
+from docwarden.engines.pdf.order import Table, layout_page
+from docwarden.engines.pdf.rules import mark_bullets
+
+
+def run(text: str, x0: float, advance: float = 6.0, size: float = 12.0,
+        gaps: dict[int, float] | None = None, generated: frozenset[int] = frozenset(),
+        real: frozenset[int] = frozenset()) -> list[Char]:
+    """Chars of `text` (spaces dropped, as pdfium reports them) with chosen gaps before
+    some char indices; `generated`/`real` mark a space pdfium reports before them."""
+    out: list[Char] = []
+    x = x0
+    for i, ch in enumerate(text):
+        x += (gaps or {}).get(i, 0.0)
+        out.append(Char(ch, x, 100.0, x + advance, 100.0 + size, size, False,
+                        space_before=i in generated or i in real,
+                        real_space_before=i in real))
+        x += advance
+    return out
+
+
+def test_libreoffice_autospace_between_hangul_and_latin_is_no_space() -> None:
+    # "새로운 시스템은 Python으로": word gaps 0.26 em, autospace 0.21 em before "으".
+    chars = run("새로운", 0, 11) + run("시스템은", 36, 11, gaps={0: 3.1}, generated={0})
+    chars += run("Python", 83, 7, gaps={0: 3.2}, real={0}) + run("으로", 128, 11,
+                                                                gaps={0: 2.5}, generated={0})
+    assert [ln.text for ln in build_lines(chars)] == ["새로운 시스템은 Python으로"]
+
+
+def test_chromium_space_between_hangul_and_latin_is_kept() -> None:
+    # Chromium writes no spaces: a seam as wide as the line's word gaps (0.28 em) is one.
+    chars = run("새로운", 0, 11) + run("시스템은", 36.36, 11, generated={0})
+    chars += run("Python", 83.72, 7, generated={0})
+    assert [ln.text for ln in build_lines(chars)] == ["새로운 시스템은 Python"]
+
+
+def test_a_stray_space_with_no_room_is_no_word_break() -> None:
+    # LibreOffice writes a space before "." in another font, 0.17 pt from "다".
+    chars = run("됩니다", 0, 11) + run(".", 33.2, 3.7, real={0})
+    assert [ln.text for ln in build_lines(chars)] == ["됩니다."]
+
+
+def test_right_to_left_spaces_come_from_gaps_between_glyphs_drawn_side_by_side() -> None:
+    # "حوالي 15%" drawn (left to right) as "%15 يلاوح": no space inside "15%".
+    visual = run("%15", 0, 6) + run("يلاوح", 24, 6)
+    assert [ln.text for ln in build_lines(visual)] == ["حوالي 15%"]
+    # "أدوات مثل pandas و": the space between "مثل" and "pandas" lies beyond "pandas".
+    drawn = run("و", 0, 6) + run("pandas", 10, 6) + run("لثم", 50, 6) + run("تاودأ", 72, 6)
+    assert [ln.text for ln in build_lines(drawn)] == ["أدوات مثل pandas و"]
+
+
+def test_right_to_left_tables_read_from_the_right_with_numbers_before_units() -> None:
+    rows = [["2025", "2024", "البند"], ["ms 180", "ms 240", "زمن الاستجابة"]]
+    assert reading_columns(rows) == [["البند", "2024", "2025"],
+                                     ["زمن الاستجابة", "240 ms", "180 ms"]]
+    assert reading_columns([["a", "b"], ["1", "2"]]) == [["a", "b"], ["1", "2"]]
+
+
+def line(text: str, x0: float, y0: float, width: float = 230.0, size: float = 10.0) -> Line:
+    return Line(text, x0, y0, x0 + width, y0 + size * 1.2, size)
+
+
+def page_markdown(lines: list[Line], tables: tuple[Table, ...] = ()) -> str:
+    return build_markdown([PageLayout(1, 612.0, 792.0, "text", layout_page(lines, tables), 0)])
+
+
+def test_browser_margins_are_dropped_even_on_a_single_page() -> None:
+    lines = [line("12/6/26, 7:52 PM", 20, 10, 60, size=8), line("Newsletter", 280, 10, 40, 8),
+             line("A body line that stays where it is on the page.", 50, 300, 400),
+             line("file:///tmp/page.html", 20, 770, 90, size=8), line("1/1", 570, 770, 12, 8)]
+    assert page_markdown(lines) == "A body line that stays where it is on the page.\n"
+    assert is_stamp("2026-12-06 19:52") and is_stamp("https://example.org/a")
+    assert not is_stamp("Chapter 12") and not is_stamp("3.5")
+
+
+def test_a_paragraph_broken_at_a_column_end_is_one_paragraph() -> None:
+    left = ["An opening paragraph of the left column that is long.",
+            "It ends on this line of the first column with a stop.",
+            "The second paragraph begins here and it runs all the",
+            "way down to the end of the column without a stop at"]
+    right = ["the top of the next column, where it finally ends now.",
+             "Another paragraph starts in the second column here."]
+    lines = [line(t, 50, 100 + 12 * i, 240) for i, t in enumerate(left)]
+    lines[1].x1 -= 40  # the first paragraph's last line ends short
+    lines += [line(t, 310, 100 + 12 * i, 240) for i, t in enumerate(right)]
+    lines[-2].x1 -= 30
+    lines[-1].x0 += 12  # indented first line: a new paragraph
+    paragraphs = page_markdown(lines).strip().split("\n\n")
+    assert paragraphs[1] == " ".join(left[2:] + right[:1])
+    assert paragraphs[2] == right[1]
+
+
+def test_a_heading_after_the_columns_is_read_after_both() -> None:
+    lines = [line(f"Left column line {i} with enough words to be prose.", 50, 60 + 12 * i)
+             for i in range(3)]
+    lines += [line(f"Right column line {i} with enough words to be prose.", 310, 60 + 12 * i)
+              for i in range(3)]
+    lines.append(line("Results table", 50, 118, 90, size=13))
+    table = Table(rows=[["Name", "Value"], ["a", "1"]], x0=50, y0=140, x1=540, y1=180,
+                  size_pt=10)
+    order = [it.text[:12] if isinstance(it, Line) else "TABLE"
+             for it in layout_page(lines, (table,))]
+    assert order == ["Left column "] * 3 + ["Right column"] * 3 + ["Results tabl", "TABLE"]
+
+
+def test_drawn_discs_before_lines_are_bullets() -> None:
+    lines = [line("First point", 83, 306, 100, size=11), line("Second point", 83, 322, 100, 11),
+             line("Not a list item", 53, 340, 100, 11)]
+    discs = [(69.8, 310.5, 74.3, 315.0), (69.8, 326.2, 74.3, 330.7)]
+    mark_bullets(lines, discs)
+    assert [ln.text for ln in lines] == ["• First point", "• Second point", "Not a list item"]
