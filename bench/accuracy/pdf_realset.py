@@ -236,6 +236,8 @@ def make_half(half: str, seed: int, out: Path) -> list[str]:
 
     report, arabic, korean = text.report(seed), text.arabic(seed), text.korean(seed)
     save("report_docx", doc(report, header="Internal report", grid=half == "tune"))
+    if half == "tune":  # the holdout's table style (rules under the header only), new words
+        save("plain_docx", doc(text.report(seed + 7), header="Draft", grid=False))
     save("arabic_docx", doc(arabic, header="تقرير داخلي", rtl=True, lang="ar"))
     save("korean_docx", doc(korean, header="내부 보고서", lang="ko"))
     slides = text.slides(seed)

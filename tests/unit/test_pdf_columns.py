@@ -4,7 +4,8 @@ a little wider than their column, numbers split from their section titles."""
 from __future__ import annotations
 
 from docwarden.engines.pdf.layout import Char, Line, build_lines
-from docwarden.engines.pdf.order import Table, layout_page
+from docwarden.engines.pdf.order import layout_page
+from docwarden.engines.pdf.tables import Table
 
 LEFT, RIGHT, COL_W = 56.0, 302.0, 236.0  # pdfTeX's A4 twocolumn: a 10 pt gutter
 

@@ -8,7 +8,8 @@ from docwarden.engines.pdf.bidi import reading_columns
 from docwarden.engines.pdf.furniture import PageLayout, is_stamp
 from docwarden.engines.pdf.layout import Char, Line, build_lines
 from docwarden.engines.pdf.markdown import build_markdown
-from docwarden.engines.pdf.order import Table, layout_page
+from docwarden.engines.pdf.order import layout_page
+from docwarden.engines.pdf.tables import Table
 from docwarden.engines.pdf.rules import mark_bullets
 
 
@@ -118,3 +119,66 @@ def test_drawn_discs_before_lines_are_bullets() -> None:
     discs = [(69.8, 310.5, 74.3, 315.0), (69.8, 326.2, 74.3, 330.7)]
     mark_bullets(lines, discs)
     assert [ln.text for ln in lines] == ["• First point", "• Second point", "Not a list item"]
+
+
+def test_a_table_cut_by_a_page_break_is_joined_with_its_repeated_header_dropped() -> None:
+    head = ["Region", "Product line", "Units"]
+    first = Table(rows=[head, ["North", "Garden tools", "1,204"],
+                        ["South", "Office chairs, desks and", "987"]], x0=50, y0=600, x1=500,
+                  y1=780, size_pt=10)
+    rest = Table(rows=[head, ["", "shelving", ""], ["East", "Lighting", "645"]], x0=50, y0=60,
+                 x1=500, y1=120, size_pt=10)
+    pages = [PageLayout(1, 612.0, 792.0, "text", [first]),
+             PageLayout(2, 612.0, 792.0, "text", [rest])]
+    assert build_markdown(pages) == (
+        "| Region | Product line | Units |\n|---|---|---|\n| North | Garden tools | 1,204 |\n"
+        "| South | Office chairs, desks and shelving | 987 |\n| East | Lighting | 645 |\n")
+
+
+def test_tables_on_two_pages_with_different_headers_stay_apart() -> None:
+    one = Table(rows=[["a", "b"], ["1", "2"]], x0=50, y0=600, x1=500, y1=780)
+    two = Table(rows=[["c", "d"], ["3", "4"]], x0=50, y0=60, x1=500, y1=120)
+    pages = [PageLayout(1, 612.0, 792.0, "text", [one]),
+             PageLayout(2, 612.0, 792.0, "text", [two])]
+    assert build_markdown(pages).count("|---|---|") == 2
+
+
+def test_a_table_without_grid_lines_keeps_its_wrapped_cells() -> None:
+    # LibreOffice's plain table: a rule under the header only, cells wrapping onto
+    # lines of their own (nothing in the first column on those lines).
+    cells = [("Profile target", 62, 579), ("Region", 180, 579), ("National", 298, 579),
+             ("Event update", 62, 595), ("Board plan", 180, 595), ("2,247", 298, 595),
+             ("building account", 180, 611),
+             ("Sector engine", 62, 631), ("Fund layer supply", 180, 631), ("9,908", 298, 631),
+             ("effort advice", 180, 647)]
+    lines = [line(t, x, y, 6.0 * len(t), size=12) for t, x, y in cells]
+    assert page_markdown(lines) == (
+        "| Profile target | Region | National |\n|---|---|---|\n"
+        "| Event update | Board plan building account | 2,247 |\n"
+        "| Sector engine | Fund layer supply effort advice | 9,908 |\n")
+
+
+def test_a_repeated_header_with_the_rest_of_a_cut_row_continues_the_table() -> None:
+    head = ["Target", "Region", "Culture"]
+    first = Table(rows=[head, ["County", "Resource council size", "77.9%"]], x0=50, y0=600,
+                  x1=500, y1=780)
+    # The cut cell's last line sits under the repeated header: read into the header row.
+    rest = Table(rows=[["Target", "Region customer image", "Culture"], ["Task", "Route", "5%"]],
+                 x0=50, y0=60, x1=500, y1=120)
+    pages = [PageLayout(1, 612.0, 792.0, "text", [first]),
+             PageLayout(2, 612.0, 792.0, "text", [rest])]
+    assert build_markdown(pages) == (
+        "| Target | Region | Culture |\n|---|---|---|\n"
+        "| County | Resource council size customer image | 77.9% |\n| Task | Route | 5% |\n")
+
+
+def test_a_full_width_line_crosses_a_gutter_near_the_left_edge() -> None:
+    # A table's narrow first column makes a gutter a quarter of the way across; a prose
+    # line crossing it reaches far into the narrow side and is a section break.
+    lines = [line(f"Key number {i}", 62, 400 + 16 * i, 80) for i in range(4)]
+    lines += [line(f"Value number {i} in the wide second part", 190, 400 + 16 * i, 250)
+              for i in range(4)]
+    lines.insert(0, line("A paragraph line running across the page above the pairs.", 62,
+                         370, 460))
+    order = [it.text[:9] if isinstance(it, Line) else "TABLE" for it in layout_page(lines)]
+    assert order[0] == "A paragra"

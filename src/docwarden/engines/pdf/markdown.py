@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from docwarden.engines.pdf.bidi import is_rtl_line, reading_columns
 from docwarden.engines.pdf.furniture import PageLayout, drop_furniture
 from docwarden.engines.pdf.layout import SOFT_HYPHEN, Line
-from docwarden.engines.pdf.order import Table
+from docwarden.engines.pdf.tables import Table, continue_table
 
 HEADING_SIZE_RATIO = 1.12  # a line this much larger than the body size may be a heading
 MAX_HEADING_CHARS = 200
@@ -359,10 +359,14 @@ def _next_column(prev: Line, line: Line) -> bool:
 
 
 def _continues_across(prev: Block, nxt: Block) -> bool:
-    """A paragraph cut by a page break."""
-    if prev.kind != "para" or nxt.kind != "para":
+    """Join a paragraph or a table that a page break cut into `prev`; whether it was."""
+    if prev.table is not None and nxt.table is not None:
+        return continue_table(prev.table, nxt.table)
+    if prev.kind != "para" or nxt.kind != "para" or not _runs_on(
+            prev.lines[-1].text, nxt.lines[0].text):
         return False
-    return _runs_on(prev.lines[-1].text, nxt.lines[0].text)
+    prev.lines.extend(nxt.lines)
+    return True
 
 
 def _join_blocks(blocks: Sequence[Block]) -> str:
@@ -391,7 +395,6 @@ def build_markdown(pages: Sequence[PageLayout], page_separators: bool = False) -
     for blocks in per_page:
         start = 0
         if merged and blocks and _continues_across(merged[-1], blocks[0]):
-            merged[-1].lines.extend(blocks[0].lines)
             start = 1
         merged.extend(blocks[start:])
     text = _join_blocks(merged).strip()

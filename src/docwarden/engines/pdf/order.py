@@ -1,7 +1,5 @@
-"""Simple tables and reading order of a page's lines.
+"""Reading order of a page's lines and tables.
 
-Tables are found first (runs of rows whose short cells fall into the same
-column bands) so the column search below does not read them column by column.
 Reading order is a recursive gutter cut: a vertical band free of narrow lines,
 with real text side by side on both sides, splits a region into columns;
 lines that cross it (titles, wide figures' captions) separate the sections.
@@ -11,139 +9,17 @@ from __future__ import annotations
 
 import statistics
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 
 from docwarden.engines.pdf.layout import Line
+from docwarden.engines.pdf.tables import ROW_OVERLAP, Table, find_tables, overlap
 
-ROW_OVERLAP = 0.5  # lines sharing this much of the smaller height are on one row
-TABLE_ROW_GAP_EM = 1.6  # rows further apart than this end a table
-TABLE_MAX_MEAN_CELL_CHARS = 40  # longer cells look like prose columns, not a table
 NARROW_FRACTION = 0.6  # lines narrower than this share of the region may form columns
 MIN_GUTTER_EM = 0.9
 SIDE_REACH = 0.25  # a line crossing a gutter reaches this far into the shorter side
 MIN_SIDE_FRACTION = 0.15  # each column must hold a line at least this wide
 MAX_DEPTH = 12
-PROSE_FULL_SHARE = 0.6  # of a band's cells filling its width: wrapped prose, not cells
-PROSE_FULL_WIDTH = 0.8
-PROSE_MIN_CHARS = 25
-
-
-@dataclass(slots=True)
-class Table:
-    """A grid of cell texts with the box it covers."""
-
-    rows: list[list[str]]
-    x0: float
-    y0: float
-    x1: float
-    y1: float
-    size_pt: float = 0.0
-    lines: list[Line] = field(default_factory=list)
-
 
 Item = Line | Table
-
-
-def _overlap(a0: float, a1: float, b0: float, b1: float) -> float:
-    return min(a1, b1) - max(a0, b0)
-
-
-def group_rows(lines: Sequence[Line]) -> list[list[Line]]:
-    """Lines grouped into visual rows, top to bottom, each row left to right."""
-    rows: list[list[Line]] = []
-    for line in sorted(lines, key=lambda ln: (ln.y0 + ln.y1) / 2):
-        if rows:
-            row = rows[-1]
-            top, bottom = min(r.y0 for r in row), max(r.y1 for r in row)
-            limit = ROW_OVERLAP * min(line.height, *(r.height for r in row))
-            if _overlap(top, bottom, line.y0, line.y1) >= limit:
-                row.append(line)
-                continue
-        rows.append([line])
-    return [sorted(row, key=lambda ln: ln.x0) for row in rows]
-
-
-def _bands(cells: Sequence[Line]) -> list[tuple[float, float]]:
-    """Union of the cells' x ranges: the column bands."""
-    bands: list[list[float]] = []
-    for cell in sorted(cells, key=lambda c: c.x0):
-        if bands and cell.x0 <= bands[-1][1]:
-            bands[-1][1] = max(bands[-1][1], cell.x1)
-        else:
-            bands.append([cell.x0, cell.x1])
-    return [(b[0], b[1]) for b in bands]
-
-
-def _column_of(cell: Line, bands: list[tuple[float, float]]) -> int:
-    centre = (cell.x0 + cell.x1) / 2
-    return min(
-        range(len(bands)),
-        key=lambda i: (-_overlap(cell.x0, cell.x1, *bands[i]), abs(centre - sum(bands[i]) / 2)),
-    )
-
-
-def _prose_band(cells: Sequence[Line], band: tuple[float, float]) -> bool:
-    """Cells that mostly fill their band's width with long text: a column of wrapped prose."""
-    if len(cells) < 3 or statistics.fmean(len(c.text) for c in cells) < PROSE_MIN_CHARS:
-        return False
-    full = sum(1 for c in cells if c.width >= PROSE_FULL_WIDTH * (band[1] - band[0]))
-    return full >= PROSE_FULL_SHARE * len(cells)
-
-
-def _as_table(rows: list[list[Line]]) -> Table | None:
-    """A Table when the rows look like one: short cells in shared column bands."""
-    cells = [cell for row in rows for cell in row]
-    counts = [len(row) for row in rows]
-    widest = max(counts)  # header rows span columns: take bands from the fullest rows
-    bands = _bands([cell for row in rows if len(row) == widest for cell in row])
-    if len(bands) < 2 or (len(rows) < 3 and len(bands) < 3):
-        return None
-    if statistics.fmean(len(c.text) for c in cells) > TABLE_MAX_MEAN_CELL_CHARS:
-        return None
-    grid: list[list[str]] = []
-    by_band: list[list[Line]] = [[] for _ in bands]
-    for row in rows:
-        texts = [""] * len(bands)
-        for cell in row:
-            col = _column_of(cell, bands)
-            texts[col] = f"{texts[col]} {cell.text}".strip()
-            by_band[col].append(cell)
-        grid.append(texts)
-    if any(_prose_band(cells, band) for cells, band in zip(by_band, bands, strict=True)):
-        return None
-    if sum(1 for r in grid for t in r if t) < 0.5 * len(grid) * len(bands):
-        return None
-    return Table(
-        rows=grid, x0=min(c.x0 for c in cells), y0=min(c.y0 for c in cells),
-        x1=max(c.x1 for c in cells), y1=max(c.y1 for c in cells),
-        size_pt=statistics.median(c.size_pt for c in cells), lines=cells,
-    )
-
-
-def _table_runs(rows: list[list[Line]]) -> list[list[list[Line]]]:
-    runs: list[list[list[Line]]] = []
-    run: list[list[Line]] = []
-    for row in rows:
-        em = max(*(c.size_pt for c in row), 1.0)
-        close = bool(run) and min(c.y0 for c in row) - max(c.y1 for c in run[-1]) <= (
-            TABLE_ROW_GAP_EM * em
-        )
-        if len(row) >= 2 and (close or not run):
-            run.append(row)
-            continue
-        if len(run) >= 2:
-            runs.append(run)
-        run = [row] if len(row) >= 2 else []
-    if len(run) >= 2:
-        runs.append(run)
-    return runs
-
-
-def find_tables(lines: Sequence[Line]) -> tuple[list[Table], list[Line]]:
-    """Tables found among the lines, and the lines left outside them."""
-    tables = [t for run in _table_runs(group_rows(lines)) if (t := _as_table(run))]
-    used = {id(cell) for table in tables for cell in table.lines}
-    return tables, [line for line in lines if id(line) not in used]
 
 
 def _rows_order(items: Sequence[Item]) -> list[Item]:
@@ -154,7 +30,7 @@ def _rows_order(items: Sequence[Item]) -> list[Item]:
         if rows:
             last = rows[-1][-1]
             limit = ROW_OVERLAP * min(item.y1 - item.y0, last.y1 - last.y0)
-            if _overlap(last.y0, last.y1, item.y0, item.y1) >= limit:
+            if overlap(last.y0, last.y1, item.y0, item.y1) >= limit:
                 rows[-1].append(item)
                 continue
         rows.append([item])
@@ -215,18 +91,19 @@ def _is_columns(narrow: Sequence[Item], gap: tuple[float, float], width: float) 
         return False
     if max(i.x1 - i.x0 for i in rights) < MIN_SIDE_FRACTION * width:
         return False
-    beside = sum(1 for r in rights if any(_overlap(r.y0, r.y1, lf.y0, lf.y1) > 0 for lf in lefts))
+    beside = sum(1 for r in rights if any(overlap(r.y0, r.y1, lf.y0, lf.y1) > 0 for lf in lefts))
     return beside >= 2
 
 
-def _crosses(item: Item, gutter: tuple[float, float]) -> bool:
-    """Spans the gutter well into both sides (a title over both columns).
+def _crosses(item: Item, gutter: tuple[float, float], bounds: tuple[float, float]) -> bool:
+    """Spans the gutter well into both columns (a title over both, a full-width line).
 
     A line or table reaching only a little past the gutter (a table wider than
-    its column) belongs to the side that holds most of it.
+    its column) belongs to the column that holds most of it.
     """
     into_left, into_right = gutter[0] - item.x0, item.x1 - gutter[1]
-    return min(into_left, into_right) > SIDE_REACH * max(into_left, into_right)
+    return (into_left > SIDE_REACH * (gutter[0] - bounds[0])
+            and into_right > SIDE_REACH * (bounds[1] - gutter[1]))
 
 
 def reading_order(items: Sequence[Item], depth: int = 0) -> list[Item]:
@@ -237,8 +114,9 @@ def reading_order(items: Sequence[Item], depth: int = 0) -> list[Item]:
     gutter = _gutter(items, em)
     if gutter is None:
         return _rows_order(items)
-    crossing = sorted((i for i in items if _crosses(i, gutter)), key=lambda i: i.y0)
-    rest = [i for i in items if not _crosses(i, gutter)]
+    bounds = (min(i.x0 for i in items), max(i.x1 for i in items))
+    crossing = sorted((i for i in items if _crosses(i, gutter, bounds)), key=lambda i: i.y0)
+    rest = [i for i in items if not _crosses(i, gutter, bounds)]
     middle = (gutter[0] + gutter[1]) / 2
     ordered: list[Item] = []
     for cut in [*crossing, None]:

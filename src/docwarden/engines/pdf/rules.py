@@ -19,7 +19,7 @@ import pypdfium2.raw as pdfium_c
 
 from docwarden.engines.pdf.layout import Line
 from docwarden.engines.pdf.markdown import join_lines
-from docwarden.engines.pdf.order import Table
+from docwarden.engines.pdf.tables import Table
 
 THIN_PT = 2.5  # a rule is at most this thick
 MIN_RULE_PT = 6.0
