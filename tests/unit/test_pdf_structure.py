@@ -7,8 +7,8 @@ from docwarden.engines.pdf.furniture import PageLayout
 from docwarden.engines.pdf.layout import Char, Line, build_lines
 from docwarden.engines.pdf.markdown import build_markdown, join_lines
 from docwarden.engines.pdf.order import layout_page
-from docwarden.engines.pdf.tables import Table
 from docwarden.engines.pdf.rules import Rule, ruled_tables
+from docwarden.engines.pdf.tables import Table
 
 
 def glyph(text: str, x0: float, y0: float = 100.0, width: float = 5.0, size: float = 10.0,
