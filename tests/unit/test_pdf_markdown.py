@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from docwarden.engines.pdf.blocks import list_marker
 from docwarden.engines.pdf.furniture import PageLayout
 from docwarden.engines.pdf.layout import SOFT_HYPHEN, Line
-from docwarden.engines.pdf.markdown import build_markdown, join_lines, list_marker
+from docwarden.engines.pdf.markdown import build_markdown, join_lines
 from docwarden.engines.pdf.order import layout_page
 
 BODY = 10.0

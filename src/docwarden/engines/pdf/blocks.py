@@ -1,0 +1,141 @@
+"""Lines of a page grouped into blocks: paragraphs, list items, code and tables.
+
+A line continues the paragraph above it when it has the same size and style,
+follows at the usual line gap and is not indented past the paragraph's edge
+(measured from the right on right-to-left pages, and within the line's own
+column: a paragraph cut by a column end goes on at the top of the next one).
+Lines in a monospaced font become code blocks; list markers start items.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+import statistics
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from docwarden.engines.pdf.bidi import is_rtl_line
+from docwarden.engines.pdf.layout import Line
+from docwarden.engines.pdf.tables import Table
+
+PARA_GAP_EM = 0.5  # extra vertical gap (beyond the usual leading) that ends a paragraph
+INDENT_EM = 1.0
+BULLET_RE = re.compile(r"^(?:[•●○◦▪■□‣⁃∙·]\s*|[-–—*]\s+)(?P<rest>\S.*)$")
+NUMBER_RE = re.compile(r"^\(?(?P<num>\d{1,3})[.)]\s+(?P<rest>\S.*)$")
+LETTER_RE = re.compile(r"^(?P<mark>\(?[a-z][.)])\s+(?P<rest>\S.*)$")
+SENTENCE_END = tuple(".!?:;。！？：；")
+
+
+@dataclass(slots=True)
+class Block:
+    """A heading, paragraph, list item or table, before rendering."""
+
+    kind: str
+    lines: list[Line] = field(default_factory=list)
+    level: int = 0
+    marker: str = ""
+    table: Table | None = None
+
+
+def list_marker(text: str) -> tuple[str, str] | None:
+    """(Markdown marker, rest of the text) when the line starts a list item."""
+    if match := BULLET_RE.match(text):
+        return "-", match.group("rest")
+    if match := NUMBER_RE.match(text):
+        return f"{int(match.group('num'))}.", match.group("rest")
+    if match := LETTER_RE.match(text):
+        return "-", f"{match.group('mark')} {match.group('rest')}"
+    return None
+
+
+def _line_gap(items: Sequence[Line]) -> float:
+    """The usual gap between consecutive lines of one paragraph on this page."""
+    gaps = [
+        b.y0 - a.y1 for a, b in itertools.pairwise(items)
+        if abs(a.size_pt - b.size_pt) < 0.5 and -a.size_pt < b.y0 - a.y1 < a.size_pt
+    ]
+    return statistics.median(gaps) if gaps else 0.0
+
+
+class Grouper:
+    """Groups one page's ordered lines into blocks."""
+
+    def __init__(self, lines: Sequence[Line]) -> None:
+        self.usual_gap = _line_gap(lines)
+        widths = sorted(ln.width for ln in lines if len(ln.text) >= 20)
+        self.column_width = widths[int(0.9 * (len(widths) - 1))] if widths else 0.0
+        self.blocks: list[Block] = []
+
+    def add(self, item: Line | Table) -> None:
+        if isinstance(item, Table):
+            self.blocks.append(Block("table", table=item))
+            return
+        if item.mono:
+            last = self.blocks[-1] if self.blocks else None
+            if last is not None and last.kind == "code" and self._code_continues(last, item):
+                last.lines.append(item)
+            else:
+                self.blocks.append(Block("code", [item]))
+            return
+        marker = list_marker(item.text)
+        if self.blocks and marker is None and self._continues(self.blocks[-1], item):
+            self.blocks[-1].lines.append(item)
+        elif marker is not None:
+            self.blocks.append(Block("item", [item], marker=marker[0]))
+        else:
+            self.blocks.append(Block("para", [item]))
+
+    def _code_continues(self, block: Block, line: Line) -> bool:
+        prev = block.lines[-1]
+        gap = line.y0 - prev.y1
+        return -0.6 * prev.size_pt < gap < 3 * prev.size_pt
+
+    def _continues(self, block: Block, line: Line) -> bool:
+        if block.kind in ("table", "code"):
+            return False
+        prev = block.lines[-1]
+        em = max(prev.size_pt, 1.0)
+        if abs(line.size_pt - prev.size_pt) > 0.12 * em:
+            return False
+        if line.styled != prev.styled and block.kind != "item":
+            return False
+        if _next_column(prev, line):
+            return block.kind == "para" and runs_on(prev.text, line.text)
+        gap = line.y0 - prev.y1
+        if gap < -0.6 * em or gap > self.usual_gap + PARA_GAP_EM * em:
+            return False
+        # Right-to-left paragraphs are aligned right: measure from the right edge.
+        flip = -1.0 if is_rtl_line(prev.text) else 1.0
+
+        def start(ln: Line) -> float:
+            return ln.x0 if flip > 0 else -ln.x1
+
+        def end(ln: Line) -> float:
+            return ln.x1 if flip > 0 else -ln.x0
+
+        # The block's lines in this column (a paragraph may have begun in the last one).
+        column = [ln for ln in block.lines if ln.x0 < line.x1 and ln.x1 > line.x0]
+        if not column:
+            return False
+        left = min(start(ln) for ln in column)
+        right = max(end(ln) for ln in column)
+        if block.kind == "item":
+            return start(line) > start(block.lines[0]) + 0.3 * em
+        # Past a paragraph's first line (which may be indented) the column's edges hold.
+        settled = len(column) >= 2 or len(column) < len(block.lines)
+        if settled and start(line) > left + INDENT_EM * em:
+            return False
+        short = end(prev) < right - 0.15 * (right - left)
+        return not (settled and short and prev.text.endswith(SENTENCE_END))
+
+
+def runs_on(last: str, first: str) -> bool:
+    """A sentence broken by a column or page end: no sentence end, then lower case."""
+    last, first = last.rstrip(), first.lstrip()
+    return bool(last) and bool(first) and not last.endswith(SENTENCE_END) and first[0].islower()
+
+
+def _next_column(prev: Line, line: Line) -> bool:
+    """`line` heads the next column: above `prev` and beside it (either side: RTL pages)."""
+    return line.y1 <= prev.y0 and (line.x0 >= prev.x1 - 1 or line.x1 <= prev.x0 + 1)

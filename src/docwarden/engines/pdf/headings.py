@@ -1,0 +1,150 @@
+"""Which blocks are headings, and at what level.
+
+Headings come from font size ranks relative to the body size (the size most
+characters use), from bold lines standing alone and from section numbers on
+short styled lines ("1. Introduction" is a heading, "1. Install it." a list
+item).  Runs of same-level headings with nothing between them (diagram labels,
+author lists, a cover) are demoted, as are code-like lines.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from collections import Counter
+from collections.abc import Sequence
+
+from docwarden.engines.pdf.blocks import NUMBER_RE, SENTENCE_END, Block, list_marker
+from docwarden.engines.pdf.furniture import PageLayout
+from docwarden.engines.pdf.layout import Line
+
+HEADING_SIZE_RATIO = 1.12  # a line this much larger than the body size may be a heading
+MAX_HEADING_CHARS = 200
+MAX_BOLD_HEADING_CHARS = 120
+MAX_SIZE_LEVELS = 3
+MAX_ITALIC_HEADING_WORDS = 8
+STYLED_HEADING_WIDTH = 0.75  # a bold/italic heading is shorter than this share of a column
+MAX_NUMBERED_HEADING_CHARS = 90
+# Headings hold no code: angle brackets, braces, semicolons, assignments, calls.
+CODE_LIKE_RE = re.compile(r"[<>{};=]|\w\(|^\W*$")
+MAX_HEADING_RUN = 2  # more same-level headings in a row are labels, names or a cover
+MIN_PAGE_BODY_CHARS = 500  # a page needs this much text to have a body size of its own
+PAGE_BODY_SHARE = 0.5  # ... set mostly in one size
+
+
+def _size_chars(pages: Sequence[PageLayout]) -> Counter[float]:
+    sizes: Counter[float] = Counter()
+    for page in pages:
+        for item in page.items:
+            if isinstance(item, Line):
+                sizes[round(item.size_pt * 2) / 2] += len(item.text)
+    return sizes
+
+
+def body_size(pages: Sequence[PageLayout]) -> float:
+    """The font size carrying the most characters."""
+    sizes = _size_chars(pages)
+    return sizes.most_common(1)[0][0] if sizes else 10.0
+
+
+def page_body_size(page: PageLayout, body: float) -> float:
+    """The page's own body size where its text is set smaller than the document's.
+
+    A solution brief or data sheet bound into a report (7.4 pt text in a 10 pt
+    document) has its headings at 9.4 pt: below the document's body size, yet
+    clearly above the text they head.  Only a page with enough text of one size
+    sets its own; a sparse page (a cover, a figure) keeps the document's.
+    """
+    sizes = _size_chars([page])
+    total = sum(sizes.values())
+    if total < MIN_PAGE_BODY_CHARS:
+        return body
+    local, chars = sizes.most_common(1)[0]
+    return min(body, local) if chars >= PAGE_BODY_SHARE * total else body
+
+
+def heading_sizes(pages: Sequence[PageLayout], body: float) -> list[float]:
+    """Distinct sizes clearly above the body size, largest first (level 1, 2, ...)."""
+    found = {
+        round(item.size_pt * 2) / 2
+        for page in pages
+        for item in page.items
+        if isinstance(item, Line) and item.size_pt >= body * HEADING_SIZE_RATIO
+        and len(item.text) <= MAX_HEADING_CHARS
+    }
+    return sorted(found, reverse=True)
+
+
+def _numbered_heading(block: Block, body: float) -> bool:
+    """A "1. Introduction" item: one short line, bold or larger, no sentence end."""
+    if block.kind != "item" or len(block.lines) != 1:
+        return False
+    first = block.lines[0]
+    text = first.text
+    return (
+        bool(NUMBER_RE.match(text))
+        and len(text) <= MAX_NUMBERED_HEADING_CHARS and not text.endswith((*SENTENCE_END, ","))
+        and (first.bold or first.size_pt >= body * HEADING_SIZE_RATIO)
+    )
+
+
+def heading_level(
+    block: Block, body: float, sizes: list[float], column_width: float, local_body: float
+) -> int:
+    """Heading level of a block, 0 when it is not a heading.
+
+    `local_body` is the page's body size (`page_body_size`): a line clearly larger
+    than the text of its own page is a heading even below the document's body size.
+    """
+    text = " ".join(ln.text for ln in block.lines)
+    if not (block.kind == "para" or _numbered_heading(block, body)):
+        return 0
+    if not any(ch.isalpha() for ch in text) or CODE_LIKE_RE.search(text):
+        return 0
+    size = round(block.lines[0].size_pt * 2) / 2
+    short = len(block.lines) <= 3 and len(text) <= MAX_HEADING_CHARS
+    if size in sizes and short:
+        return min(sizes.index(size), MAX_SIZE_LEVELS - 1) + 1
+    if _styled_heading(block, text, local_body, column_width):
+        return max(2, min(len(sizes), MAX_SIZE_LEVELS) + 1)
+    if local_body < body and size >= local_body * HEADING_SIZE_RATIO and short:
+        return max(1, min(len(sizes), MAX_SIZE_LEVELS))
+    return 0
+
+
+def _styled_heading(block: Block, text: str, body: float, column_width: float) -> bool:
+    """A short bold (or italic, few words) line standing alone, at least body size."""
+    return (
+        all(ln.styled for ln in block.lines) and len(block.lines) <= 2
+        and (all(ln.bold for ln in block.lines) or len(text.split()) <= MAX_ITALIC_HEADING_WORDS)
+        and max(ln.width for ln in block.lines) <= STYLED_HEADING_WIDTH * (column_width or 1e9)
+        and len(text) <= MAX_BOLD_HEADING_CHARS and block.lines[0].size_pt >= body * 0.95
+        and not text.endswith((".", ",", ";", ":", "。", "，"))
+    )
+
+
+def _stepping_down(blocks: Sequence[Block]) -> bool:
+    """Each heading set smaller than the one before: a title, its subtitle, a section."""
+    sizes = [block.lines[0].size_pt for block in blocks]
+    return all(b < a / HEADING_SIZE_RATIO for a, b in itertools.pairwise(sizes))
+
+
+def demote_heading_runs(blocks: Sequence[Block]) -> None:
+    """Three or more same-level headings with nothing between are not headings.
+
+    Diagram labels, author lists and cover blurbs are short, large or bold lines
+    side by side or stacked; real sections have text between their headings.  A
+    stack whose sizes step down (title, subtitle, first section) is a hierarchy
+    that shares a level only because the size levels ran out, and is kept.
+    """
+    start = 0
+    for end in range(1, len(blocks) + 1):
+        same = end < len(blocks) and blocks[end].kind == "heading" and (
+            blocks[start].kind == "heading" and blocks[end].level == blocks[start].level)
+        if same:
+            continue
+        run = blocks[start:end]
+        if run[0].kind == "heading" and len(run) > MAX_HEADING_RUN and not _stepping_down(run):
+            for block in run:
+                block.kind = "item" if list_marker(block.lines[0].text) else "para"
+        start = end
