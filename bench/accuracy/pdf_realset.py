@@ -238,6 +238,7 @@ def make_half(half: str, seed: int, out: Path) -> list[str]:
     save("report_docx", doc(report, header="Internal report", grid=half == "tune"))
     if half == "tune":  # the holdout's table style (rules under the header only), new words
         save("plain_docx", doc(text.report(seed + 7), header="Draft", grid=False))
+        save("paper1col_latex", lambda pdf: latex_pdf(seed + 3, pdf, columns=1))
     save("arabic_docx", doc(arabic, header="تقرير داخلي", rtl=True, lang="ar"))
     save("korean_docx", doc(korean, header="내부 보고서", lang="ko"))
     slides = text.slides(seed)

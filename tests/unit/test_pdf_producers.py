@@ -182,3 +182,31 @@ def test_a_full_width_line_crosses_a_gutter_near_the_left_edge() -> None:
                          370, 460))
     order = [it.text[:9] if isinstance(it, Line) else "TABLE" for it in layout_page(lines)]
     assert order[0] == "A paragra"
+
+
+def test_the_author_line_under_a_title_is_no_heading() -> None:
+    lines = [line("A Study of Rivers for Example Towns", 150, 90, 300, size=17),
+             line("Ana Lima, Boris Keller and Chen Wei", 200, 120, 190, size=12),
+             line("Machine Learning and Data Mining", 56, 160, 200, size=12)]
+    lines[2].bold = True
+    lines += [line(f"Body text line {i} of the paper, long enough to be the body size.", 56,
+                   180 + 12 * i, 480) for i in range(4)]
+    markdown = page_markdown(lines)
+    assert "# A Study of Rivers for Example Towns\n\nAna Lima, Boris Keller and Chen Wei\n" in (
+        markdown)
+    assert "## Machine Learning and Data Mining" in markdown  # bold: a section, kept
+
+
+def test_a_bold_label_over_smaller_text_heads_it() -> None:
+    # LaTeX's one-column abstract: "Abstract" in 9 pt bold over 9 pt text, 10 pt body.
+    title = line("Abstract", 277, 167, 40, size=9)
+    title.bold = True
+    lines = [title] + [line(f"Abstract line {i} in nine point type, set narrower than the body.",
+                            82, 182 + 11 * i, 430, size=9) for i in range(3)]
+    lines += [line(f"Body line {i} in ten point type filling the whole text width of page.", 57,
+                   260 + 12 * i, 480) for i in range(12)]
+    assert page_markdown(lines).startswith("## Abstract\n\nAbstract line 0")
+    label = line("Untightened nut", 474, 531, 60, size=8)
+    label.bold = True
+    callout = line("Locking shoulder", 448, 553, 58, size=8)
+    assert "#" not in page_markdown([label, callout, *lines[4:]])  # a label over a label

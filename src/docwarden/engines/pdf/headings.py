@@ -27,6 +27,8 @@ STYLED_HEADING_WIDTH = 0.75  # a bold/italic heading is shorter than this share 
 MAX_NUMBERED_HEADING_CHARS = 90
 # Headings hold no code: angle brackets, braces, semicolons, assignments, calls.
 CODE_LIKE_RE = re.compile(r"[<>{};=]|\w\(|^\W*$")
+BYLINE_SPLIT_RE = re.compile(r",|;|&|\band\b")
+NAME_RE = re.compile(r"^[^\W\d_][\w'’.-]*(?:\s+[^\W\d_][\w'’.-]*){1,3}$")
 MAX_HEADING_RUN = 2  # more same-level headings in a row are labels, names or a cover
 MIN_PAGE_BODY_CHARS = 500  # a page needs this much text to have a body size of its own
 PAGE_BODY_SHARE = 0.5  # ... set mostly in one size
@@ -89,12 +91,16 @@ def _numbered_heading(block: Block, body: float) -> bool:
 
 
 def heading_level(
-    block: Block, body: float, sizes: list[float], column_width: float, local_body: float
+    block: Block, body: float, sizes: list[float], column_width: float, local_body: float,
+    next_size: float = 0.0,
 ) -> int:
     """Heading level of a block, 0 when it is not a heading.
 
     `local_body` is the page's body size (`page_body_size`): a line clearly larger
     than the text of its own page is a heading even below the document's body size.
+    `next_size` is the size of the paragraph that follows: a bold line heading text
+    set smaller than the body (LaTeX's "Abstract" over its 9 pt abstract) is judged
+    against that text.
     """
     text = " ".join(ln.text for ln in block.lines)
     if not (block.kind == "para" or _numbered_heading(block, body)):
@@ -105,7 +111,7 @@ def heading_level(
     short = len(block.lines) <= 3 and len(text) <= MAX_HEADING_CHARS
     if size in sizes and short:
         return min(sizes.index(size), MAX_SIZE_LEVELS - 1) + 1
-    if _styled_heading(block, text, local_body, column_width):
+    if _styled_heading(block, text, min(local_body, next_size or local_body), column_width):
         return max(2, min(len(sizes), MAX_SIZE_LEVELS) + 1)
     if local_body < body and size >= local_body * HEADING_SIZE_RATIO and short:
         return max(1, min(len(sizes), MAX_SIZE_LEVELS))
@@ -148,3 +154,25 @@ def demote_heading_runs(blocks: Sequence[Block]) -> None:
             for block in run:
                 block.kind = "item" if list_marker(block.lines[0].text) else "para"
         start = end
+
+
+def _names(text: str) -> bool:
+    """Two or more names (two to four capitalised words each) split by commas or "and",
+    with footnote marks allowed: an author line."""
+    parts = [part.strip(" *†‡§¹²³0123456789") for part in BYLINE_SPLIT_RE.split(text)]
+    parts = [part for part in parts if part]
+    return len(parts) >= 2 and all(
+        NAME_RE.match(part) and all(word[0].isupper() for word in part.split())
+        for part in parts)
+
+
+def demote_byline(blocks: Sequence[Block]) -> None:
+    """The author line under a document's title is no heading (it is set larger than the
+    body, like a subtitle, but in the regular weight and as a list of names)."""
+    headings = [i for i, block in enumerate(blocks) if block.kind == "heading"]
+    if not headings or headings[0] + 1 >= len(blocks):
+        return
+    after = blocks[headings[0] + 1]
+    if after.kind == "heading" and not any(ln.bold for ln in after.lines) and _names(
+            " ".join(ln.text for ln in after.lines)):
+        after.kind, after.level = "para", 0

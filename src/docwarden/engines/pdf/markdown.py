@@ -17,6 +17,7 @@ from docwarden.engines.pdf.blocks import Block, Grouper, list_marker, runs_on
 from docwarden.engines.pdf.furniture import PageLayout, drop_furniture
 from docwarden.engines.pdf.headings import (
     body_size,
+    demote_byline,
     demote_heading_runs,
     heading_level,
     heading_sizes,
@@ -63,8 +64,14 @@ def page_blocks(page: PageLayout, body: float, sizes: list[float]) -> list[Block
     for item in page.items:
         grouper.add(item)
     local_body = page_body_size(page, body)
-    for block in grouper.blocks:
-        if level := heading_level(block, body, sizes, grouper.column_width, local_body):
+    blocks = grouper.blocks
+    for index, block in enumerate(blocks):
+        after = blocks[index + 1] if index + 1 < len(blocks) else None
+        # A heading over smaller text heads a paragraph, not a label (figure callouts).
+        prose = after is not None and after.kind == "para" and len(after.lines) >= 2
+        next_size = after.lines[0].size_pt if after is not None and prose else 0.0
+        if level := heading_level(block, body, sizes, grouper.column_width, local_body,
+                                  next_size):
             block.kind, block.level = "heading", level
     demote_heading_runs(grouper.blocks)
     return grouper.blocks
@@ -138,6 +145,8 @@ def build_markdown(pages: Sequence[PageLayout], page_separators: bool = False) -
     body = body_size(pages)
     sizes = heading_sizes(pages, body)
     per_page = [page_blocks(page, body, sizes) for page in pages]
+    if per_page:
+        demote_byline(per_page[0])
     if page_separators:
         chunks = [
             f"<!-- page {page.number} -->\n\n{_join_blocks(blocks)}".rstrip()
