@@ -7,7 +7,7 @@ from __future__ import annotations
 from docwarden.engines.pdf.bidi import reading_columns
 from docwarden.engines.pdf.furniture import PageLayout, is_stamp
 from docwarden.engines.pdf.layout import Char, Line, build_lines
-from docwarden.engines.pdf.markdown import build_markdown
+from docwarden.engines.pdf.markdown import Lexicon, build_markdown, join_lines
 from docwarden.engines.pdf.order import layout_page
 from docwarden.engines.pdf.rules import mark_bullets
 from docwarden.engines.pdf.tables import Table
@@ -210,3 +210,33 @@ def test_a_bold_label_over_smaller_text_heads_it() -> None:
     label.bold = True
     callout = line("Locking shoulder", 448, 553, 58, size=8)
     assert "#" not in page_markdown([label, callout, *lines[4:]])  # a label over a label
+
+
+def test_korean_wrapped_inside_a_word_joins_without_a_space() -> None:
+    # LibreOffice and Chromium wrap Korean between any syllables: words the document
+    # spells whole elsewhere show it, and then the halves of a wrap join.
+    lines = ["회사는 현지 협력사와 계약을 맺었습니다 그리고 모바일 앱을 통해 가입",
+             "해외 시장 진출을 위해 현지 협력사와 계",
+             "약을 맺었습니다 신규 고객의 절반 이상이 모바일 앱",
+             "을 통해 가입하였습니다 운영 비용을 줄이기 위해 서",
+             "버를 도입하였습니다 그 결과 좋았습니다"]
+    lexicon = Lexicon(lines)
+    assert lexicon.anywhere
+    assert join_lines(lines[1:], lexicon) == (
+        "해외 시장 진출을 위해 현지 협력사와 계약을 맺었습니다 신규 고객의 절반 이상이 모바일 "
+        "앱을 통해 가입하였습니다 운영 비용을 줄이기 위해 서버를 도입하였습니다 그 결과 좋았습니다")
+
+
+def test_korean_wrapped_between_words_keeps_its_space() -> None:
+    # Word and typesetters wrap between words: nothing shows a wrap inside one.
+    lines = ["당사는 지난해 국내 시장에서 신제품을 판매했거나", "향후 판매할 계획인 모든 제품에 대해"]
+    lexicon = Lexicon(lines)
+    assert not lexicon.anywhere
+    assert join_lines(lines, lexicon) == " ".join(lines)
+
+
+def test_a_cell_border_in_a_gap_splits_a_run_but_a_drawing_through_glyphs_does_not() -> None:
+    cell = run("비중", 100, 11) + run("22%", 140, 6)  # a 18 pt gap with a border at 130
+    assert [ln.text for ln in build_lines(cell, [(130.0, 90.0, 120.0)])] == ["비중", "22%"]
+    label = run("Nut", 100, 6)  # a leader line of a diagram crossing at a glyph joint
+    assert [ln.text for ln in build_lines(label, [(106.0, 90.0, 120.0)])] == ["Nut"]

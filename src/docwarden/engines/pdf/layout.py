@@ -36,6 +36,7 @@ MIN_SPACE_GAP_EM = 0.05  # a space needs at least this much room between its nei
 AUTOSPACE_GAP_EM = 0.3  # East Asian text meeting Latin: wider than autospace is a space
 SEAM_SHARE = 0.9  # ... or a gap this close to the line's own word gaps
 RTL_SPACE_GAP_EM = 0.15  # joined Arabic letters touch: a smaller gap is a word break
+WALL_GAP_EM = 0.15  # a cell border splits a run only across a gap this wide
 MIN_EDGE_LINES = 3  # fragments sharing an edge x: a column's side
 # A fragment that is only a bare number ("1" of pdfTeX's "1 Introduction") joins bold text.
 BARE_NUMBER_RE = re.compile(r"^\d{1,3}$")
@@ -228,12 +229,23 @@ def _fragment_line(frag: list[Char], pairs: set[tuple[int, int]]) -> Line:
     )
 
 
-def _fragments(chars: list[Char]) -> list[list[Char]]:
+def _walled(last: Char, char: Char, walls: Sequence[Wall]) -> bool:
+    """A vertical rule runs through the gap between two neighbours: a table's cell border
+    (lines of a drawing crossing its labels touch the glyphs and split nothing)."""
+    left, right = last.x1, char.x0
+    if right - left < WALL_GAP_EM * char.size_pt:
+        return False
+    mid = (char.y0 + char.y1) / 2
+    return any(left < x < right and y0 <= mid <= y1 for x, y0, y1 in walls)
+
+
+def _fragments(chars: list[Char], walls: Sequence[Wall] = ()) -> list[list[Char]]:
     frags: list[list[Char]] = []
     current: list[Char] = []
     extent = (0.0, 0.0)
     for char in chars:
-        if _starts_fragment(current, char, extent):
+        if _starts_fragment(current, char, extent) or (
+                current and walls and _walled(current[-1], char, walls)):
             frags.append(current)
             current = []
         extent = (min(extent[0], char.x0), max(extent[1], char.x1)) if current else (
@@ -354,7 +366,7 @@ def merge_fragments(frags: list[Line], walls: Sequence[Wall] = ()) -> list[Line]
 def build_lines(chars: list[Char], walls: Sequence[Wall] = ()) -> list[Line]:
     """Chars in stream order -> visual lines (stream order kept where it is sane)."""
     pairs = {(id(chars[i - 1]), id(c)) for i, c in enumerate(chars) if i and c.space_before}
-    frags = join_rtl_fragments(_fragments(chars))
+    frags = join_rtl_fragments(_fragments(chars, walls))
     lines = [_fragment_line(frag, pairs) for frag in frags]
     return _drop_overprints(merge_fragments([line for line in lines if line.text], walls))
 

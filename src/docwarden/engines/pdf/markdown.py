@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import itertools
 import re
-from collections.abc import Sequence
+from enum import Enum
+from collections.abc import Iterable, Sequence
 
 from docwarden.engines.pdf.bidi import reading_columns
 from docwarden.engines.pdf.blocks import Block, Grouper, list_marker, runs_on
@@ -32,6 +33,9 @@ CJK_RE = re.compile(
     "[\u2e80-\u2fdf\u3000-\u303f\u3040-\u30ff\u3100-\u31ff\u3400-\u4dbf\u4e00-\u9fff"
     "\uf900-\ufaff\ufe30-\ufe4f\uff00-\uffef]"
 )
+HANGUL_RE = re.compile("[\uac00-\ud7a3]")
+MIN_MIDWORD_WRAPS = 2  # wraps inside known words that show a document wraps anywhere
+TOKEN_PUNCTUATION = ".,;:!?()[]\"'“”‘’"
 CODE_BLANK_LINE_STEPS = 1.6  # a gap this many line steps wide is a blank line in code
 
 
@@ -39,7 +43,56 @@ def _is_cjk(char: str) -> bool:
     return bool(CJK_RE.match(char))
 
 
-def join_lines(texts: Sequence[str]) -> str:
+class Lexicon:
+    """The Hangul words a document spells whole inside its lines, and how it wraps.
+
+    LibreOffice and browsers wrap Korean between any two syllables, Word and
+    most typesetters between words, and a wrapped line keeps no trace of which.
+    A wrap inside a word the document spells whole elsewhere shows the first
+    kind; in such a document the halves of a wrap join unless both are words
+    of their own, elsewhere only a wrap inside a known word joins.
+    """
+
+    def __init__(self, texts: Iterable[str]) -> None:
+        lines = list(texts)
+        self.words: set[str] = set()
+        for text in lines:
+            tokens = text.split()  # a line's first and last tokens may be halves
+            self.words.update(_bare(t) for t in tokens[1:-1] if HANGUL_RE.search(t))
+        inside = sum(1 for before, after in itertools.pairwise(lines)
+                     if self._halves(before, after) == WordSplit.INSIDE)
+        self.anywhere = inside >= MIN_MIDWORD_WRAPS
+
+    def _halves(self, before: str, after: str) -> WordSplit:
+        if not before.split() or not after.split():
+            return WordSplit.NONE
+        head, tail = before.split()[-1], after.split()[0]
+        if not (HANGUL_RE.match(head[-1]) and HANGUL_RE.match(tail[0])):
+            return WordSplit.NONE
+        if _bare(head) in self.words and _bare(tail) in self.words:
+            return WordSplit.BETWEEN
+        return WordSplit.INSIDE if _bare(head + tail) in self.words else WordSplit.UNKNOWN
+
+    def glued(self, before: str, after: str) -> bool:
+        """Whether `after` continues the word `before` ends with."""
+        split = self._halves(before, after)
+        return split == WordSplit.INSIDE or (self.anywhere and split == WordSplit.UNKNOWN)
+
+
+class WordSplit(Enum):
+    """Where a line wrap falls in Hangul text, as far as the document's words tell."""
+
+    NONE = "no Hangul on both sides"
+    BETWEEN = "between two words"
+    INSIDE = "inside a word"
+    UNKNOWN = "unknown"
+
+
+def _bare(token: str) -> str:
+    return token.strip(TOKEN_PUNCTUATION)
+
+
+def join_lines(texts: Sequence[str], lexicon: Lexicon | None = None) -> str:
     """Re-flow wrapped lines into one paragraph string."""
     texts = [t.strip() for t in texts if t.strip()]
     if not texts:
@@ -52,7 +105,8 @@ def join_lines(texts: Sequence[str]) -> str:
         hyphenated = out.endswith("-") and len(out) > 1 and out[-2].isalpha()
         if out.endswith(SOFT_HYPHEN) or (hyphenated and text[0].islower()):
             out = out[:-1] + text
-        elif cjk_block or _is_cjk(out[-1]) or _is_cjk(text[0]):
+        elif cjk_block or _is_cjk(out[-1]) or _is_cjk(text[0]) or (
+                lexicon is not None and lexicon.glued(out, text)):
             out += text
         else:
             out += " " + text
@@ -104,12 +158,12 @@ def render_code(lines: Sequence[Line]) -> str:
     return "```\n" + "\n".join(out) + "\n```"
 
 
-def render_block(block: Block) -> str:
+def render_block(block: Block, lexicon: Lexicon | None = None) -> str:
     if block.kind == "table" and block.table is not None:
         return render_table(block.table)
     if block.kind == "code":
         return render_code(block.lines)
-    text = join_lines([ln.text for ln in block.lines])
+    text = join_lines([ln.text for ln in block.lines], lexicon)
     if block.kind == "heading":
         return f"{'#' * block.level} {text}"
     if block.kind == "item":
@@ -129,13 +183,13 @@ def _continues_across(prev: Block, nxt: Block) -> bool:
     return True
 
 
-def _join_blocks(blocks: Sequence[Block]) -> str:
+def _join_blocks(blocks: Sequence[Block], lexicon: Lexicon | None = None) -> str:
     parts: list[str] = []
     for i, block in enumerate(blocks):
         if i:
             lists = block.kind == "item" and blocks[i - 1].kind == "item"
             parts.append("\n" if lists else "\n\n")
-        parts.append(render_block(block))
+        parts.append(render_block(block, lexicon))
     return "".join(parts)
 
 
@@ -147,9 +201,11 @@ def build_markdown(pages: Sequence[PageLayout], page_separators: bool = False) -
     per_page = [page_blocks(page, body, sizes) for page in pages]
     if per_page:
         demote_byline(per_page[0])
+    lexicon = Lexicon(item.text for page in pages for item in page.items
+                      if isinstance(item, Line))
     if page_separators:
         chunks = [
-            f"<!-- page {page.number} -->\n\n{_join_blocks(blocks)}".rstrip()
+            f"<!-- page {page.number} -->\n\n{_join_blocks(blocks, lexicon)}".rstrip()
             for page, blocks in zip(pages, per_page, strict=True)
         ]
         return "\n\n".join(chunks).strip() + "\n"
@@ -159,5 +215,5 @@ def build_markdown(pages: Sequence[PageLayout], page_separators: bool = False) -
         if merged and blocks and _continues_across(merged[-1], blocks[0]):
             start = 1
         merged.extend(blocks[start:])
-    text = _join_blocks(merged).strip()
+    text = _join_blocks(merged, lexicon).strip()
     return text + "\n" if text else ""
