@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import itertools
 import re
-from enum import Enum
 from collections.abc import Iterable, Sequence
+from enum import Enum
 
 from docwarden.engines.pdf.bidi import reading_columns
 from docwarden.engines.pdf.blocks import Block, Grouper, list_marker, runs_on
@@ -66,7 +66,7 @@ class Lexicon:
     def _halves(self, before: str, after: str) -> WordSplit:
         if not before.split() or not after.split():
             return WordSplit.NONE
-        head, tail = before.split()[-1], after.split()[0]
+        head, tail = before.rsplit(maxsplit=1)[-1], after.split(maxsplit=1)[0]
         if not (HANGUL_RE.match(head[-1]) and HANGUL_RE.match(tail[0])):
             return WordSplit.NONE
         if _bare(head) in self.words and _bare(tail) in self.words:
