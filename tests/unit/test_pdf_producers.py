@@ -229,7 +229,8 @@ def test_korean_wrapped_inside_a_word_joins_without_a_space() -> None:
 
 def test_korean_wrapped_between_words_keeps_its_space() -> None:
     # Word and typesetters wrap between words: nothing shows a wrap inside one.
-    lines = ["당사는 지난해 국내 시장에서 신제품을 판매했거나", "향후 판매할 계획인 모든 제품에 대해"]
+    lines = ["당사는 지난해 국내 시장에서 신제품을 판매했거나",
+             "향후 판매할 계획인 모든 제품에 대해"]
     lexicon = Lexicon(lines)
     assert not lexicon.anywhere
     assert join_lines(lines, lexicon) == " ".join(lines)

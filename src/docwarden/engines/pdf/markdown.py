@@ -35,7 +35,7 @@ CJK_RE = re.compile(
 )
 HANGUL_RE = re.compile("[\uac00-\ud7a3]")
 MIN_MIDWORD_WRAPS = 2  # wraps inside known words that show a document wraps anywhere
-TOKEN_PUNCTUATION = ".,;:!?()[]\"'“”‘’"
+WORD_EDGE_MARKS = ".,;:!?()[]\"'“”‘’"
 CODE_BLANK_LINE_STEPS = 1.6  # a gap this many line steps wide is a blank line in code
 
 
@@ -89,7 +89,7 @@ class WordSplit(Enum):
 
 
 def _bare(token: str) -> str:
-    return token.strip(TOKEN_PUNCTUATION)
+    return token.strip(WORD_EDGE_MARKS)
 
 
 def join_lines(texts: Sequence[str], lexicon: Lexicon | None = None) -> str:
