@@ -133,9 +133,8 @@ def _wide(char: str) -> bool:
 
 
 def _script_seam(prev: Char, char: Char) -> bool:
-    """East Asian text meeting Latin letters or digits."""
-    wide = _wide(prev.text)
-    return wide != _wide(char.text) and (char.text if wide else prev.text)[:1].isalnum()
+    """East Asian text meeting Latin letters, digits or signs ("40%까지")."""
+    return _wide(prev.text) != _wide(char.text)
 
 
 def _plain_break(prev: Char, char: Char) -> bool:

@@ -49,8 +49,8 @@ class Lexicon:
     LibreOffice and browsers wrap Korean between any two syllables, Word and
     most typesetters between words, and a wrapped line keeps no trace of which.
     A wrap inside a word the document spells whole elsewhere shows the first
-    kind; in such a document the halves of a wrap join unless both are words
-    of their own, elsewhere only a wrap inside a known word joins.
+    kind; in such a document the halves of a wrap join unless one of them is a
+    word of its own, elsewhere only a wrap inside a known word joins.
     """
 
     def __init__(self, texts: Iterable[str]) -> None:
@@ -69,9 +69,10 @@ class Lexicon:
         head, tail = before.rsplit(maxsplit=1)[-1], after.split(maxsplit=1)[0]
         if not (HANGUL_RE.match(head[-1]) and HANGUL_RE.match(tail[0])):
             return WordSplit.NONE
-        if _bare(head) in self.words and _bare(tail) in self.words:
-            return WordSplit.BETWEEN
-        return WordSplit.INSIDE if _bare(head + tail) in self.words else WordSplit.UNKNOWN
+        halves = [part for part in (_bare(head), _bare(tail)) if part in self.words]
+        if _bare(head + tail) in self.words and len(halves) < 2:
+            return WordSplit.INSIDE
+        return WordSplit.BETWEEN if halves else WordSplit.UNKNOWN
 
     def glued(self, before: str, after: str) -> bool:
         """Whether `after` continues the word `before` ends with."""
