@@ -4,11 +4,14 @@ The development set (pdf_devset.py) places every line itself; these PDFs come
 from real producers, with their own text layers, fonts and quirks:
 
 - `docx`: pandoc writes a Word document (running header, page-number footer,
-  grid or plain tables, right-to-left paragraphs), LibreOffice Writer exports it;
-- `pptx`: pandoc writes slides, LibreOffice Impress exports them;
+  grid or plain tables, right-to-left paragraphs, two newspaper columns),
+  LibreOffice Writer exports it;
+- `pptx`: pandoc writes slides (bullets, a table, two columns), LibreOffice
+  Impress exports them;
 - `web`: pandoc writes HTML (two CSS columns, right-to-left), Chromium prints it,
   with or without its date/title/URL/page-count header and footer;
-- `latex`: a paper in two columns (or one) typeset by pdfLaTeX.
+- `latex`: a paper in two columns (or one) typeset by pdfLaTeX, with a raster
+  figure and its caption, a booktabs table and a numbered bibliography.
 
 Each document is built twice from different seeds: the `tune` half may be
 looked at while improving the engine, the `holdout` half only scored (the
@@ -87,14 +90,16 @@ def soffice_pdf(source: Path, out: Path) -> None:
     shutil.move(source.with_suffix(".pdf"), out)
 
 
-def _patch_docx(path: Path, header: str, grid: bool, rtl: bool) -> None:
-    """Add a running header, a page-number footer, table borders and RTL tables."""
+def _patch_docx(path: Path, header: str, grid: bool, rtl: bool, columns: int) -> None:
+    """Add a running header, a page-number footer, table borders, RTL tables, columns."""
     with zipfile.ZipFile(path) as zin:
         parts = {name: zin.read(name) for name in zin.namelist()}
     doc = parts["word/document.xml"].decode()
     if f'xmlns:r="{REL_NS}"' not in doc:
         doc = doc.replace("<w:document ", f'<w:document xmlns:r="{REL_NS}" ', 1)
-    doc = re.sub(r"<w:sectPr\s*/>|<w:sectPr>.*?</w:sectPr>", SECTION_XML, doc, flags=re.S)
+    section = SECTION_XML.replace("</w:sectPr>", f'<w:cols w:num="{columns}" w:space="567"/>'
+                                  "</w:sectPr>") if columns > 1 else SECTION_XML
+    doc = re.sub(r"<w:sectPr\s*/>|<w:sectPr>.*?</w:sectPr>", section, doc, flags=re.S)
     extra = (f"<w:tblBorders>{GRID_BORDERS}</w:tblBorders>" if grid else "") + (
         "<w:bidiVisual/>" if rtl else "")
     doc = doc.replace("<w:tblPr>", "<w:tblPr>" + extra)
@@ -119,13 +124,13 @@ def _patch_docx(path: Path, header: str, grid: bool, rtl: bool) -> None:
 
 
 def docx_pdf(markdown: str, out: Path, header: str, grid: bool = True,
-             rtl: bool = False, lang: str = "en") -> None:
+             rtl: bool = False, lang: str = "en", columns: int = 1) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         source, docx = Path(tmp) / "doc.md", Path(tmp) / "doc.docx"
         source.write_text(markdown, "utf-8")
         meta = ["-M", f"lang={lang}"] + (["-M", "dir=rtl"] if rtl else [])
         run("pandoc", str(source), "-f", "markdown-auto_identifiers", *meta, "-o", str(docx))
-        _patch_docx(docx, header, grid, rtl)
+        _patch_docx(docx, header, grid, rtl, columns)
         soffice_pdf(docx, out)
 
 
@@ -176,34 +181,58 @@ def _latex_block(block: str) -> str:
         rows = [[_latex_text(c.strip()) for c in ln.strip("|").split("|")]
                 for ln in block.splitlines() if not ln.startswith("|-")]
         body = " \\\\\n".join(" & ".join(r) for r in rows[1:])
-        return ("\\begin{table}[H]\\centering\\small\\begin{tabular}{" + "l" * len(rows[0])
+        # Scaled to the column when wider, as authors do (an overfull table would run
+        # into the next column).
+        return ("\\begin{table}[H]\\centering\\small\\resizebox{\\ifdim\\width>\\columnwidth"
+                "\\columnwidth\\else\\width\\fi}{!}{\\begin{tabular}{" + "l" * len(rows[0])
                 + "}\\toprule\n" + " & ".join(rows[0]) + " \\\\\\midrule\n" + body
-                + " \\\\\\bottomrule\\end{tabular}\\end{table}")
+                + " \\\\\\bottomrule\\end{tabular}}\\end{table}")
     return _latex_text(block)
+
+
+def _figure_png(path: Path, seed: int) -> None:
+    """A bar chart without text (a raster figure has no text layer to read)."""
+    from PIL import Image, ImageDraw
+
+    image = Image.new("RGB", (600, 300), "white")
+    draw = ImageDraw.Draw(image)
+    for i in range(8):
+        height = 40 + (seed * (i + 3) * 37) % 220
+        draw.rectangle((30 + 70 * i, 280 - height, 80 + 70 * i, 280), fill=(60, 90 + 15 * i, 160))
+    draw.line((20, 280, 590, 280), fill="black", width=2)
+    image.save(path)
 
 
 def latex_pdf(seed: int, out: Path, columns: int) -> str:
     """A paper typeset by pdfLaTeX; returns its reference Markdown (sections numbered)."""
-    title, authors, sections = text.paper(seed)
-    body, reference = [], [f"# {title}", authors]
-    number = 0
-    for name, blocks in sections:
-        if name == "Abstract":
-            body.append("\\begin{abstract}\n" + _latex_text(blocks[0]) + "\n\\end{abstract}")
-            reference += ["## Abstract", blocks[0]]
-            continue
-        number += 1
+    paper = text.paper(seed)
+    body = ["\\begin{abstract}\n" + _latex_text(paper.abstract) + "\n\\end{abstract}"]
+    reference = [f"# {paper.title}", paper.authors, "## Abstract", paper.abstract]
+    for number, (name, blocks) in enumerate(paper.sections, start=1):
         body.append(f"\\section{{{name}}}")
         reference.append(f"## {number} {name}")
-        body += [_latex_block(b) for b in blocks]
-        reference += blocks
+        for index, block in enumerate(blocks):
+            body.append(_latex_block(block))
+            reference.append(block)
+            if number == 3 and index == 0:
+                body.append("\\begin{figure}[H]\\centering\\includegraphics[width=0.9"
+                            f"\\linewidth]{{figure.png}}\\caption{{{_latex_text(paper.figure_caption)}}}"
+                            "\\end{figure}")
+                reference.append(f"Figure 1: {paper.figure_caption}")
+    body.append("\\begin{thebibliography}{9}\n" + "".join(
+        f"\\bibitem{{r{i}}} {_latex_text(entry)}\n" for i, entry in enumerate(paper.references))
+        + "\\end{thebibliography}")
+    reference.append("## References")
+    reference += [f"[{i}] {entry}" for i, entry in enumerate(paper.references, start=1)]
     option = "twocolumn," if columns == 2 else ""
     source = (f"\\documentclass[{option}10pt,a4paper]{{article}}\n"
-              "\\usepackage{booktabs,float}\n\\usepackage[margin=2cm]{geometry}\n"
-              f"\\title{{{_latex_text(title)}}}\n\\author{{{_latex_text(authors)}}}\n\\date{{}}\n"
-              "\\begin{document}\n\\maketitle\n" + "\n\n".join(body) + "\n\\end{document}\n")
+              "\\usepackage{booktabs,float,graphicx}\n\\usepackage[margin=2cm]{geometry}\n"
+              f"\\title{{{_latex_text(paper.title)}}}\n\\author{{{_latex_text(paper.authors)}}}\n"
+              "\\date{}\n\\begin{document}\n\\maketitle\n" + "\n\n".join(body)
+              + "\n\\end{document}\n")
     with tempfile.TemporaryDirectory() as tmp:
         (Path(tmp) / "paper.tex").write_text(source, "utf-8")
+        _figure_png(Path(tmp) / "figure.png", seed)
         for _ in range(2):
             run("pdflatex", "-interaction=nonstopmode", "paper.tex", cwd=Path(tmp))
         shutil.copy(Path(tmp) / "paper.pdf", out)
@@ -241,8 +270,9 @@ def make_half(half: str, seed: int, out: Path) -> list[str]:
         save("paper1col_latex", lambda pdf: latex_pdf(seed + 3, pdf, columns=1))
     save("arabic_docx", doc(arabic, header="تقرير داخلي", rtl=True, lang="ar"))
     save("korean_docx", doc(korean, header="내부 보고서", lang="ko"))
-    slides = text.slides(seed)
-    save("slides_pptx", lambda pdf: (pptx_pdf(slides, pdf), slides)[1])
+    deck, slides = text.slides(seed)
+    save("slides_pptx", lambda pdf: (pptx_pdf(deck, pdf), slides)[1])
+    save("columns_docx", doc(text.report(seed + 11), header="Bulletin", columns=2))
     save("newsletter_web", lambda pdf: _newsletter(seed, pdf, chrome=half == "holdout"))
     save("arabic_web", lambda pdf: (web_pdf(html(arabic), pdf, "تقرير", chrome=False,
                                             rtl=True, lang="ar"), arabic)[1])

@@ -10,6 +10,7 @@ pages printed), pdfLaTeX (papers).  Text is built from a seed so the "tune" and
 from __future__ import annotations
 
 import random
+from dataclasses import dataclass
 
 WORDS = (  # noqa: SIM905 (a word list reads better as text)
     "account action advice agency amount analysis answer approach area argument article "
@@ -121,16 +122,24 @@ def report(seed: int) -> str:
     return "\n\n".join(out) + "\n"
 
 
-def paper(seed: int) -> tuple[str, str, list[tuple[str, list[str]]]]:
-    """A short paper: title, authors, abstract and sections of paragraphs (LaTeX builds it).
+@dataclass
+class Paper:
+    """A short paper for LaTeX: sections of Markdown blocks, one figure, references."""
 
-    Returns (title, authors, [(section title, blocks)]); blocks are Markdown blocks.
-    """
+    title: str
+    authors: str
+    abstract: str
+    sections: list[tuple[str, list[str]]]
+    figure_caption: str  # the figure goes after the first block of the third section
+    references: list[str]
+
+
+def paper(seed: int) -> Paper:
     rng = random.Random(seed)
     title = phrase(rng, 4, 7) + " for " + phrase(rng, 1, 3)
     names = ["Ana Lima", "Boris Keller", "Chen Wei", "Dana Okafor", "Erik Sand", "Farah Aziz"]
-    authors = ", ".join(rng.sample(names, 3))
-    sections: list[tuple[str, list[str]]] = [("Abstract", [para(rng, 4, 6)])]
+    abstract = para(rng, 4, 6)
+    sections: list[tuple[str, list[str]]] = []
     for name in ("Introduction", "Related work", "Method", "Experiments", "Conclusion"):
         blocks = [para(rng, 4, 7) for _ in range(rng.randint(2, 3))]
         if name == "Method":
@@ -138,20 +147,40 @@ def paper(seed: int) -> tuple[str, str, list[tuple[str, list[str]]]]:
         if name == "Experiments":
             blocks.insert(1, table(rng, 4, long_cells=False))
         sections.append((name, blocks))
-    return title, authors, sections
+    references = [
+        f"{rng.choice(names)}. {phrase(rng, 4, 8)}. {phrase(rng, 2, 3)}, {rng.randint(1995, 2025)}."
+        for _ in range(rng.randint(3, 5))]
+    return Paper(title, ", ".join(rng.sample(names, 3)), abstract, sections,
+                 f"{phrase(rng, 3, 6)} across {rng.choice(WORDS)} and {rng.choice(WORDS)}.",
+                 references)
 
 
-def slides(seed: int) -> str:
-    """A slide deck: a title slide, then a heading and bullets (or a short paragraph) each."""
+def slides(seed: int) -> tuple[str, str]:
+    """A slide deck: a title slide, then a heading and bullets (or a short paragraph, a
+    table, two columns of bullets) each.  Returns (pandoc's source, the reference)."""
     rng = random.Random(seed)
-    out = [f"# {phrase(rng, 3, 5)}", rng.choice(["Ana Lima", "Team North", "Erik Sand"])]
-    for index in range(rng.randint(5, 7)):
-        out.append(f"## {phrase(rng, 2, 4)}")
+    head = [f"# {phrase(rng, 3, 5)}", rng.choice(["Ana Lima", "Team North", "Erik Sand"])]
+    source, reference = list(head), list(head)
+    for index in range(rng.randint(6, 8)):
+        title = f"## {phrase(rng, 2, 4)}"
+        source.append(title)
+        reference.append(title)
         if index == 2:
-            out.append(para(rng, 1, 2))
+            body = [para(rng, 1, 2)]
+            source += body
+        elif index == 3:
+            body = [table(rng, 3, long_cells=False)]
+            source += body
+        elif index == 4:
+            sides = ["\n".join(f"- {phrase(rng, 2, 5)}" for _ in range(3)) for _ in range(2)]
+            source.append(":::::: {.columns}\n" + "".join(
+                f"::: {{.column width=\"50%\"}}\n{side}\n:::\n" for side in sides) + "::::::")
+            body = ["\n".join(sides)]
         else:
-            out.append("\n".join(f"- {phrase(rng, 3, 8)}" for _ in range(rng.randint(3, 5))))
-    return "\n\n".join(out) + "\n"
+            body = ["\n".join(f"- {phrase(rng, 3, 8)}" for _ in range(rng.randint(3, 5)))]
+            source += body
+        reference += body
+    return "\n\n".join(source) + "\n", "\n\n".join(reference) + "\n"
 
 
 def newsletter(seed: int) -> tuple[str, str, list[str]]:

@@ -80,3 +80,45 @@ def test_a_table_reaching_past_its_column_is_read_within_it() -> None:
     order = names(layout_page(lines, [table]))
     assert order == ([f"left {i}" for i in range(5)] + ["TABLE"]
                      + [f"after {i}" for i in range(5)] + [f"right {i}" for i in range(10)])
+
+
+def test_a_stretched_space_after_a_full_stop_keeps_a_justified_line_whole() -> None:
+    # pdfTeX stretches the space after "condition." to an em on a loose line.
+    rows = [chars("Justified column text that runs from edge to", LEFT, 100 + 12 * i)
+            for i in range(4)]
+    for row in rows:
+        row[-1].x1 = LEFT + COL_W
+    end = chars("condition.", LEFT, 148)
+    start = chars("Total strategy serves each", LEFT + 63, 148)  # a 1.3 em gap
+    start[-1].x1 = LEFT + COL_W
+    texts = [ln.text for ln in build_lines([c for row in rows for c in row] + end + start)]
+    assert "condition. Total strategy serves each" in texts
+
+
+def test_a_table_alone_in_the_right_column_is_read_after_the_left_column() -> None:
+    lines = prose("left", LEFT, 60, 20)
+    table = Table(rows=[["a", "b"], ["1", "2"], ["3", "4"]], x0=RIGHT + 4, y0=50, x1=RIGHT + 220,
+                  y1=330, size_pt=10)
+    order = names(layout_page(lines, [table]))
+    assert order == [f"left {i}" for i in range(20)] + ["TABLE"]
+
+
+def test_a_table_in_one_column_does_not_take_in_the_other_columns_lines() -> None:
+    # A paper's table beside its list of references: rows share their heights.
+    lines = prose("left", LEFT, 60, 8) + prose("right", RIGHT, 60, 8)
+    cells = [("User", 0), ("Stream", 60), ("6,697", 130)]
+    for r in range(4):
+        lines += [line(f"{t}{r}", LEFT + x, 200 + 12 * r, 40) for t, x in cells]
+        lines.append(line(f"[{r}] Dana Okafor. A title of a referenced work here.", RIGHT,
+                          200 + 12 * r))
+    lines += prose("after", LEFT, 260, 3)
+    tables = [it for it in layout_page(lines) if isinstance(it, Table)]
+    assert len(tables) == 1 and len(tables[0].rows[0]) == 3
+
+
+def test_two_columns_of_bullets_are_lists_not_a_table() -> None:
+    lines = []
+    for r in range(3):
+        lines.append(line(f"• Left point {r}", 43, 100 + 30 * r, 200, size=20))
+        lines.append(line(f"• Right point {r}", 373, 100 + 30 * r, 200, size=20))
+    assert not any(isinstance(it, Table) for it in layout_page(lines))

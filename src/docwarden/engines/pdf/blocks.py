@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from docwarden.engines.pdf.bidi import is_rtl_line
+from docwarden.engines.pdf.figures import Figure
 from docwarden.engines.pdf.layout import Line
 from docwarden.engines.pdf.tables import Table
 
@@ -36,6 +37,7 @@ class Block:
     level: int = 0
     marker: str = ""
     table: Table | None = None
+    figure: Figure | None = None
 
 
 def list_marker(text: str) -> tuple[str, str] | None:
@@ -67,9 +69,12 @@ class Grouper:
         self.column_width = widths[int(0.9 * (len(widths) - 1))] if widths else 0.0
         self.blocks: list[Block] = []
 
-    def add(self, item: Line | Table) -> None:
+    def add(self, item: Line | Table | Figure) -> None:
         if isinstance(item, Table):
             self.blocks.append(Block("table", table=item))
+            return
+        if isinstance(item, Figure):
+            self.blocks.append(Block("figure", figure=item))
             return
         if item.mono:
             last = self.blocks[-1] if self.blocks else None
@@ -92,7 +97,7 @@ class Grouper:
         return -0.6 * prev.size_pt < gap < 3 * prev.size_pt
 
     def _continues(self, block: Block, line: Line) -> bool:
-        if block.kind in ("table", "code"):
+        if block.kind in ("table", "figure", "code"):
             return False
         prev = block.lines[-1]
         em = max(prev.size_pt, 1.0)

@@ -18,10 +18,11 @@ import pypdfium2 as pdfium
 
 from docwarden.engines.base import Engine, JobInput
 from docwarden.engines.pdf.document import PDFIUM_LOCK, opened, select_pages
+from docwarden.engines.pdf.figures import take_figures
 from docwarden.engines.pdf.furniture import PageLayout
 from docwarden.engines.pdf.markdown import build_markdown
 from docwarden.engines.pdf.order import layout_page
-from docwarden.engines.pdf.rules import Graphics, Rule, mark_bullets, page_graphics, ruled_tables
+from docwarden.engines.pdf.rules import Graphics, mark_bullets, page_graphics, ruled_tables
 from docwarden.engines.pdf.sample import sample_pdf
 from docwarden.engines.pdf.scanned import Recognizer, Rendered, check_images, read_upright
 from docwarden.engines.pdf.scanned import render_page as render
@@ -79,6 +80,25 @@ def parse_params(params: dict[str, Any], default_dpi: int) -> PdfParams:
         page_separators=_flag(params.get("page_separators", False), "page_separators"),
         dpi=dpi,
     )
+
+
+def _text_layout(number: int, text: PageText, graphics: Graphics, outcome: _Outcome
+                 ) -> PageLayout:
+    """A page read from its text layer: ruled tables, figures with their labels, drawn
+    bullets, then tables from aligned text and the reading order."""
+    lines = text.lines
+    if text.visible_chars < MIN_TEXT_CHARS and _has_ocr_layer(text):
+        lines = text.invisible_text
+        outcome.warnings.append(
+            f"page {number}: no visible text; its invisible text layer (an earlier OCR) "
+            "was used"
+        )
+    chars = sum(len(line.text) for line in lines)
+    tables, rest = ruled_tables(lines, graphics.rules)
+    figures, rest = take_figures(rest, graphics.figures)
+    mark_bullets(rest, graphics.marks)
+    return PageLayout(number, text.width_pt, text.height_pt, "text",
+                      layout_page(rest, tables, figures), chars)
 
 
 def _has_ocr_layer(text: PageText) -> bool:
@@ -151,7 +171,7 @@ class PdfEngine(Engine):
         number = index + 1
         try:
             with PDFIUM_LOCK:
-                text, rendered, rules = self._read_page(document, index, params.dpi)
+                text, rendered, graphics = self._read_page(document, index, params.dpi)
         except DocwardenError as exc:
             outcome.failures.append(exc)
             outcome.warnings.append(f"page {number} skipped: {exc.message}")
@@ -166,21 +186,11 @@ class PdfEngine(Engine):
                 chars = sum(len(line.text) for line in ocr.lines)
                 return PageLayout(number, ocr.width_pt, ocr.height_pt, "ocr",
                                   layout_page(ocr.lines), chars)
-        lines = text.lines
-        if text.visible_chars < MIN_TEXT_CHARS and _has_ocr_layer(text):
-            lines = text.invisible_text
-            outcome.warnings.append(
-                f"page {number}: no visible text; its invisible text layer (an earlier OCR) "
-                "was used"
-            )
-        chars = sum(len(line.text) for line in lines)
-        tables, rest = ruled_tables(lines, rules)
-        return PageLayout(number, text.width_pt, text.height_pt, "text",
-                          layout_page(rest, tables), chars)
+        return _text_layout(number, text, graphics, outcome)
 
     def _read_page(
         self, document: pdfium.PdfDocument, index: int, dpi: int
-    ) -> tuple[PageText, Rendered | None, list[Rule]]:
+    ) -> tuple[PageText, Rendered | None, Graphics]:
         """Text layer and its ruling lines, plus a render when the page has no usable text.
 
         The caller holds the pdfium lock.
@@ -188,20 +198,18 @@ class PdfEngine(Engine):
         page = document[index]
         try:
             graphics = page_graphics(page, page.get_bbox())
-            walls = [(r.x0, r.y0, r.y1) for r in graphics.rules if not r.horizontal]
             textpage = page.get_textpage()
             try:
-                text = extract_text(page, textpage, walls)
+                text = extract_text(page, textpage, graphics.walls())
             finally:
                 textpage.close()
             if text.turns:
                 graphics = Graphics()
             if text.visible_chars >= MIN_TEXT_CHARS or _has_ocr_layer(text):
-                mark_bullets(text.lines, graphics.marks)
-                return text, None, graphics.rules
+                return text, None, graphics
             check_images(page, self.settings.max_image_pixels)
             rendered = render(page, dpi, self.settings.max_image_pixels,
                               self.settings.ocr_max_side_px)
-            return text, rendered, []
+            return text, rendered, Graphics()
         finally:
             page.close()

@@ -123,7 +123,8 @@ def _styled_heading(block: Block, text: str, body: float, column_width: float) -
     return (
         all(ln.styled for ln in block.lines) and len(block.lines) <= 2
         and (all(ln.bold for ln in block.lines) or len(text.split()) <= MAX_ITALIC_HEADING_WORDS)
-        and max(ln.width for ln in block.lines) <= STYLED_HEADING_WIDTH * (column_width or 1e9)
+        and (max(ln.width for ln in block.lines) <= STYLED_HEADING_WIDTH * (column_width or 1e9)
+             or len(text.split()) <= MAX_ITALIC_HEADING_WORDS)  # narrow columns
         and len(text) <= MAX_BOLD_HEADING_CHARS and block.lines[0].size_pt >= body * 0.95
         and not text.endswith((".", ",", ";", ":", "。", "，"))
     )

@@ -38,6 +38,7 @@ SEAM_SHARE = 0.9  # ... or a gap this close to the line's own word gaps
 RTL_SPACE_GAP_EM = 0.15  # joined Arabic letters touch: a smaller gap is a word break
 WALL_GAP_EM = 0.15  # a cell border splits a run only across a gap this wide
 MIN_EDGE_LINES = 3  # fragments sharing an edge x: a column's side
+SENTENCE_GAP_EM = 2.0  # the widest stretched space after a full stop on a justified line
 # A fragment that is only a bare number ("1" of pdfTeX's "1 Introduction") joins bold text.
 BARE_NUMBER_RE = re.compile(r"^\d{1,3}$")
 # A fragment that is only a list marker or a section number joins the text to its right.
@@ -304,6 +305,20 @@ class _Edges:
         return (self._near(self.ends, left.x1) >= MIN_EDGE_LINES
                 and self._near(self.starts, right.x0) >= MIN_EDGE_LINES)
 
+    def spanned(self, left: Line, right: Line) -> bool:
+        """The two fragments run from a column's left edge to its right edge."""
+        return (self._near(self.starts, left.x0) >= MIN_EDGE_LINES
+                and self._near(self.ends, right.x1) >= MIN_EDGE_LINES)
+
+
+def _sentence_gap(left: Line, right: Line, edges: _Edges | None) -> bool:
+    """A sentence's end and the next one's start on one justified line: TeX stretches
+    the space after a full stop, on a loose line past an em."""
+    return (edges is not None and left.text.endswith((".", "?", "!", ":", ";"))
+            and right.text[:1].isupper() and " " in right.text
+            and left.bold == right.bold and abs(left.size_pt - right.size_pt) < 0.5
+            and edges.spanned(left, right))
+
 
 def _leads(left: Line, right: Line) -> bool:
     """`left` is a list marker or section number that belongs to the text on its right."""
@@ -321,6 +336,8 @@ def _mergeable(left: Line, right: Line, walls: Sequence[Wall] = (),
     gap = right.x0 - left.x1
     lead = _leads(left, right)
     limit = MARKER_GAP_EM if lead else MERGE_GAP_EM
+    if gap > limit * em and gap <= SENTENCE_GAP_EM * em and _sentence_gap(left, right, edges):
+        limit = SENTENCE_GAP_EM
     if not -0.3 * em <= gap <= limit * em or _size_jump(left, right):
         return False
     if edges is not None and not lead and gap > SPACE_GAP_EM * em and edges.gutter(left, right):

@@ -162,6 +162,8 @@ def render_code(lines: Sequence[Line]) -> str:
 def render_block(block: Block, lexicon: Lexicon | None = None) -> str:
     if block.kind == "table" and block.table is not None:
         return render_table(block.table)
+    if block.kind == "figure" and block.figure is not None:
+        return block.figure.text
     if block.kind == "code":
         return render_code(block.lines)
     text = join_lines([ln.text for ln in block.lines], lexicon)

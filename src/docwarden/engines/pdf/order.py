@@ -10,6 +10,7 @@ from __future__ import annotations
 import statistics
 from collections.abc import Sequence
 
+from docwarden.engines.pdf.figures import Figure
 from docwarden.engines.pdf.layout import Line
 from docwarden.engines.pdf.tables import ROW_OVERLAP, Table, find_tables, overlap
 
@@ -18,8 +19,9 @@ MIN_GUTTER_EM = 0.9
 SIDE_REACH = 0.25  # a line crossing a gutter reaches this far into the shorter side
 MIN_SIDE_FRACTION = 0.15  # each column must hold a line at least this wide
 MAX_DEPTH = 12
+MIN_LINES_FOR_BRIDGE = 30  # narrow lines a page needs before one may bridge its gutter
 
-Item = Line | Table
+Item = Line | Table | Figure
 
 
 def _rows_order(items: Sequence[Item]) -> list[Item]:
@@ -58,6 +60,8 @@ def _gutter(items: Sequence[Item], em: float) -> tuple[float, float] | None:
     Lines standing alone on their height (a centred author line over two
     columns, a table a little wider than its column) may cross the gap; the
     caller decides which side they belong to, or that they break the columns.
+    On a full page the widest narrow line may bridge the gap (an overfull table
+    row run into the next column's heading): it is left out for a second look.
     """
     left, right = min(i.x0 for i in items), max(i.x1 for i in items)
     width = right - left
@@ -66,6 +70,15 @@ def _gutter(items: Sequence[Item], em: float) -> tuple[float, float] | None:
               if i.x1 - i.x0 <= NARROW_FRACTION * width and id(i) not in lone]
     if len(narrow) < 4:
         return None
+    found = _widest_gap(narrow, em, width)
+    if found is None and len(narrow) >= MIN_LINES_FOR_BRIDGE:
+        widest = max(narrow, key=lambda i: i.x1 - i.x0)
+        found = _widest_gap([i for i in narrow if i is not widest], em, width)
+    return found
+
+
+def _widest_gap(narrow: Sequence[Item], em: float, width: float
+                ) -> tuple[float, float] | None:
     best: tuple[float, float] | None = None
     depth, start = 0, None
     # Sweep the narrow items' edges; ends sort before starts at the same x.
@@ -81,29 +94,43 @@ def _gutter(items: Sequence[Item], em: float) -> tuple[float, float] | None:
     return best
 
 
+def _weight(item: Item) -> int:
+    """How many rows of text an item stands for (a table in a column is a column)."""
+    if isinstance(item, Table):
+        return len(item.rows)
+    return len(item.lines) if isinstance(item, Figure) else 1
+
+
 def _is_columns(narrow: Sequence[Item], gap: tuple[float, float], width: float) -> bool:
     """Both sides hold real text, and some of it sits side by side."""
     lefts = [i for i in narrow if i.x1 <= gap[0]]
     rights = [i for i in narrow if i.x0 >= gap[1]]
-    if len(lefts) < 2 or len(rights) < 2:
+    if sum(map(_weight, lefts)) < 2 or sum(map(_weight, rights)) < 2:
         return False
     if max(i.x1 - i.x0 for i in lefts) < MIN_SIDE_FRACTION * width:
         return False
     if max(i.x1 - i.x0 for i in rights) < MIN_SIDE_FRACTION * width:
         return False
-    beside = sum(1 for r in rights if any(overlap(r.y0, r.y1, lf.y0, lf.y1) > 0 for lf in lefts))
-    return beside >= 2
+
+    def beside(side: Sequence[Item], other: Sequence[Item]) -> int:
+        return sum(1 for a in side if any(overlap(a.y0, a.y1, b.y0, b.y1) > 0 for b in other))
+
+    return max(beside(rights, lefts), beside(lefts, rights)) >= 2
 
 
 def _crosses(item: Item, gutter: tuple[float, float], bounds: tuple[float, float]) -> bool:
-    """Spans the gutter well into both columns (a title over both, a full-width line).
+    """Spans the gutter: reaches well into both columns (a full-width line) or sits
+    about centred over it (a slide's title over two narrow columns).
 
     A line or table reaching only a little past the gutter (a table wider than
     its column) belongs to the column that holds most of it.
     """
     into_left, into_right = gutter[0] - item.x0, item.x1 - gutter[1]
-    return (into_left > SIDE_REACH * (gutter[0] - bounds[0])
-            and into_right > SIDE_REACH * (bounds[1] - gutter[1]))
+    if min(into_left, into_right) <= 0:
+        return False
+    centred = min(into_left, into_right) > SIDE_REACH * max(into_left, into_right)
+    return centred or (into_left > SIDE_REACH * (gutter[0] - bounds[0])
+                       and into_right > SIDE_REACH * (bounds[1] - gutter[1]))
 
 
 def reading_order(items: Sequence[Item], depth: int = 0) -> list[Item]:
@@ -155,7 +182,9 @@ def _split_tail(side: list[Item], other: list[Item]) -> tuple[list[Item], list[I
     return side, []
 
 
-def layout_page(lines: Sequence[Line], ruled: Sequence[Table] = ()) -> list[Item]:
-    """A page's lines as tables and lines in reading order (`ruled`: tables found by rules)."""
+def layout_page(lines: Sequence[Line], ruled: Sequence[Table] = (),
+                figures: Sequence[Figure] = ()) -> list[Item]:
+    """A page's lines, tables and figures in reading order (`ruled`: tables found by
+    rules; `figures`: drawings with their labels, figures.py)."""
     tables, rest = find_tables(lines)
-    return reading_order([*rest, *tables, *ruled])
+    return reading_order([*rest, *tables, *ruled, *figures])

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
 
+from docwarden.engines.pdf.figures import Region, figure_regions
 from docwarden.engines.pdf.layout import Line
 from docwarden.engines.pdf.markdown import join_lines
 from docwarden.engines.pdf.tables import Table
@@ -82,6 +83,15 @@ class Graphics:
 
     rules: list[Rule] = field(default_factory=list)
     marks: list[Box] = field(default_factory=list)
+    drawings: list[Box] = field(default_factory=list)  # curves and many-segment paths
+    pictures: list[Box] = field(default_factory=list)
+    figures: list[Region] = field(default_factory=list)
+
+    def walls(self) -> list[tuple[float, float, float]]:
+        """Vertical rules outside figures (inside one they are a drawing's lines)."""
+        return [(r.x0, r.y0, r.y1) for r in self.rules if not r.horizontal and not any(
+            f.box[0] <= r.x0 <= f.box[2] and f.box[1] <= (r.y0 + r.y1) / 2 <= f.box[3]
+            for f in self.figures)]
 
 
 def _mark_sized(box: Box) -> bool:
@@ -91,7 +101,8 @@ def _mark_sized(box: Box) -> bool:
 
 
 def page_graphics(page: pdfium.PdfPage, bbox: tuple[float, float, float, float]) -> Graphics:
-    """Rules and marks among the page's top-level path objects (caller holds the pdfium lock)."""
+    """Rules, marks and drawings among the page's top-level path objects, and its
+    pictures (caller holds the pdfium lock)."""
     left, _, right, top = bbox
     page_width = right - left
     found = Graphics()
@@ -103,10 +114,18 @@ def page_graphics(page: pdfium.PdfPage, bbox: tuple[float, float, float, float])
         box = (x0 - left, top - y1, x1 - left, top - y0)
         if _mark_sized(box):
             found.marks.append(box)
-        elif not _rectangle(obj) or (x1 - x0 > 0.98 * page_width and y1 - y0 > MIN_RULE_PT):
-            continue  # a curve, or a page background or frame
-        else:
+        elif not _rectangle(obj):
+            found.drawings.append(box)
+        elif not (x1 - x0 > 0.98 * page_width and y1 - y0 > MIN_RULE_PT):  # no page frame
             found.rules += _edges(*box)
+    for seen, obj in enumerate(page.get_objects(filter=[pdfium_c.FPDF_PAGEOBJ_IMAGE],
+                                                max_depth=3)):
+        if seen >= MAX_PATHS:
+            break
+        x0, y0, x1, y1 = obj.get_bounds()
+        found.pictures.append((x0 - left, top - y1, x1 - left, top - y0))
+    found.figures = figure_regions(found.drawings, found.pictures,
+                                   (page_width, top - bbox[1]))
     return found
 
 

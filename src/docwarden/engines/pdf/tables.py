@@ -22,6 +22,9 @@ TABLE_MAX_MEAN_CELL_CHARS = 40  # longer cells look like prose columns, not a ta
 PROSE_FULL_SHARE = 0.6  # of a band's cells filling its width: wrapped prose, not cells
 PROSE_FULL_WIDTH = 0.8
 PROSE_MIN_CHARS = 25
+BULLETS = "•●○◦▪■□‣⁃∙·-–—*"
+MIN_SIDE_PROSE_LINES = 5  # prose lines each side of a gutter for a page of two columns
+HALF_PAGE = 0.6  # a column's prose is at most this share of the page's text width
 
 
 @dataclass(slots=True)
@@ -109,6 +112,13 @@ def _grid(rows: list[list[Line]], bands: list[tuple[float, float]]
     return grid, by_band
 
 
+def _list_band(cells: Sequence[Line]) -> bool:
+    """A column whose lines mostly start with bullets: lists side by side (a slide's two
+    columns), not a table."""
+    marked = sum(1 for c in cells if c.text[:1] in BULLETS)
+    return marked >= 2 and marked * 2 >= len(cells)
+
+
 def _as_table(rows: list[list[Line]]) -> Table | None:
     """A Table when the rows look like one: short cells in shared column bands."""
     cells = [cell for row in rows for cell in row]
@@ -120,7 +130,8 @@ def _as_table(rows: list[list[Line]]) -> Table | None:
     if statistics.fmean(len(c.text) for c in cells) > TABLE_MAX_MEAN_CELL_CHARS:
         return None
     grid, by_band = _grid(rows, bands)
-    if any(_prose_band(cells, band) for cells, band in zip(by_band, bands, strict=True)):
+    if any(_prose_band(cells, band) or _list_band(cells)
+           for cells, band in zip(by_band, bands, strict=True)):
         return None
     if len(grid) < 2 or sum(1 for r in grid for t in r if t) < 0.5 * len(grid) * len(bands):
         return None
@@ -174,9 +185,54 @@ def _table_runs(rows: list[list[Line]]) -> list[list[list[Line]]]:
     return runs
 
 
+def _prose(line: Line) -> bool:
+    return len(line.text) >= PROSE_MIN_CHARS
+
+
+def prose_gutter(lines: Sequence[Line]) -> float | None:
+    """The x between two columns of prose, when the page has them.
+
+    A table in one column of a paper shares its rows' heights with the prose
+    (or a list of references) in the other, and would take that text in as a
+    column of its own; with the columns known, tables are looked for in each.
+    """
+    prose = [ln for ln in lines if _prose(ln)]
+    if len(prose) < 2 * MIN_SIDE_PROSE_LINES:
+        return None
+    left, right = min(ln.x0 for ln in prose), max(ln.x1 for ln in prose)
+    narrow = [ln for ln in prose if ln.width <= HALF_PAGE * (right - left)]
+    depth, best = 0, None
+    for x, step in sorted([(ln.x0, 1) for ln in narrow] + [(ln.x1, -1) for ln in narrow]):
+        before, depth = depth, depth + step
+        if before and not depth:
+            best = x
+        elif depth and not before and best is not None:
+            sides = (sum(1 for ln in narrow if ln.x1 <= best),
+                     sum(1 for ln in narrow if ln.x0 >= x))
+            if min(sides) >= MIN_SIDE_PROSE_LINES:
+                return (best + x) / 2
+            best = None
+    return None
+
+
+def _found(lines: Sequence[Line]) -> list[Table]:
+    return [t for run in _table_runs(group_rows(lines)) if (t := _as_table(run))]
+
+
 def find_tables(lines: Sequence[Line]) -> tuple[list[Table], list[Line]]:
-    """Tables found among the lines, and the lines left outside them."""
-    tables = [t for run in _table_runs(group_rows(lines)) if (t := _as_table(run))]
+    """Tables found among the lines, and the lines left outside them.
+
+    On a page of two prose columns, a table with no prose in it may span both
+    (a full-width table); other tables are looked for within each column.
+    """
+    tables = _found(lines)
+    split = prose_gutter(lines)
+    if split is not None:
+        tables = [t for t in tables if not any(_prose(c) for c in t.lines)]
+        taken = {id(cell) for table in tables for cell in table.lines}
+        free = [ln for ln in lines if id(ln) not in taken]
+        tables += _found([ln for ln in free if ln.x1 <= split])
+        tables += _found([ln for ln in free if ln.x0 >= split])
     used = {id(cell) for table in tables for cell in table.lines}
     return tables, [line for line in lines if id(line) not in used]
 
