@@ -25,7 +25,7 @@ from docwarden.settings import Settings
 ADDRESS_SPACE_LIMIT_BYTES = 4 * 1024**3
 
 
-def no_text(image: Image.Image) -> list[Any]:
+def no_text(image: Image.Image, *, upright: bool = False) -> list[Any]:
     return []
 
 

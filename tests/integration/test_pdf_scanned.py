@@ -34,9 +34,9 @@ class Recording:
         self.ocr = ocr
         self.sizes: list[tuple[int, int]] = []
 
-    def __call__(self, image: Image.Image) -> Sequence[OcrLineLike]:
+    def __call__(self, image: Image.Image, *, upright: bool = False) -> Sequence[OcrLineLike]:
         self.sizes.append(image.size)
-        return self.ocr.recognize(image)
+        return self.ocr.recognize(image, upright=upright)
 
 
 @pytest.fixture(scope="module")
@@ -93,3 +93,19 @@ def test_scanned_chinese_headings_are_found(ocr: OcrEngine) -> None:
     found = [re.sub(r"\s+", "", h) for h in re.findall(r"^#+ (.+)$", markdown, flags=re.M)]
     for heading in ("一、概述", "二、表格", "三、繁體與混排", "四、长段落", "五、列表"):
         assert heading in found, (heading, found)
+
+
+def test_an_upside_down_scan_without_a_rotate_entry_reads_in_order(
+        ocr: OcrEngine, tmp_path: Path) -> None:
+    # A sheet fed upside down: the image is turned, the page has no /Rotate to say so.
+    document = pdfium.PdfDocument(str(DATA / "docling" / "scanned" / "ocr_test_rotated_90.pdf"))
+    try:  # displayed with its lines running up the page: a quarter turn makes it upright
+        shown = document[0].render(scale=200 / 72).to_pil().convert("L")
+    finally:
+        document.close()
+    image = shown.transpose(Image.Transpose.ROTATE_270).rotate(180)
+    path = tmp_path / "upside_down.pdf"
+    image.save(path, resolution=200)
+    markdown, recording = convert(ocr, path)
+    assert " ".join(markdown.split()) == SENTENCE
+    assert len(recording.sizes) == 2  # as displayed (garbage), then the half turn

@@ -218,13 +218,18 @@ class OcrEngine(Engine):
             "height": image.height,
         }
 
-    def recognize(self, image: Image.Image) -> list[OcrLine]:
-        """Lines of an upright PIL image (any mode), in reading order, boxes in its pixels."""
+    def recognize(self, image: Image.Image, *, upright: bool = False) -> list[OcrLine]:
+        """Lines of an upright PIL image (any mode), in reading order, boxes in its pixels.
+
+        `upright`: the caller knows which way is up (a page it turned itself), so no
+        line is turned by the angle classifier; it then neither costs its pass nor
+        reads an upside-down page line by line in reverse order.
+        """
         if image.width < 1 or image.height < 1:
             return []
         prepared = prepare(image, self.settings.ocr_max_side_px)
         try:
-            found = self._ocr(to_bgr_array(prepared.image))
+            found = self._ocr(to_bgr_array(prepared.image), upright)
         except Exception as exc:
             if is_gpu_out_of_memory(exc):
                 raise GpuMemory(f"the GPU ran out of memory during OCR: {exc}") from None
@@ -235,7 +240,7 @@ class OcrEngine(Engine):
         ]
         return [lines[index] for index in reading_order([line.box for line in lines])]
 
-    def _ocr(self, bgr: npt.NDArray[np.uint8]) -> list[RawLine]:
+    def _ocr(self, bgr: npt.NDArray[np.uint8], upright: bool = False) -> list[RawLine]:
         """det -> crop -> angle cls -> rec on a prepared image; boxes in its pixels."""
         models = self._loaded()
         padded, record = apply_vertical_padding(bgr, {}, self._pad_ratio, self._pad_min_height_px)
@@ -244,7 +249,7 @@ class OcrEngine(Engine):
         if detected.boxes is None or len(detected.boxes) == 0:
             return []
         crops = [get_rotate_crop_image(padded, box.astype(np.float32)) for box in detected.boxes]
-        readings = self._read_crops(models, crops)
+        readings = self._read(models, crops) if upright else self._read_crops(models, crops)
         lines: list[RawLine] = []
         for box, (text, score) in zip(detected.boxes, readings, strict=True):
             if text.strip() and score >= self._text_score:
@@ -256,6 +261,15 @@ class OcrEngine(Engine):
         if self._models is None:
             raise RuntimeError("OcrEngine.load() must run before recognising")
         return self._models
+
+    @staticmethod
+    def _read(models: _Models, crops: list[npt.NDArray[np.uint8]]) -> list[tuple[str, float]]:
+        recognised = models.rec(TextRecInput(img=crops))
+        texts, scores = recognised.txts or (), recognised.scores or ()
+        readings = [(str(t), float(s)) for t, s in zip(texts, scores, strict=True)]
+        if len(readings) != len(crops):
+            raise RuntimeError(f"recogniser returned {len(readings)} results for {len(crops)}")
+        return readings
 
     def _read_crops(
         self, models: _Models, crops: list[npt.NDArray[np.uint8]]
@@ -273,12 +287,7 @@ class OcrEngine(Engine):
             for index, (label, score) in enumerate(labels)
             if "180" in label and score > self._cls_thresh
         ]
-        batch = list(upright) + [crops[index] for index in turned]
-        recognised = models.rec(TextRecInput(img=batch))
-        texts, scores = recognised.txts or (), recognised.scores or ()
-        readings = [(str(t), float(s)) for t, s in zip(texts, scores, strict=True)]
-        if len(readings) != len(batch):
-            raise RuntimeError(f"recogniser returned {len(readings)} results for {len(batch)}")
+        readings = self._read(models, list(upright) + [crops[index] for index in turned])
         for offset, index in enumerate(turned):
             as_is = readings[len(crops) + offset]
             if as_is[1] > readings[index][1]:

@@ -9,12 +9,13 @@ Orientation: the page is read as displayed, or first with its /Rotate undone
 when it has one (scanners often set /Rotate on upright scans, and a rotated
 display is the usual mistake).  A reading is accepted when its lines are
 horizontal and confidently read; otherwise the remaining quarter turns are
-tried and the best reading kept.  Upside-down text is read well line by line
-(the OCR's angle classifier turns crops), so an upside-down scan without a
-/Rotate hint is not detected: its lines come out in reverse order.  Before
-any OCR the ink's profile says whether the lines run across or up the page
-as displayed (see ink.py); the turns that make them run across go first, so
-a /Rotate that does not match its scan costs no wasted OCR pass.
+tried and the best reading kept.  Each turn is read as it stands, without the
+OCR's per-line angle classifier: an upside-down page then reads as garbage
+and the half turn after it reads well, lines in order (turned line by line
+instead, its lines came out in reverse order), and the classifier's pass is
+saved.  Before any OCR the ink's profile says whether the lines run across or
+up the page as displayed (see ink.py); the turns that make them run across go
+first, so a /Rotate that does not match its scan costs no wasted OCR pass.
 
 Speed: the page is rendered no larger than the OCR would scale it to anyway
 (`ocr_max_side_px`), and only the box around its ink is shown to the OCR.
@@ -24,7 +25,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -61,7 +62,12 @@ class OcrLineLike(Protocol):
     def box(self) -> list[list[float]]: ...
 
 
-Recognizer = Callable[[Image.Image], Sequence[OcrLineLike]]
+class Recognizer(Protocol):
+    """The OCR engine's `recognize`: lines of an image; `upright` skips the per-line
+    angle classifier when the caller has turned the image itself."""
+
+    def __call__(self, image: Image.Image, *, upright: bool = False
+                 ) -> Sequence[OcrLineLike]: ...
 
 
 @dataclass(slots=True)
@@ -202,7 +208,7 @@ def _read_turned(rendered: Rendered, turns: int, recognize: Recognizer) -> tuple
     """One orientation read from the box around its ink, and whether it convinces."""
     image = rendered.image.transpose(_TRANSPOSE[turns]) if turns else rendered.image
     box = ink_box(image)
-    found = recognize(image.crop(box) if box else image)
+    found = recognize(image.crop(box) if box else image, upright=True)
     score, confident = quality(found)
     lines = to_lines(found, rendered.scale, box[:2] if box else (0, 0))
     page = OcrPage(lines, image.width / rendered.scale, image.height / rendered.scale, turns,
