@@ -103,7 +103,7 @@ def dataset(only: str) -> list[dict[str, Any]]:
 
 
 def _generated_group(rel: str) -> str:
-    """devset, or real-tune / real-holdout for the real-producer set's two halves."""
+    """devset, or real-tune / real-holdout / real-fresh for the real-producer set's parts."""
     folder, name = rel.split("/", 1)
     return f"real-{name.split('_', 1)[0]}" if folder == "realset" else folder
 
