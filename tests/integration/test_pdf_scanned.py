@@ -109,3 +109,9 @@ def test_an_upside_down_scan_without_a_rotate_entry_reads_in_order(
     markdown, recording = convert(ocr, path)
     assert " ".join(markdown.split()) == SENTENCE
     assert len(recording.sizes) == 2  # as displayed (garbage), then the half turn
+
+
+def test_every_page_of_a_multipage_scan_keeps_its_first_line(ocr: OcrEngine) -> None:
+    # Four pages, each the same sentence turned another way: no line is furniture.
+    markdown, _ = convert(ocr, shared("docling/scanned/nemotron_multipage.pdf"))
+    assert " ".join(markdown.split()) == " ".join([SENTENCE] * 4)

@@ -241,3 +241,19 @@ def test_a_cell_border_in_a_gap_splits_a_run_but_a_drawing_through_glyphs_does_n
     assert [ln.text for ln in build_lines(cell, [(130.0, 90.0, 120.0)])] == ["비중", "22%"]
     label = run("Nut", 100, 6)  # a leader line of a diagram crossing at a glyph joint
     assert [ln.text for ln in build_lines(label, [(106.0, 90.0, 120.0)])] == ["Nut"]
+
+
+def test_a_repeated_first_line_that_runs_into_the_body_is_content() -> None:
+    # A multipage scan of one text: every page starts with the same paragraph, whose
+    # first line sits in the top margin band; the running header above it repeats too.
+    pages = []
+    for number in (1, 2, 3):
+        items: list[Line | Table] = [
+            line("Example Corp annual report", 50, 30, 120, size=8),
+            line("Docling bundles PDF document conversion to", 50, 80, 300, size=12),
+            line("JSON and Markdown in an easy self contained", 50, 96, 300, size=12),
+            line("package", 50, 112, 50, size=12)]
+        pages.append(PageLayout(number, 612.0, 792.0, "ocr", items))
+    markdown = build_markdown(pages)
+    assert "Example Corp" not in markdown
+    assert markdown.count("Docling bundles PDF document conversion to JSON") == 3

@@ -19,6 +19,7 @@ from docwarden.engines.pdf.order import Item
 MARGIN_FRACTION = 0.12  # top and bottom bands where headers and footers live
 REPEAT_FRACTION = 0.4  # share of pages (alternating left/right headers: about half each)
 POSITION_TOLERANCE_PT = 8.0
+ATTACHED_GAP = 0.6  # of a line's height: closer to body text than this, it is body text
 _ROMAN = r"m{0,3}(?:cm|cd|d?c{0,3})(?:xc|xl|l?x{0,3})(?:ix|iv|v?i{0,3})"
 PAGE_NUMBER_RE = re.compile(
     rf"^(?:(?:page|p\.|seite)\s*)?[-–(\[]?\s*(?:\d{{1,5}}|(?=[mdclxvi])({_ROMAN}))\s*[-–)\]]?"
@@ -78,6 +79,16 @@ def _repeated(
     return marked
 
 
+def _attached(line: Line, body: Sequence[Line]) -> bool:
+    """The line runs on into the body text at the usual leading: the first (or last) line
+    of a paragraph that every page repeats is content, not a running header."""
+    return any(
+        min(line.x1, other.x1) > max(line.x0, other.x0)
+        and abs(line.size_pt - other.size_pt) <= 0.1 * max(line.size_pt, 1.0)
+        and max(other.y0 - line.y1, line.y0 - other.y1) < ATTACHED_GAP * line.height
+        for other in body)
+
+
 def is_stamp(text: str) -> bool:
     """A page number, or a date, time or address alone: what a browser prints in margins."""
     plain = text.strip()
@@ -109,8 +120,10 @@ def drop_furniture(pages: Sequence[PageLayout]) -> int:
         margin = _margin_lines(page)
         stamped = _stamped_rows(margin)
         doomed |= stamped
+        body = [item for item in page.items
+                if isinstance(item, Line) and _zone(item, page) is None]
         for zone, item in margin:
-            if id(item) not in stamped:
+            if id(item) not in stamped and not _attached(item, body):
                 by_key[(zone, furniture_key(item.text))].append(
                     (index, (item.y0 + item.y1) / 2, item))
     min_pages = max(2, math.ceil(REPEAT_FRACTION * len(pages)))
