@@ -64,11 +64,10 @@ class Lexicon:
         self.anywhere = inside >= MIN_MIDWORD_WRAPS
 
     def _halves(self, before: str, after: str) -> WordSplit:
-        if not before.split() or not after.split():
+        before, after = before.rstrip(), after.lstrip()  # `before` may be a long paragraph
+        if not (before and after and HANGUL_RE.match(before[-1]) and HANGUL_RE.match(after[0])):
             return WordSplit.NONE
         head, tail = before.rsplit(maxsplit=1)[-1], after.split(maxsplit=1)[0]
-        if not (HANGUL_RE.match(head[-1]) and HANGUL_RE.match(tail[0])):
-            return WordSplit.NONE
         halves = [part for part in (_bare(head), _bare(tail)) if part in self.words]
         if _bare(head + tail) in self.words and len(halves) < 2:
             return WordSplit.INSIDE
