@@ -14,9 +14,10 @@ from __future__ import annotations
 import statistics
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
-from docwarden.engines.pdf.layout import Line
+from docwarden.engines.geometry import DisjointSets
+from docwarden.engines.pdf.layout import Area, Line
 from docwarden.engines.pdf.tables import group_rows
 
 Box = tuple[float, float, float, float]  # x0, y0, x1, y1 in the top-left page frame
@@ -31,15 +32,8 @@ SMALLER = 0.95  # labels over a picture are set smaller than the page's text
 
 
 @dataclass(slots=True)
-class Figure:
+class Figure(Area):
     """A drawing or picture with the text printed over it."""
-
-    x0: float
-    y0: float
-    x1: float
-    y1: float
-    size_pt: float = 0.0
-    lines: list[Line] = field(default_factory=list)
 
     @property
     def text(self) -> str:
@@ -53,25 +47,15 @@ def _near(a: Box, b: Box) -> bool:
 
 def _clusters(boxes: Sequence[Box]) -> list[list[int]]:
     """Indices of boxes grouped by touching (within MERGE_PT), transitively."""
-    parent = list(range(len(boxes)))
-
-    def find(i: int) -> int:
-        while parent[i] != i:
-            parent[i] = parent[parent[i]]
-            i = parent[i]
-        return i
-
+    sets = DisjointSets(len(boxes))
     order = sorted(range(len(boxes)), key=lambda i: boxes[i][0])
     for pos, i in enumerate(order):
         for j in order[pos + 1:]:
             if boxes[j][0] - MERGE_PT > boxes[i][2]:
                 break
             if _near(boxes[i], boxes[j]):
-                parent[find(i)] = find(j)
-    groups: dict[int, list[int]] = {}
-    for i in range(len(boxes)):
-        groups.setdefault(find(i), []).append(i)
-    return list(groups.values())
+                sets.union(i, j)
+    return sets.groups()
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,7 +15,7 @@ import re
 import unicodedata
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from docwarden.engines.geometry import Extent
 from docwarden.engines.pdf.bidi import direction, is_rtl_line, logical_order, unshape
@@ -65,6 +65,18 @@ class Line(Extent):
     def styled(self) -> bool:
         """Set apart from body text by weight or slant."""
         return self.bold or self.italic
+
+
+@dataclass(slots=True)
+class Area(Extent):
+    """Something set on a page that holds lines of text: a table, a figure."""
+
+    x0: float
+    y0: float
+    x1: float
+    y1: float
+    size_pt: float = 0.0
+    lines: list[Line] = field(default_factory=list)
 
 
 @dataclass(slots=True)

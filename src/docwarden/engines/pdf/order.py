@@ -10,6 +10,7 @@ from __future__ import annotations
 import statistics
 from collections.abc import Sequence
 
+from docwarden.engines.geometry import uncovered_gaps
 from docwarden.engines.pdf.figures import Figure
 from docwarden.engines.pdf.layout import Line
 from docwarden.engines.pdf.tables import ROW_OVERLAP, Table, find_tables, overlap
@@ -80,17 +81,10 @@ def _gutter(items: Sequence[Item], em: float) -> tuple[float, float] | None:
 def _widest_gap(narrow: Sequence[Item], em: float, width: float
                 ) -> tuple[float, float] | None:
     best: tuple[float, float] | None = None
-    depth, start = 0, None
-    # Sweep the narrow items' edges; ends sort before starts at the same x.
-    for x, step in sorted([(i.x0, 1) for i in narrow] + [(i.x1, -1) for i in narrow]):
-        before, depth = depth, depth + step
-        if before and not depth:
-            start = x
-        elif depth and not before and start is not None:
-            gap, start = (start, x), None
-            if gap[1] - gap[0] >= MIN_GUTTER_EM * em and _is_columns(narrow, gap, width) and (
-                    best is None or gap[1] - gap[0] > best[1] - best[0]):
-                best = gap
+    for gap in uncovered_gaps((i.x0, i.x1) for i in narrow):
+        if gap[1] - gap[0] >= MIN_GUTTER_EM * em and _is_columns(narrow, gap, width) and (
+                best is None or gap[1] - gap[0] > best[1] - best[0]):
+            best = gap
     return best
 
 

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
 
+from docwarden.engines.geometry import DisjointSets
 from docwarden.engines.pdf.figures import Region, figure_regions
 from docwarden.engines.pdf.layout import Line
 from docwarden.engines.pdf.markdown import join_lines
@@ -149,14 +150,7 @@ def _touch(h: Rule, v: Rule) -> bool:
 
 def _grids(rules: Sequence[Rule]) -> list[list[Rule]]:
     """Connected sets of touching horizontal and vertical rules."""
-    parent = list(range(len(rules)))
-
-    def find(i: int) -> int:
-        while parent[i] != i:
-            parent[i] = parent[parent[i]]
-            i = parent[i]
-        return i
-
+    sets = DisjointSets(len(rules))
     verticals = sorted((r.x0, i) for i, r in enumerate(rules) if not r.horizontal)
     keys = [x for x, _ in verticals]
     for i, h in enumerate(rules):
@@ -165,11 +159,8 @@ def _grids(rules: Sequence[Rule]) -> list[list[Rule]]:
         start = bisect.bisect_left(keys, h.x0 - SNAP_PT)
         for _, j in verticals[start:bisect.bisect_right(keys, h.x1 + SNAP_PT)]:
             if _touch(h, rules[j]):
-                parent[find(i)] = find(j)
-    groups: dict[int, list[Rule]] = {}
-    for i, rule in enumerate(rules):
-        groups.setdefault(find(i), []).append(rule)
-    return list(groups.values())
+                sets.union(i, j)
+    return [[rules[i] for i in group] for group in sets.groups()]
 
 
 def _snap(values: Sequence[float]) -> list[float]:

@@ -13,8 +13,9 @@ import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from docwarden.engines.geometry import uncovered_gaps
 from docwarden.engines.pdf.bidi import is_rtl_line
-from docwarden.engines.pdf.layout import Line
+from docwarden.engines.pdf.layout import Area, Line
 
 ROW_OVERLAP = 0.5  # lines sharing this much of the smaller height are on one row
 TABLE_ROW_GAP_EM = 1.6  # rows further apart than this end a table
@@ -28,16 +29,10 @@ HALF_PAGE = 0.6  # a column's prose is at most this share of the page's text wid
 
 
 @dataclass(slots=True)
-class Table:
+class Table(Area):
     """A grid of cell texts with the box it covers."""
 
-    rows: list[list[str]]
-    x0: float
-    y0: float
-    x1: float
-    y1: float
-    size_pt: float = 0.0
-    lines: list[Line] = field(default_factory=list)
+    rows: list[list[str]] = field(default_factory=list)
 
 
 def overlap(a0: float, a1: float, b0: float, b1: float) -> float:
@@ -201,17 +196,11 @@ def prose_gutter(lines: Sequence[Line]) -> float | None:
         return None
     left, right = min(ln.x0 for ln in prose), max(ln.x1 for ln in prose)
     narrow = [ln for ln in prose if ln.width <= HALF_PAGE * (right - left)]
-    depth, best = 0, None
-    for x, step in sorted([(ln.x0, 1) for ln in narrow] + [(ln.x1, -1) for ln in narrow]):
-        before, depth = depth, depth + step
-        if before and not depth:
-            best = x
-        elif depth and not before and best is not None:
-            sides = (sum(1 for ln in narrow if ln.x1 <= best),
-                     sum(1 for ln in narrow if ln.x0 >= x))
-            if min(sides) >= MIN_SIDE_PROSE_LINES:
-                return (best + x) / 2
-            best = None
+    for start, end in uncovered_gaps((ln.x0, ln.x1) for ln in narrow):
+        sides = (sum(1 for ln in narrow if ln.x1 <= start),
+                 sum(1 for ln in narrow if ln.x0 >= end))
+        if min(sides) >= MIN_SIDE_PROSE_LINES:
+            return (start + end) / 2
     return None
 
 
