@@ -93,6 +93,11 @@ def soffice_pdf(source: Path, out: Path) -> None:
     shutil.move(source.with_suffix(".pdf"), out)
 
 
+def _insert(parts: dict[str, bytes], name: str, closing: str, xml: str) -> None:
+    """Insert `xml` before the closing tag of a docx part."""
+    parts[name] = parts[name].decode().replace(closing, xml + closing).encode()
+
+
 def _patch_docx(path: Path, header: str, grid: bool, rtl: bool, columns: int) -> None:
     """Add a running header, a page-number footer, table borders, RTL tables, columns."""
     with zipfile.ZipFile(path) as zin:
@@ -109,18 +114,13 @@ def _patch_docx(path: Path, header: str, grid: bool, rtl: bool, columns: int) ->
     parts["word/document.xml"] = doc.encode()
     parts["word/header1.xml"] = HEADER_XML.replace("{header}", header).encode()
     parts["word/footer1.xml"] = FOOTER_XML.encode()
-    rels = parts["word/_rels/document.xml.rels"].decode().replace("</Relationships>", (
-        '<Relationship Id="rIdDwHeader" Type="http://schemas.openxmlformats.org/officeDocument'
-        '/2006/relationships/header" Target="header1.xml"/><Relationship Id="rIdDwFooter" '
-        'Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/footer" '
-        'Target="footer1.xml"/></Relationships>'))
-    parts["word/_rels/document.xml.rels"] = rels.encode()
-    types = parts["[Content_Types].xml"].decode().replace("</Types>", (
-        '<Override PartName="/word/header1.xml" ContentType="application/vnd.openxmlformats-'
-        'officedocument.wordprocessingml.header+xml"/><Override PartName="/word/footer1.xml" '
-        'ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.footer'
-        '+xml"/></Types>'))
-    parts["[Content_Types].xml"] = types.encode()
+    for kind in ("header", "footer"):
+        _insert(parts, "word/_rels/document.xml.rels", "</Relationships>", (
+            f'<Relationship Id="rIdDw{kind.title()}" Type="http://schemas.openxmlformats.org/'
+            f'officeDocument/2006/relationships/{kind}" Target="{kind}1.xml"/>'))
+        _insert(parts, "[Content_Types].xml", "</Types>", (
+            f'<Override PartName="/word/{kind}1.xml" ContentType="application/'
+            f'vnd.openxmlformats-officedocument.wordprocessingml.{kind}+xml"/>'))
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zout:
         for name, data in parts.items():
             zout.writestr(name, data)
