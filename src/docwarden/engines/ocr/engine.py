@@ -52,6 +52,10 @@ RAPIDOCR_DIR = Path(rapidocr.__file__).resolve().parent
 MODEL_DIR = RAPIDOCR_DIR / "models"
 CONFIG_PATH = RAPIDOCR_DIR / "config.yaml"
 SAMPLE_TEXT = "docwarden 123"
+# Lines recognised one at a time: a batch is padded to its widest line, and a page's
+# lines differ in length (bench/accuracy/pdf.py, scanned: rec -25 % against batches of 6
+# on one thread, no slower on two).
+REC_BATCH = 1
 RawLine = tuple[list[list[float]], str, float]
 
 
@@ -159,7 +163,8 @@ class OcrEngine(Engine):
         self._models = _Models(
             det=TextDetector(self._component_config(base.Det, det_limits)),
             cls=TextClassifier(self._component_config(base.Cls, {})),
-            rec=TextRecognizer(self._component_config(base.Rec, {"font_path": None})),
+            rec=TextRecognizer(self._component_config(base.Rec, {"font_path": None,
+                                                                 "rec_batch_num": REC_BATCH})),
         )
         self._text_score = float(base.Global.text_score)
         self._cls_thresh = float(base.Cls.cls_thresh)
