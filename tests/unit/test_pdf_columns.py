@@ -122,3 +122,20 @@ def test_two_columns_of_bullets_are_lists_not_a_table() -> None:
         lines.append(line(f"• Left point {r}", 43, 100 + 30 * r, 200, size=20))
         lines.append(line(f"• Right point {r}", 373, 100 + 30 * r, 200, size=20))
     assert not any(isinstance(it, Table) for it in layout_page(lines))
+
+
+def test_a_paragraph_wrapping_around_a_sidebar_is_read_whole_before_it() -> None:
+    # A floated box beside the first lines of a paragraph that runs on under it.
+    body = ["Install the package from the index into a fresh virtual",
+            "environment, then start the server with its default engines.",
+            "The first start loads the models from the wheel; nothing is"]
+    lines = [line(t, 53, 155 + 13 * i, 280, size=11) for i, t in enumerate(body)]
+    lines += [line(t, 428, 124 + 10.5 * i, 118, size=9) for i, t in enumerate(
+        ["Tip", "Keep one worker per core.", "Recycling after fifty jobs", "keeps memory flat."])]
+    lines.append(line("downloaded at run time, which matters on machines without network.",
+                      53, 194, 430, size=11))
+    lines.append(line("A next paragraph starts here after some space below the last one.",
+                      53, 240, 430, size=11))
+    order = [it.text.split()[0] for it in layout_page(lines) if isinstance(it, Line)]
+    assert order == ["Install", "environment,", "The", "downloaded", "Tip", "Keep",
+                     "Recycling", "keeps", "A"]

@@ -257,3 +257,13 @@ def test_a_repeated_first_line_that_runs_into_the_body_is_content() -> None:
     markdown = build_markdown(pages)
     assert "Example Corp" not in markdown
     assert markdown.count("Docling bundles PDF document conversion to JSON") == 3
+
+
+def test_list_items_set_further_in_are_nested_under_the_item_before() -> None:
+    items = [("1. Create the environment.", 69), ("2. Install the package.", 69),
+             ("• with the test extras", 113), ("• without them", 113),
+             ("3. Start the server.", 69)]
+    lines = [line(t, x, 216 + 13 * i, 150, size=11) for i, (t, x) in enumerate(items)]
+    assert page_markdown(lines) == (
+        "1. Create the environment.\n2. Install the package.\n   - with the test extras\n"
+        "   - without them\n3. Start the server.\n")

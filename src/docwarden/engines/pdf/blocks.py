@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 
 from docwarden.engines.pdf.bidi import is_rtl_line
 from docwarden.engines.pdf.figures import Figure
-from docwarden.engines.pdf.layout import Line
+from docwarden.engines.pdf.layout import SENTENCE_END, Line, runs_on
 from docwarden.engines.pdf.tables import Table
 
 PARA_GAP_EM = 0.5  # extra vertical gap (beyond the usual leading) that ends a paragraph
@@ -25,7 +25,6 @@ INDENT_EM = 1.0
 BULLET_RE = re.compile(r"^(?:[•●○◦▪■□‣⁃∙·]\s*|[-–—*]\s+)(?P<rest>\S.*)$")
 NUMBER_RE = re.compile(r"^\(?(?P<num>\d{1,3})[.)]\s+(?P<rest>\S.*)$")
 LETTER_RE = re.compile(r"^(?P<mark>\(?[a-z][.)])\s+(?P<rest>\S.*)$")
-SENTENCE_END = tuple(".!?:;。！？：；")
 
 
 @dataclass(slots=True)
@@ -133,12 +132,6 @@ class Grouper:
             return False
         short = end(prev) < right - 0.15 * (right - left)
         return not (settled and short and prev.text.endswith(SENTENCE_END))
-
-
-def runs_on(last: str, first: str) -> bool:
-    """A sentence broken by a column or page end: no sentence end, then lower case."""
-    last, first = last.rstrip(), first.lstrip()
-    return bool(last) and bool(first) and not last.endswith(SENTENCE_END) and first[0].islower()
 
 
 def _next_column(prev: Line, line: Line) -> bool:

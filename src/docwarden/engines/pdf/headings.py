@@ -14,9 +14,9 @@ import re
 from collections import Counter
 from collections.abc import Sequence
 
-from docwarden.engines.pdf.blocks import NUMBER_RE, SENTENCE_END, Block, list_marker
+from docwarden.engines.pdf.blocks import NUMBER_RE, Block, list_marker
 from docwarden.engines.pdf.furniture import PageLayout
-from docwarden.engines.pdf.layout import Line
+from docwarden.engines.pdf.layout import SENTENCE_END, Line
 
 HEADING_SIZE_RATIO = 1.12  # a line this much larger than the body size may be a heading
 MAX_HEADING_CHARS = 200

@@ -39,6 +39,7 @@ RTL_SPACE_GAP_EM = 0.15  # joined Arabic letters touch: a smaller gap is a word 
 WALL_GAP_EM = 0.15  # a cell border splits a run only across a gap this wide
 MIN_EDGE_LINES = 3  # fragments sharing an edge x: a column's side
 SENTENCE_GAP_EM = 2.0  # the widest stretched space after a full stop on a justified line
+SENTENCE_END = tuple(".!?:;。！？：；")
 # A fragment that is only a bare number ("1" of pdfTeX's "1 Introduction") joins bold text.
 BARE_NUMBER_RE = re.compile(r"^\d{1,3}$")
 # A fragment that is only a list marker or a section number joins the text to its right.
@@ -409,3 +410,9 @@ def _drop_overprints(lines: list[Line]) -> list[Line]:
             seen.add(key)
             kept.append(line)
     return kept
+
+
+def runs_on(last: str, first: str) -> bool:
+    """A sentence broken by a column or page end: no sentence end, then lower case."""
+    last, first = last.rstrip(), first.lstrip()
+    return bool(last) and bool(first) and not last.endswith(SENTENCE_END) and first[0].islower()

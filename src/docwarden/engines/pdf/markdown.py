@@ -13,8 +13,8 @@ import re
 from collections.abc import Iterable, Sequence
 from enum import Enum
 
-from docwarden.engines.pdf.bidi import reading_columns
-from docwarden.engines.pdf.blocks import Block, Grouper, list_marker, runs_on
+from docwarden.engines.pdf.bidi import is_rtl_line, reading_columns
+from docwarden.engines.pdf.blocks import Block, Grouper, list_marker
 from docwarden.engines.pdf.furniture import PageLayout, drop_furniture
 from docwarden.engines.pdf.headings import (
     body_size,
@@ -24,7 +24,7 @@ from docwarden.engines.pdf.headings import (
     heading_sizes,
     page_body_size,
 )
-from docwarden.engines.pdf.layout import SOFT_HYPHEN, Line
+from docwarden.engines.pdf.layout import SOFT_HYPHEN, Line, runs_on
 from docwarden.engines.pdf.tables import Table, continue_table
 
 # Scripts written without spaces between words (Han, kana, CJK punctuation); Hangul
@@ -185,13 +185,35 @@ def _continues_across(prev: Block, nxt: Block) -> bool:
     return True
 
 
+def _list_indents(blocks: Sequence[Block]) -> list[str]:
+    """Indentation of each list item: an item set further in than the one before is
+    nested under it (by its marker's width plus one, as Markdown wants)."""
+    indents: list[str] = []
+    levels: list[tuple[float, str]] = []  # (where an open level starts, its marker)
+    for block in blocks:
+        if block.kind != "item":
+            indents.append("")
+            levels = []
+            continue
+        first = block.lines[0]
+        start = -first.x1 if is_rtl_line(first.text) else first.x0
+        slack = 0.5 * max(first.size_pt, 1.0)
+        while levels and start < levels[-1][0] - slack:
+            levels.pop()
+        if levels and abs(start - levels[-1][0]) <= slack:
+            levels.pop()
+        indents.append(" " * sum(len(marker) + 1 for _, marker in levels))
+        levels.append((start, block.marker))
+    return indents
+
+
 def _join_blocks(blocks: Sequence[Block], lexicon: Lexicon | None = None) -> str:
     parts: list[str] = []
-    for i, block in enumerate(blocks):
+    for i, (block, indent) in enumerate(zip(blocks, _list_indents(blocks), strict=True)):
         if i:
             lists = block.kind == "item" and blocks[i - 1].kind == "item"
             parts.append("\n" if lists else "\n\n")
-        parts.append(render_block(block, lexicon))
+        parts.append(indent + render_block(block, lexicon))
     return "".join(parts)
 
 

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 
 from docwarden.engines.geometry import uncovered_gaps
 from docwarden.engines.pdf.figures import Figure
-from docwarden.engines.pdf.layout import Line
+from docwarden.engines.pdf.layout import SENTENCE_END, Line, runs_on
 from docwarden.engines.pdf.tables import ROW_OVERLAP, Table, find_tables, overlap
 
 NARROW_FRACTION = 0.6  # lines narrower than this share of the region may form columns
@@ -20,6 +20,7 @@ MIN_GUTTER_EM = 0.9
 SIDE_REACH = 0.25  # a line crossing a gutter reaches this far into the shorter side
 MIN_SIDE_FRACTION = 0.15  # each column must hold a line at least this wide
 MAX_DEPTH = 12
+FLOAT_LEADING = 0.8  # of a line's height: a paragraph's next line is at most this far below
 MIN_LINES_FOR_BRIDGE = 30  # narrow lines a page needs before one may bridge its gutter
 
 Item = Line | Table | Figure
@@ -140,6 +141,7 @@ def reading_order(items: Sequence[Item], depth: int = 0) -> list[Item]:
     rest = [i for i in items if not _crosses(i, gutter, bounds)]
     middle = (gutter[0] + gutter[1]) / 2
     ordered: list[Item] = []
+    waiting: list[Item] = []  # a float the paragraph around it has not finished yet
     for cut in [*crossing, None]:
         limit = cut.y0 if cut is not None else float("inf")
         section = [i for i in rest if (i.y0 + i.y1) / 2 < limit]
@@ -151,10 +153,34 @@ def reading_order(items: Sequence[Item], depth: int = 0) -> list[Item]:
             lefts, left_tail = _split_tail(lefts, rights)
             rights, right_tail = _split_tail(rights, lefts)
             tail = _rows_order(left_tail + right_tail)
-        ordered += reading_order(lefts, depth + 1) + reading_order(rights, depth + 1) + tail
+        if waiting and (section or cut is None or not _next_line(ordered[-1], cut)):
+            ordered += waiting  # the paragraph that wrapped around the float has ended
+            waiting = []
+        ordered += reading_order(lefts, depth + 1)
+        later = reading_order(rights, depth + 1) + tail
+        if later and cut is not None and _wraps_around(ordered, cut):
+            waiting = later
+        else:
+            ordered += later
         if cut is not None:
             ordered.append(cut)
-    return ordered
+    return ordered + waiting
+
+
+def _next_line(prev: Item, line: Item) -> bool:
+    """`line` goes on the paragraph `prev` ends: at the usual leading, not indented."""
+    return (isinstance(prev, Line) and isinstance(line, Line)
+            and line.y0 - prev.y1 < FLOAT_LEADING * prev.height
+            and line.x0 <= prev.x0 + prev.size_pt and not prev.text.endswith(SENTENCE_END))
+
+
+def _wraps_around(ordered: Sequence[Item], cut: Item) -> bool:
+    """A paragraph set beside a float (a sidebar, a picture) runs on under it: its
+    sentence goes on in the full-width line below, so the float waits for its end."""
+    last = ordered[-1] if ordered else None
+    return (isinstance(last, Line) and isinstance(cut, Line)
+            and abs(last.size_pt - cut.size_pt) < 0.5 and runs_on(last.text, cut.text)
+            and cut.y0 - last.y1 < FLOAT_LEADING * last.height)
 
 
 def _split_tail(side: list[Item], other: list[Item]) -> tuple[list[Item], list[Item]]:
