@@ -267,3 +267,14 @@ def test_list_items_set_further_in_are_nested_under_the_item_before() -> None:
     assert page_markdown(lines) == (
         "1. Create the environment.\n2. Install the package.\n   - with the test extras\n"
         "   - without them\n3. Start the server.\n")
+
+
+def test_numbered_sections_opened_one_inside_another_stay_headings() -> None:
+    heads = ["2. Method", "2.1 Data", "2.1.1 Sources"]
+    lines = [line(t, 72, 100 + 20 * i, 100, size=10) for i, t in enumerate(heads)]
+    for head in lines:
+        head.bold = True
+    lines += [line(f"Body line {i} of the method, long enough to be the body text size.", 72,
+                   170 + 12 * i, 400) for i in range(6)]
+    assert [h for h in page_markdown(lines).splitlines() if h.startswith("#")] == [
+        f"## {h}" for h in heads]

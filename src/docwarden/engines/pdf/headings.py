@@ -29,6 +29,7 @@ MAX_NUMBERED_HEADING_CHARS = 90
 CODE_LIKE_RE = re.compile(r"[<>{};=]|\w\(|^\W*$")
 BYLINE_SPLIT_RE = re.compile(r",|;|&|\band\b")
 NAME_RE = re.compile(r"^[^\W\d_][\w'’.-]*(?:\s+[^\W\d_][\w'’.-]*){1,3}$")
+SECTION_NUMBER_RE = re.compile(r"^(?:\d{1,3}(?:\.\d{1,3})*\.?|[IVX]{1,5}\.|[A-Z]\.)\s+\S")
 MAX_HEADING_RUN = 2  # more same-level headings in a row are labels, names or a cover
 MIN_PAGE_BODY_CHARS = 500  # a page needs this much text to have a body size of its own
 PAGE_BODY_SHARE = 0.5  # ... set mostly in one size
@@ -136,13 +137,20 @@ def _stepping_down(blocks: Sequence[Block]) -> bool:
     return all(b < a / HEADING_SIZE_RATIO for a, b in itertools.pairwise(sizes))
 
 
+def _numbered(blocks: Sequence[Block]) -> bool:
+    """Every heading carries a section number ("2.", "2.1", "2.1.1"): a hierarchy of
+    sections opened one inside the other, not labels."""
+    return all(SECTION_NUMBER_RE.match(block.lines[0].text) for block in blocks)
+
+
 def demote_heading_runs(blocks: Sequence[Block]) -> None:
     """Three or more same-level headings with nothing between are not headings.
 
     Diagram labels, author lists and cover blurbs are short, large or bold lines
     side by side or stacked; real sections have text between their headings.  A
     stack whose sizes step down (title, subtitle, first section) is a hierarchy
-    that shares a level only because the size levels ran out, and is kept.
+    that shares a level only because the size levels ran out, and is kept, as is
+    a stack of numbered sections ("2. Method", "2.1 Data", "2.1.1 Sources").
     """
     start = 0
     for end in range(1, len(blocks) + 1):
@@ -151,7 +159,8 @@ def demote_heading_runs(blocks: Sequence[Block]) -> None:
         if same:
             continue
         run = blocks[start:end]
-        if run[0].kind == "heading" and len(run) > MAX_HEADING_RUN and not _stepping_down(run):
+        if run[0].kind == "heading" and len(run) > MAX_HEADING_RUN and not (
+                _stepping_down(run) or _numbered(run)):
             for block in run:
                 block.kind = "item" if list_marker(block.lines[0].text) else "para"
         start = end
