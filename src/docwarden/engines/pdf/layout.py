@@ -10,15 +10,14 @@ same frame OCR boxes are mapped into, so both share the Markdown builder.
 
 from __future__ import annotations
 
-import itertools
 import re
-import unicodedata
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from docwarden.engines.geometry import Extent
-from docwarden.engines.pdf.bidi import direction, is_rtl_line, logical_order, unshape
+from docwarden.engines.pdf.bidi import direction, is_rtl_line, unshape
+from docwarden.engines.pdf.spacing import SPACE_GAP_EM, spaced
 
 SOFT_HYPHEN = "\u00ad"
 UNMAPPED = "\ufffc"  # a glyph without a Unicode mapping (symbol fonts, junk)
@@ -31,11 +30,6 @@ MERGE_GAP_EM = 0.8  # fragments closer than this on one line are merged
 # font's em separates them; superscripts and drop caps touch their neighbours.
 SIZE_JUMP_RATIO = 1.8
 MARKER_GAP_EM = 4.0  # a lone list marker joins the text this far to its right
-SPACE_GAP_EM = 0.25  # an unspaced gap wider than this still separates words
-MIN_SPACE_GAP_EM = 0.05  # a space needs at least this much room between its neighbours
-AUTOSPACE_GAP_EM = 0.3  # East Asian text meeting Latin: wider than autospace is a space
-SEAM_SHARE = 0.9  # ... or a gap this close to the line's own word gaps
-RTL_SPACE_GAP_EM = 0.15  # joined Arabic letters touch: a smaller gap is a word break
 WALL_GAP_EM = 0.15  # a cell border splits a run only across a gap this wide
 MIN_EDGE_LINES = 3  # fragments sharing an edge x: a column's side
 SENTENCE_GAP_EM = 2.0  # the widest stretched space after a full stop on a justified line
@@ -130,99 +124,11 @@ def _size_jump(a: Char | Line, b: Char | Line) -> bool:
     return large >= SIZE_JUMP_RATIO * small and gap > BREAK_GAP_EM * small
 
 
-def _mono_pitch(frag: list[Char]) -> float:
-    """The character advance of monospaced text (0 otherwise): gaps in code are in pitches.
-
-    Tight glyph boxes of a typewriter font leave gaps around narrow glyphs ("(", ".")
-    that are no word breaks; only an advance of 1.5 pitches or more is one.
-    """
-    if len(frag) < 4 or sum(c.mono for c in frag) * 2 <= len(frag):
-        return 0.0
-    steps = sorted(b.x0 - a.x0 for a, b in itertools.pairwise(frag) if not b.space_before)
-    return steps[len(steps) // 2] if steps and steps[len(steps) // 2] > 0 else 0.0
-
-
-def _wide(char: str) -> bool:
-    return unicodedata.east_asian_width(char[:1]) in ("W", "F")
-
-
-def _script_seam(prev: Char, char: Char) -> bool:
-    """East Asian text meeting Latin letters, digits or signs ("40%까지")."""
-    return _wide(prev.text) != _wide(char.text)
-
-
-def _plain_break(prev: Char, char: Char) -> bool:
-    gap = char.x0 - prev.x1
-    return gap >= MIN_SPACE_GAP_EM * char.size_pt and (
-        char.space_before or gap > SPACE_GAP_EM * char.size_pt)
-
-
-def _word_breaks(frag: list[Char]) -> list[bool]:
-    """Whether a space separates each char from the one before it (left-to-right text).
-
-    A space, even a real one, with no room for it between the glyphs is no word
-    break (a producer's stray space before a run in another font).  Where East
-    Asian text meets Latin letters or digits, word processors add space of their
-    own ("autospace", about a fifth of an em in LibreOffice) and pdfium reports it
-    as a space: there only a real space, or a gap as wide as the line's other
-    word gaps, counts.
-    """
-    seams = [i > 0 and _script_seam(frag[i - 1], c) for i, c in enumerate(frag)]
-    breaks = [i > 0 and not seams[i] and _plain_break(frag[i - 1], c)
-              for i, c in enumerate(frag)]
-    gaps = sorted((c.x0 - frag[i - 1].x1) / c.size_pt for i, c in enumerate(frag) if breaks[i])
-    word_gap = gaps[len(gaps) // 2] if gaps else AUTOSPACE_GAP_EM
-    for i, char in enumerate(frag):
-        if seams[i]:
-            gap = char.x0 - frag[i - 1].x1
-            breaks[i] = gap >= MIN_SPACE_GAP_EM * char.size_pt and (
-                char.real_space_before or gap >= SEAM_SHARE * word_gap * char.size_pt)
-    return breaks
-
-
-def _widest_gap(visual: list[Char], a: int, b: int) -> float:
-    """The widest gap between glyphs drawn from slot `a` to slot `b` of a line.
-
-    Reading neighbours at a change of direction are not drawn side by side: the
-    space between "مثل" and "pandas" lies between "ل" and the far end of
-    "pandas", while "15%" drawn as "%15" has none between "5" and "%".
-    """
-    lo, hi = min(a, b), max(a, b)
-    return max((visual[k + 1].x0 - visual[k].x1 for k in range(lo, hi)), default=0.0)
-
-
-def _spaced(frag: list[Char], pairs: set[tuple[int, int]]) -> list[Char]:
-    """The fragment in reading order, each char's space_before set for that order.
-
-    `pairs` holds (id, id) of stream neighbours with a space between them: after a
-    right-to-left line is reordered, a space belongs between the same two chars.
-    """
-    if not any(direction(c.text) == "R" for c in frag):
-        pitch = _mono_pitch(frag)
-        breaks = _word_breaks(frag) if not pitch else [
-            i > 0 and (c.space_before or c.x0 - frag[i - 1].x0 > 1.5 * pitch)
-            for i, c in enumerate(frag)]
-        for char, spaced in zip(frag, breaks, strict=True):
-            char.space_before = spaced
-        return frag
-    ordered = logical_order(frag)
-    visual = sorted(frag, key=lambda c: (c.x0 + c.x1) / 2)
-    slot = {id(c): i for i, c in enumerate(visual)}
-    for i, char in enumerate(ordered):
-        prev = ordered[i - 1]
-        rtl = "R" in (direction(prev.text), direction(char.text))
-        gap = _widest_gap(visual, slot[id(prev)], slot[id(char)])
-        em_gap = (RTL_SPACE_GAP_EM if rtl else SPACE_GAP_EM) * char.size_pt
-        char.space_before = i > 0 and (
-            (id(prev), id(char)) in pairs or (id(char), id(prev)) in pairs or gap > em_gap)
-    return ordered
-
-
 def _fragment_line(frag: list[Char], pairs: set[tuple[int, int]]) -> Line:
     parts: list[str] = []
     sizes: Counter[float] = Counter()
     bold = italic = mono = 0
-    for char in _spaced(frag, pairs):
+    for char in spaced(frag, pairs):
         if char.space_before:
             parts.append(" ")
         parts.append(char.text)
