@@ -278,3 +278,14 @@ def test_numbered_sections_opened_one_inside_another_stay_headings() -> None:
                    170 + 12 * i, 400) for i in range(6)]
     assert [h for h in page_markdown(lines).splitlines() if h.startswith("#")] == [
         f"## {h}" for h in heads]
+
+
+def test_a_running_header_with_its_page_number_is_dropped_below_the_margin_band() -> None:
+    # A paper page whose header sits lower than the top 12 %: "Title ... 9" set apart.
+    lines = [line("Optimized Table Tokenization for Table Structure", 200, 100, 240, 9),
+             line("9", 570, 100, 5, 9)]
+    lines += [line(f"Body line {i} of the page, long enough to set the page's text size.", 120,
+                   130 + 12 * i, 380, size=10) for i in range(20)]
+    chapter = [line("1", 120, 100, 8, 14), line("Introduction", 140, 100, 90, 14)]
+    assert page_markdown(lines).startswith("Body line 0")
+    assert "Introduction" in page_markdown(chapter + lines[2:])  # a larger first row stays

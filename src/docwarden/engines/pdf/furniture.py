@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -100,6 +100,31 @@ def _margin_lines(page: PageLayout) -> list[tuple[str, Line]]:
             if isinstance(item, Line) and (zone := _zone(item, page)) is not None]
 
 
+def _edge_rows(page: PageLayout) -> list[Line]:
+    """The page's first and last rows when set apart from the text by a line's height
+    or more and set no larger than its text: where a running header or footer sits,
+    whatever the page's margins (a chapter's first heading is larger)."""
+    lines = sorted((item for item in page.items if isinstance(item, Line)),
+                   key=lambda ln: ln.y0)
+    if len(lines) < 3:
+        return []
+    sizes = Counter[float]()
+    for line in lines:
+        sizes[round(line.size_pt * 2) / 2] += len(line.text)
+    body = sizes.most_common(1)[0][0]
+    rows: list[Line] = []
+    for edge, inner, below in ((lines[0], lines, True), (lines[-1], lines[::-1], False)):
+        row = [ln for ln in inner if min(ln.y1, edge.y1) - max(ln.y0, edge.y0) > 0]
+        rest = [ln for ln in inner if ln not in row]
+        if not rest:
+            continue
+        gap = (min(ln.y0 for ln in rest) - max(ln.y1 for ln in row) if below
+               else min(ln.y0 for ln in row) - max(ln.y1 for ln in rest))
+        if gap >= max(ln.height for ln in row) and max(ln.size_pt for ln in row) <= body + 0.5:
+            rows += row
+    return rows
+
+
 def _stamped_rows(margin: list[tuple[str, Line]]) -> set[int]:
     """Margin lines that are stamps, and the small lines sharing a row with one
     (a browser's header: the date, then the page title, in one small font)."""
@@ -118,7 +143,9 @@ def drop_furniture(pages: Sequence[PageLayout]) -> int:
     doomed: set[int] = set()
     for index, page in enumerate(pages):
         margin = _margin_lines(page)
-        stamped = _stamped_rows(margin)
+        edges = [("edge", line) for line in _edge_rows(page)
+                 if all(line is not other for _, other in margin)]
+        stamped = _stamped_rows(margin + edges)
         doomed |= stamped
         body = [item for item in page.items
                 if isinstance(item, Line) and _zone(item, page) is None]
