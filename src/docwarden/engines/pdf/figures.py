@@ -12,12 +12,11 @@ where the figure stands; a framed box of prose (a sidebar) is no figure.
 from __future__ import annotations
 
 import statistics
-from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from docwarden.engines.geometry import DisjointSets
-from docwarden.engines.pdf.layout import Area, Line
+from docwarden.engines.pdf.layout import Area, Line, size_chars
 from docwarden.engines.pdf.tables import group_rows
 
 Box = tuple[float, float, float, float]  # x0, y0, x1, y1 in the top-left page frame
@@ -66,9 +65,12 @@ class Region:
     drawn: bool
 
 
+def holds(box: Box, x: float, y: float) -> bool:
+    return box[0] <= x <= box[2] and box[1] <= y <= box[3]
+
+
 def _centre_in(inner: Box, outer: Box) -> bool:
-    x, y = (inner[0] + inner[2]) / 2, (inner[1] + inner[3]) / 2
-    return outer[0] <= x <= outer[2] and outer[1] <= y <= outer[3]
+    return holds(outer, (inner[0] + inner[2]) / 2, (inner[1] + inner[3]) / 2)
 
 
 def _framed_groups(boxes: Sequence[Box], drawings: int
@@ -112,14 +114,11 @@ def figure_regions(drawings: Sequence[Box], pictures: Sequence[Box],
 
 
 def _inside(line: Line, box: Box) -> bool:
-    x, y = (line.x0 + line.x1) / 2, (line.y0 + line.y1) / 2
-    return box[0] <= x <= box[2] and box[1] <= y <= box[3]
+    return holds(box, line.cx, line.cy)
 
 
 def _page_body_pt(lines: Sequence[Line]) -> float:
-    sizes = Counter[float]()
-    for line in lines:
-        sizes[round(line.size_pt * 2) / 2] += len(line.text)
+    sizes = size_chars(lines)
     return sizes.most_common(1)[0][0] if sizes else 0.0
 
 
@@ -153,9 +152,10 @@ def take_figures(lines: Sequence[Line], regions: Sequence[Region]
     taken: set[int] = set()
     body_pt = _page_body_pt(lines)
     for region in regions:
-        inside = [ln for ln in lines if id(ln) not in taken and _inside(ln, region.box)]
+        within = {id(ln) for ln in lines if _inside(ln, region.box)}
+        inside = [ln for ln in lines if id(ln) in within and id(ln) not in taken]
         if not inside or not _labels(inside, region, body_pt) or _flows_out(
-                inside, [ln for ln in lines if not _inside(ln, region.box)]):
+                inside, [ln for ln in lines if id(ln) not in within]):
             continue
         rows = [line for row in group_rows(inside) for line in row]
         x0, y0, x1, y1 = region.box

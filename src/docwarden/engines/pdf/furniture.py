@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import math
 import re
-from collections import Counter, defaultdict
+from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from docwarden.engines.pdf.layout import Line
+from docwarden.engines.pdf.layout import Line, size_chars
 from docwarden.engines.pdf.order import Item
 
 MARGIN_FRACTION = 0.12  # top and bottom bands where headers and footers live
@@ -108,10 +108,7 @@ def _edge_rows(page: PageLayout) -> list[Line]:
                    key=lambda ln: ln.y0)
     if len(lines) < 3:
         return []
-    sizes = Counter[float]()
-    for line in lines:
-        sizes[round(line.size_pt * 2) / 2] += len(line.text)
-    body = sizes.most_common(1)[0][0]
+    body = size_chars(lines).most_common(1)[0][0]
     rows: list[Line] = []
     for edge, inner, below in ((lines[0], lines, True), (lines[-1], lines[::-1], False)):
         row = [ln for ln in inner if min(ln.y1, edge.y1) - max(ln.y0, edge.y0) > 0]
@@ -147,8 +144,9 @@ def drop_furniture(pages: Sequence[PageLayout]) -> int:
                  if all(line is not other for _, other in margin)]
         stamped = _stamped_rows(margin + edges)
         doomed |= stamped
+        in_margin = {id(line) for _, line in margin}
         body = [item for item in page.items
-                if isinstance(item, Line) and _zone(item, page) is None]
+                if isinstance(item, Line) and id(item) not in in_margin]
         for zone, item in margin:
             if id(item) not in stamped and not _attached(item, body):
                 by_key[(zone, furniture_key(item.text))].append(

@@ -16,7 +16,7 @@ from collections.abc import Sequence
 
 from docwarden.engines.pdf.blocks import NUMBER_RE, Block, list_marker
 from docwarden.engines.pdf.furniture import PageLayout
-from docwarden.engines.pdf.layout import SENTENCE_END, Line
+from docwarden.engines.pdf.layout import SENTENCE_END, Line, size_chars
 
 HEADING_SIZE_RATIO = 1.12  # a line this much larger than the body size may be a heading
 MAX_HEADING_CHARS = 200
@@ -36,12 +36,7 @@ PAGE_BODY_SHARE = 0.5  # ... set mostly in one size
 
 
 def _size_chars(pages: Sequence[PageLayout]) -> Counter[float]:
-    sizes: Counter[float] = Counter()
-    for page in pages:
-        for item in page.items:
-            if isinstance(item, Line):
-                sizes[round(item.size_pt * 2) / 2] += len(item.text)
-    return sizes
+    return size_chars(item for page in pages for item in page.items if isinstance(item, Line))
 
 
 def body_size(pages: Sequence[PageLayout]) -> float:
@@ -121,11 +116,12 @@ def heading_level(
 
 def _styled_heading(block: Block, text: str, body: float, column_width: float) -> bool:
     """A short bold (or italic, few words) line standing alone, at least body size."""
+    few_words = len(text.split()) <= MAX_ITALIC_HEADING_WORDS
     return (
         all(ln.styled for ln in block.lines) and len(block.lines) <= 2
-        and (all(ln.bold for ln in block.lines) or len(text.split()) <= MAX_ITALIC_HEADING_WORDS)
+        and (all(ln.bold for ln in block.lines) or few_words)
         and (max(ln.width for ln in block.lines) <= STYLED_HEADING_WIDTH * (column_width or 1e9)
-             or len(text.split()) <= MAX_ITALIC_HEADING_WORDS)  # narrow columns
+             or few_words)  # a narrow column's heading may fill most of it
         and len(text) <= MAX_BOLD_HEADING_CHARS and block.lines[0].size_pt >= body * 0.95
         and not text.endswith((".", ",", ";", ":", "。", "，"))
     )

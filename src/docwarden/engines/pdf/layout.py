@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from docwarden.engines.geometry import Extent
@@ -316,6 +316,14 @@ def _drop_overprints(lines: list[Line]) -> list[Line]:
             seen.add(key)
             kept.append(line)
     return kept
+
+
+def size_chars(lines: Iterable[Line]) -> Counter[float]:
+    """Characters set in each font size (to the half point): the body size carries most."""
+    sizes: Counter[float] = Counter()
+    for line in lines:
+        sizes[round(line.size_pt * 2) / 2] += len(line.text)
+    return sizes
 
 
 def runs_on(last: str, first: str) -> bool:

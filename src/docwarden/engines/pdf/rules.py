@@ -18,7 +18,7 @@ import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
 
 from docwarden.engines.geometry import DisjointSets
-from docwarden.engines.pdf.figures import Region, figure_regions
+from docwarden.engines.pdf.figures import Box, Region, figure_regions, holds
 from docwarden.engines.pdf.layout import Line
 from docwarden.engines.pdf.markdown import join_lines
 from docwarden.engines.pdf.tables import Table
@@ -74,9 +74,6 @@ def _edges(x0: float, y0: float, x1: float, y1: float) -> list[Rule]:
             Rule(x1, y0, x1, y1)]
 
 
-Box = tuple[float, float, float, float]  # x0, y0, x1, y1 in the top-left page frame
-
-
 @dataclass(slots=True)
 class Graphics:
     """What a page draws besides text that the text needs: rules, and small marks
@@ -91,8 +88,7 @@ class Graphics:
     def walls(self) -> list[tuple[float, float, float]]:
         """Vertical rules outside figures (inside one they are a drawing's lines)."""
         return [(r.x0, r.y0, r.y1) for r in self.rules if not r.horizontal and not any(
-            f.box[0] <= r.x0 <= f.box[2] and f.box[1] <= (r.y0 + r.y1) / 2 <= f.box[3]
-            for f in self.figures)]
+            holds(f.box, r.x0, (r.y0 + r.y1) / 2) for f in self.figures)]
 
 
 def _mark_sized(box: Box) -> bool:

@@ -10,7 +10,7 @@ cell may continue there) is joined back into one.
 from __future__ import annotations
 
 import statistics
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from docwarden.engines.geometry import uncovered_gaps
@@ -81,17 +81,21 @@ def _prose_band(cells: Sequence[Line], band: tuple[float, float]) -> bool:
     return full >= PROSE_FULL_SHARE * len(cells)
 
 
-def _key_column(rows: list[list[Line]], columns: int) -> int:
+def _key_column(texts: Iterable[str], columns: int) -> int:
     """The column every row fills: the first, or the last in a right-to-left table."""
-    rtl = is_rtl_line(" ".join(cell.text for row in rows for cell in row))
-    return columns - 1 if rtl else 0
+    return columns - 1 if is_rtl_line(" ".join(texts)) else 0
+
+
+def _joined_rows(upper: list[str], lower: list[str]) -> list[str]:
+    """A row and the rest of its wrapped cells, cell by cell."""
+    return [f"{a} {b}".strip() for a, b in zip(upper, lower, strict=True)]
 
 
 def _grid(rows: list[list[Line]], bands: list[tuple[float, float]]
           ) -> tuple[list[list[str]], list[list[Line]]]:
     """Cell texts per row, and each band's lines; a visual row with nothing in the key
     column is the next line of the row above (a wrapped cell), not a row of its own."""
-    key = _key_column(rows, len(bands))
+    key = _key_column((cell.text for row in rows for cell in row), len(bands))
     grid: list[list[str]] = []
     by_band: list[list[Line]] = [[] for _ in bands]
     for row in rows:
@@ -101,7 +105,7 @@ def _grid(rows: list[list[Line]], bands: list[tuple[float, float]]
             texts[col] = f"{texts[col]} {cell.text}".strip()
             by_band[col].append(cell)
         if grid and not texts[key]:
-            grid[-1] = [f"{a} {b}".strip() for a, b in zip(grid[-1], texts, strict=True)]
+            grid[-1] = _joined_rows(grid[-1], texts)
         else:
             grid.append(texts)
     return grid, by_band
@@ -145,7 +149,7 @@ def _wraps_into(run: list[list[Line]], cell: Line) -> bool:
     bands = _bands(cells)
     if len(bands) < 2 or statistics.fmean(len(c.text) for c in cells) > TABLE_MAX_MEAN_CELL_CHARS:
         return False
-    key = _key_column(run, len(bands))
+    key = _key_column((c.text for row in run for c in row), len(bands))
     em = max(cell.size_pt, 1.0)
     for index, (x0, _) in enumerate(bands):
         following = bands[index + 1][0] if index + 1 < len(bands) else float("inf")
@@ -237,7 +241,7 @@ def continue_table(prev: Table, nxt: Table) -> bool:
     if not nxt.rows or any(len(row) != width for row in (*prev.rows, *nxt.rows)):
         return False
     head, first = prev.rows[0], nxt.rows[0]
-    key = width - 1 if is_rtl_line(" ".join(head)) else 0
+    key = _key_column(head, width)
     if all(c == h or c.startswith(f"{h} ") for h, c in zip(head, first, strict=True)):
         spill = [c[len(h):].strip() for h, c in zip(head, first, strict=True)]
         rows = ([spill] if any(spill) else []) + nxt.rows[1:]
@@ -246,7 +250,7 @@ def continue_table(prev: Table, nxt: Table) -> bool:
     else:
         return False
     if rows and not rows[0][key] and prev.rows[-1][key]:
-        prev.rows[-1] = [f"{a} {b}".strip() for a, b in zip(prev.rows[-1], rows[0], strict=True)]
+        prev.rows[-1] = _joined_rows(prev.rows[-1], rows[0])
         rows = rows[1:]
     prev.rows.extend(rows)
     return True
