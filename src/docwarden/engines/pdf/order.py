@@ -137,8 +137,9 @@ def reading_order(items: Sequence[Item], depth: int = 0) -> list[Item]:
     if gutter is None:
         return _rows_order(items)
     bounds = (min(i.x0 for i in items), max(i.x1 for i in items))
-    crossing = sorted((i for i in items if _crosses(i, gutter, bounds)), key=lambda i: i.y0)
-    rest = [i for i in items if not _crosses(i, gutter, bounds)]
+    spanning = [_crosses(i, gutter, bounds) for i in items]
+    crossing = sorted((i for i, s in zip(items, spanning, strict=True) if s), key=lambda i: i.y0)
+    rest = [i for i, s in zip(items, spanning, strict=True) if not s]
     middle = (gutter[0] + gutter[1]) / 2
     ordered: list[Item] = []
     waiting: list[Item] = []  # a float the paragraph around it has not finished yet
