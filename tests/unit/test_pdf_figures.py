@@ -60,3 +60,34 @@ def test_prose_over_a_picture_and_text_running_out_of_one_are_no_figure() -> Non
     run_on = [line("Leverage row permissions on", 380, 480, 150, size=9),
               line("the database", 380, 492, 70, size=9)]  # the second line is below it
     assert take_figures(body(100, 10) + run_on, [cover])[0] == []
+
+
+def test_keywords_of_a_syntax_diagram_with_long_callouts_are_no_headings() -> None:
+    # redp5110 Figure 3-1: bold 11.5 pt keywords on the rails of a drawn syntax diagram,
+    # 9 pt callouts beside them too long to be labels; the body is 10 pt.
+    region = Region((144.0, 134.0, 451.0, 404.0), drawn=True)
+    diagram = []
+    for i, keyword in enumerate(("FOR ROWS", "ENFORCED FOR ALL ACCESS", "ENABLE")):
+        y = 260.0 + 50 * i
+        kw = line(keyword, 148, y, 10 * len(keyword), size=11.5)
+        kw.bold = True
+        callout = line("Specifies that the row permission applies to all references", 312, y + 2,
+                       215, size=9.2)
+        diagram += [kw, callout]
+    lines = body(60, 12) + diagram + body(420, 12)
+    figures, rest = take_figures(lines, [region])
+    assert figures == []  # callouts are prose: the text stays where it is ...
+    page = PageLayout(1, *PAGE, "text", layout_page(rest, (), figures))
+    markdown = build_markdown([page])
+    assert "ENFORCED FOR ALL ACCESS" in markdown
+    assert "#" not in markdown  # ... but no keyword of the diagram becomes a heading
+
+
+def test_a_cover_title_over_its_artwork_stays_a_heading() -> None:
+    region = Region((36.0, 60.0, 560.0, 200.0), drawn=True)
+    title = line("Row and Column Access Control", 40, 90, 500, size=40)
+    title.bold = True
+    lines = [title, *body(260, 30)]
+    figures, rest = take_figures(lines, [region])
+    page = PageLayout(1, *PAGE, "text", layout_page(rest, (), figures))
+    assert "# Row and Column Access Control" in build_markdown([page])

@@ -72,6 +72,15 @@ def test_code_like_large_lines_are_not_headings() -> None:
     assert "#" not in markdown_of(lines)
 
 
+def test_a_web_address_alone_is_no_heading() -> None:
+    text = "Body text that is long enough to set the body size of this page."
+    for address in ("ibm.com/redbooks", "www.example.org", "https://example.net/docs"):
+        lines = [line(address, 72, 60, 120, size=15), line(text, 72, 90)]
+        assert "#" not in markdown_of(lines), address
+    lines = [line("Front matter", 72, 60, 120, size=15), line(text, 72, 90)]
+    assert "# Front matter" in markdown_of(lines)
+
+
 def test_monospaced_lines_are_fenced_with_indentation_and_blank_lines() -> None:
     code = [("function add(a, b) {", 72, 100), ("return a + b;", 84, 112), ("}", 72, 124),
             ("console.log(add(3, 5));", 72, 148)]

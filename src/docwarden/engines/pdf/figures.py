@@ -156,6 +156,8 @@ def take_figures(lines: Sequence[Line], regions: Sequence[Region]
         inside = [ln for ln in lines if id(ln) in within and id(ln) not in taken]
         if not inside or not _labels(inside, region, body_pt) or _flows_out(
                 inside, [ln for ln in lines if id(ln) not in within]):
+            for line in inside:
+                line.in_drawing = region.drawn
             continue
         rows = [line for row in group_rows(inside) for line in row]
         x0, y0, x1, y1 = region.box

@@ -27,6 +27,9 @@ STYLED_HEADING_WIDTH = 0.75  # a bold/italic heading is shorter than this share 
 MAX_NUMBERED_HEADING_CHARS = 90
 # Headings hold no code: angle brackets, braces, semicolons, assignments, calls.
 CODE_LIKE_RE = re.compile(r"[<>{};=]|\w\(|^\W*$")
+# ... nor is a web address alone one ("ibm.com/redbooks" on a cover).
+ADDRESS_RE = re.compile(r"^\S*(?:://|www\.|\.(?:com|org|net|edu|gov|io)(?:/|$))\S*$", re.I)
+DRAWN_LABEL_MAX_RATIO = 1.3  # text over a drawing this close to body size is a label
 BYLINE_SPLIT_RE = re.compile(r",|;|&|\band\b")
 NAME_RE = re.compile(r"^[^\W\d_][\w'’.-]*(?:\s+[^\W\d_][\w'’.-]*){1,3}$")
 SECTION_NUMBER_RE = re.compile(r"^(?:\d{1,3}(?:\.\d{1,3})*\.?|[IVX]{1,5}\.|[A-Z]\.)\s+\S")
@@ -101,7 +104,8 @@ def heading_level(
     text = " ".join(ln.text for ln in block.lines)
     if not (block.kind == "para" or _numbered_heading(block, body)):
         return 0
-    if not any(ch.isalpha() for ch in text) or CODE_LIKE_RE.search(text):
+    if not any(ch.isalpha() for ch in text) or CODE_LIKE_RE.search(text) or (
+            ADDRESS_RE.match(text)) or _drawn_label(block, body):
         return 0
     size = round(block.lines[0].size_pt * 2) / 2
     short = len(block.lines) <= 3 and len(text) <= MAX_HEADING_CHARS
@@ -112,6 +116,13 @@ def heading_level(
     if local_body < body and size >= local_body * HEADING_SIZE_RATIO and short:
         return max(1, min(len(sizes), MAX_SIZE_LEVELS))
     return 0
+
+
+def _drawn_label(block: Block, body: float) -> bool:
+    """Lines over a diagram (a syntax diagram's keywords, a chart's callouts) near body
+    size: labels however bold; a cover's title over its artwork is set far larger."""
+    return all(ln.in_drawing for ln in block.lines) and (
+        block.lines[0].size_pt < body * DRAWN_LABEL_MAX_RATIO)
 
 
 def _styled_heading(block: Block, text: str, body: float, column_width: float) -> bool:

@@ -55,6 +55,7 @@ class Line(Extent):
     bold: bool = False
     italic: bool = False
     mono: bool = False
+    in_drawing: bool = False  # set over a drawing (a diagram's label), see figures.py
 
     @property
     def styled(self) -> bool:

@@ -11,6 +11,7 @@ import statistics
 from collections.abc import Sequence
 
 from docwarden.engines.geometry import uncovered_gaps
+from docwarden.engines.pdf.contents import find_contents
 from docwarden.engines.pdf.figures import Figure
 from docwarden.engines.pdf.layout import SENTENCE_END, Line, runs_on
 from docwarden.engines.pdf.tables import ROW_OVERLAP, Table, find_tables, overlap
@@ -207,5 +208,6 @@ def layout_page(lines: Sequence[Line], ruled: Sequence[Table] = (),
                 figures: Sequence[Figure] = ()) -> list[Item]:
     """A page's lines, tables and figures in reading order (`ruled`: tables found by
     rules; `figures`: drawings with their labels, figures.py)."""
-    tables, rest = find_tables(lines)
-    return reading_order([*rest, *tables, *ruled, *figures])
+    contents, rest = find_contents(lines)
+    tables, rest = find_tables(rest)
+    return reading_order([*rest, *contents, *tables, *ruled, *figures])

@@ -1,0 +1,59 @@
+"""A table of contents: dot-leader entries become a title | page table."""
+
+from __future__ import annotations
+
+from docwarden.engines.pdf.contents import find_contents
+from docwarden.engines.pdf.furniture import PageLayout
+from docwarden.engines.pdf.layout import Line
+from docwarden.engines.pdf.markdown import build_markdown
+from docwarden.engines.pdf.order import layout_page
+
+PAGE = (612.0, 792.0)
+LEADER = " . . . . . . . . . . . . . . . . . . "
+
+
+def line(text: str, x0: float, y0: float, size: float = 10.0) -> Line:
+    return Line(text, x0, y0, 547.0, y0 + size * 0.95, size)
+
+
+def contents_page() -> list[Line]:
+    entries = [("Notices", "vii", 136.8), ("Preface", "xi", 136.8),
+               ("Chapter 1. Securing and protecting IBM DB2 data", "1", 136.8),
+               ("1.1 Security fundamentals.", "2", 136.8),
+               ("1.3.1 Existing row and column control", "4", 151.2)]
+    lines = [Line("Contents", 64.8, 73.4, 168.7, 96.0, 24.0, bold=True)]
+    y = 132.6
+    for title, page, x0 in entries:
+        lines.append(line(f"{title}{LEADER}{page}", x0, y))
+        y += 12.5
+    lines.append(line("3.4 Establishing and controlling accessibility by using the RCAC", 136.8, y))
+    lines.append(line(f"rule text{LEADER}21", 136.8, y + 12.5))
+    return lines
+
+
+def test_leader_rows_become_a_title_page_table_and_a_wrapped_title_joins_its_entry() -> None:
+    tables, rest = find_contents(contents_page())
+    assert [ln.text for ln in rest] == ["Contents"]
+    assert len(tables) == 1
+    assert tables[0].rows == [
+        ["Notices", "vii"], ["Preface", "xi"],
+        ["Chapter 1. Securing and protecting IBM DB2 data", "1"],
+        ["1.1 Security fundamentals", "2"], ["1.3.1 Existing row and column control", "4"],
+        ["3.4 Establishing and controlling accessibility by using the RCAC rule text", "21"],
+    ]
+
+
+def test_contents_render_as_a_table_under_their_heading() -> None:
+    page = PageLayout(1, *PAGE, "text", layout_page(contents_page()))
+    markdown = build_markdown([page])
+    assert markdown.split("\n", 1)[0].endswith("# Contents")
+    assert "Contents\n\n| Notices | vii |\n|---|---|\n| Preface | xi |" in markdown
+    assert ". . ." not in markdown
+
+
+def test_two_leader_rows_or_an_ellipsis_in_prose_are_no_contents() -> None:
+    prose = [line("He waited . . . and waited . . . until page 3", 72, 100),
+             line("Notices" + LEADER + "vii", 72, 112), line("Preface" + LEADER + "xi", 72, 124),
+             line("An ordinary sentence closes the paragraph here.", 72, 136)]
+    tables, rest = find_contents(prose)
+    assert tables == [] and len(rest) == 4
