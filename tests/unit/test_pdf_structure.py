@@ -137,3 +137,16 @@ def test_a_label_drawn_twice_in_one_place_is_read_once() -> None:
     callout = [glyph(ch, 300 + 6 * i) for i, ch in enumerate("Specifies")]
     assert [ln.text for ln in build_lines([*label, *callout, *again])] == [
         "ENFORCED", "Specifies"]
+
+
+def test_a_line_drawn_again_in_part_leaves_no_line_of_fragments() -> None:
+    # redp5110 page 10: a callout drawn once whole and once as scattered glyphs in the
+    # same place read as "S", "ifi", "th t th" under it.
+    text = "Specifies that the row is enabled"
+    whole = [glyph(ch, 300 + 5 * i, space=ch == " ") for i, ch in enumerate(text)]
+    parts = [glyph(ch, 300 + 5 * i, y0=100.2) for i, ch in enumerate(text) if i % 3 == 0
+             and ch != " "]
+    for first, second in ((whole, parts), (parts, whole)):
+        assert [ln.text for ln in build_lines([*first, *second])] == [text]
+    beside = [glyph(ch, 300 + 5 * i, y0=112.0) for i, ch in enumerate("the row")]
+    assert [ln.text for ln in build_lines([*whole, *beside])] == [text, "the row"]

@@ -10,6 +10,7 @@ same frame OCR boxes are mapped into, so both share the Markdown builder.
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
@@ -308,7 +309,9 @@ def build_lines(chars: list[Char], walls: Sequence[Wall] = ()) -> list[Line]:
 
 
 def _drop_overprints(lines: list[Line]) -> list[Line]:
-    """One copy of a line drawn twice in the same place (fake bold, a stamped overlay)."""
+    """One copy of a line drawn twice in the same place (fake bold, a stamped overlay),
+    also where the second drawing repeats only some of its glyphs (read apart, they
+    make a line of fragments, "th t th", under the whole one)."""
     seen: set[tuple[str, int, int]] = set()
     kept: list[Line] = []
     for line in lines:
@@ -316,7 +319,25 @@ def _drop_overprints(lines: list[Line]) -> list[Line]:
         if key not in seen:
             seen.add(key)
             kept.append(line)
-    return kept
+    by_top = sorted(kept, key=lambda ln: ln.y0)
+    tops = [ln.y0 for ln in by_top]
+    tallest = max((ln.height for ln in kept), default=0.0)
+    return [line for line in kept if not any(
+        _repeats(line, other)
+        for other in by_top[bisect.bisect_left(tops, line.y0 - tallest):
+                            bisect.bisect_right(tops, line.y1)])]
+
+
+def _repeats(part: Line, whole: Line) -> bool:
+    """`part` lies within `whole` on its row and holds some of its glyphs, in order."""
+    if part is whole or len(part.text) >= len(whole.text):
+        return False
+    inside = (part.x0 >= whole.x0 - 1 and part.x1 <= whole.x1 + 1
+              and min(part.y1, whole.y1) - max(part.y0, whole.y0) > 0.5 * part.height)
+    if not inside:
+        return False
+    glyphs = iter(whole.text)
+    return all(ch in glyphs for ch in part.text if not ch.isspace())
 
 
 def size_chars(lines: Iterable[Line]) -> Counter[float]:
