@@ -89,6 +89,23 @@ def test_monospaced_lines_are_fenced_with_indentation_and_blank_lines() -> None:
         "```\nfunction add(a, b) {\n  return a + b;\n}\n\nconsole.log(add(3, 5));\n```\n")
 
 
+def test_typewriter_words_carrying_on_a_sentence_stay_in_its_paragraph() -> None:
+    # btxdoc.pdf: a manual's field names set in typewriter type fill a whole line of a
+    # sentence, under a hanging indent; the code after "with:" stays code.
+    lines = [line("book A book with an explicit publisher. Required fields: author,", 72, 100),
+             line("title, publisher, year. Optional fields: volume, series,", 90, 112,
+                  380, mono=True),
+             line("address, edition, month, note.", 90, 124, 200, mono=True),
+             line("Give the field like this, with:", 72, 150),
+             line("month = jan # feb,", 90, 162, 120, mono=True),
+             line("author = and so on", 90, 174, 120, mono=True)]
+    markdown = markdown_of(lines)
+    assert ("book A book with an explicit publisher. Required fields: author, title, "
+            "publisher, year. Optional fields: volume, series, address, edition, month, "
+            "note.") in markdown
+    assert "```\nmonth = jan # feb,\nauthor = and so on\n```" in markdown
+
+
 def test_monospaced_tight_boxes_are_not_spaced_apart() -> None:
     # Tight boxes of narrow glyphs leave gaps, but every char advances one pitch.
     text = "log(add(3,5));"

@@ -4,7 +4,9 @@ A line continues the paragraph above it when it has the same size and style,
 follows at the usual line gap and is not indented past the paragraph's edge
 (measured from the right on right-to-left pages, and within the line's own
 column: a paragraph cut by a column end goes on at the top of the next one).
-Lines in a monospaced font become code blocks; list markers start items.
+Lines in a monospaced font become code blocks, unless one reads as prose and
+runs on from the paragraph above (field names set in typewriter type filling a
+line of a manual's sentence); list markers start items.
 """
 
 from __future__ import annotations
@@ -25,6 +27,10 @@ INDENT_EM = 1.0
 BULLET_RE = re.compile(r"^(?:[•●○◦▪■□‣⁃∙·]\s*|[-–—*]\s+)(?P<rest>\S.*)$")
 NUMBER_RE = re.compile(r"^\(?(?P<num>\d{1,3})[.)]\s+(?P<rest>\S.*)$")
 LETTER_RE = re.compile(r"^(?P<mark>\(?[a-z][.)])\s+(?P<rest>\S.*)$")
+# Code has assignments, braces, quotes, escapes, calls or comparisons; prose does not.
+CODE_MARK_RE = re.compile(r'[=<>{}\\"`;|]|\w\(|^\s*(?:#|//|\$)')
+PROSE_MIN_WORDS = 4
+PROSE_MIN_LOWER = 0.5  # of its letters: keywords in capitals (SQL) are code
 
 
 @dataclass(slots=True)
@@ -75,8 +81,11 @@ class Grouper:
         if isinstance(item, Figure):
             self.blocks.append(Block("figure", figure=item))
             return
+        last = self.blocks[-1] if self.blocks else None
+        if item.mono and last is not None and self._prose_runs_on(last, item):
+            last.lines.append(item)
+            return
         if item.mono:
-            last = self.blocks[-1] if self.blocks else None
             if last is not None and last.kind == "code" and self._code_continues(last, item):
                 last.lines.append(item)
             else:
@@ -89,6 +98,17 @@ class Grouper:
             self.blocks.append(Block("item", [item], marker=marker[0]))
         else:
             self.blocks.append(Block("para", [item]))
+
+    def _prose_runs_on(self, block: Block, line: Line) -> bool:
+        """A typewriter line that carries on the sentence of the paragraph above."""
+        text = line.text
+        letters = [ch for ch in text if ch.isalpha()]
+        return (
+            block.kind in ("para", "item") and not block.lines[-1].text.endswith(":")
+            and len(text.split()) >= PROSE_MIN_WORDS and not CODE_MARK_RE.search(text)
+            and sum(ch.islower() for ch in letters) >= PROSE_MIN_LOWER * max(len(letters), 1)
+            and self._continues(block, line)
+        )
 
     def _code_continues(self, block: Block, line: Line) -> bool:
         prev = block.lines[-1]
@@ -126,9 +146,10 @@ class Grouper:
         right = max(end(ln) for ln in column)
         if block.kind == "item":
             return start(line) > start(block.lines[0]) + 0.3 * em
-        # Past a paragraph's first line (which may be indented) the column's edges hold.
+        # Past a paragraph's first line (which may be indented) the column's edges hold,
+        # or the edge its second line set (a hanging indent).
         settled = len(column) >= 2 or len(column) < len(block.lines)
-        if settled and start(line) > left + INDENT_EM * em:
+        if settled and start(line) > left + INDENT_EM * em and abs(start(line) - start(prev)) > 1:
             return False
         short = end(prev) < right - 0.15 * (right - left)
         return not (settled and short and prev.text.endswith(SENTENCE_END))
