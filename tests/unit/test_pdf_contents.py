@@ -57,3 +57,49 @@ def test_two_leader_rows_or_an_ellipsis_in_prose_are_no_contents() -> None:
              line("An ordinary sentence closes the paragraph here.", 72, 136)]
     tables, rest = find_contents(prose)
     assert tables == [] and len(rest) == 4
+
+
+def koma_page(first: int, base: int = 0) -> list[Line]:
+    """A KOMA-Script contents page: a running header, chapter entries with the page set
+    apart and no leader, a part title over two rows, dotted section entries."""
+    bold = {"bold": True}
+    lines = [Line("Contents", 5.5, 5.7, 46.5, 20.0, 10.0, **bold),
+             Line(str(first), 499.0, 5.7, 504.6, 20.0, 10.0, **bold),
+             Line("Contents", 61.1, 40.6, 120.2, 61.1, 14.3, **bold)]
+    y = 76.4
+    for chapter in (base + 1, base + 2):
+        if chapter == base + 2:
+            lines.append(Line("Part I:", 61.1, y, 96.3, y + 15.5, 12.0, **bold))
+            lines.append(Line("KOMA-Script for Authors", 61.1, y + 14, 207.1, y + 29.5, 12.0,
+                              **bold))
+            lines.append(Line("26", 494.4, y + 15, 505.3, y + 30.5, 10.9))
+            y += 40
+        lines.append(Line(f"{chapter}. Chapter {chapter}", 61.1, y, 143.5, y + 15.5, 10.9,
+                          **bold))
+        lines.append(Line(str(20 * chapter), 494.4, y, 505.3, y + 15.5, 10.9))
+        y += 13.6
+        for section in (1, 2, 3):
+            lines.append(line(f"{chapter}.{section}. Section{LEADER}{20 * chapter + section}",
+                              82.1, y, size=10.9))
+            y += 13.6
+        y += 10
+    return lines
+
+
+def test_chapter_entries_without_leaders_join_and_the_page_headers_stay_out() -> None:
+    tables, rest = find_contents(koma_page(9))
+    assert [ln.text for ln in rest] == ["Contents", "9", "Contents"]
+    assert [row for table in tables for row in table.rows] == [
+        ["1. Chapter 1", "20"], ["1.1. Section", "21"], ["1.2. Section", "22"],
+        ["1.3. Section", "23"], ["Part I: KOMA-Script for Authors", "26"],
+        ["2. Chapter 2", "40"], ["2.1. Section", "41"], ["2.2. Section", "42"],
+        ["2.3. Section", "43"]]
+
+
+def test_contents_over_two_pages_are_one_table() -> None:
+    pages = [PageLayout(n, *PAGE, "text", layout_page(koma_page(n, base)))
+             for n, base in ((9, 0), (10, 2))]
+    markdown = build_markdown(pages)
+    assert markdown.count("|---|---|") == 1
+    assert "| 2.3. Section | 43 |\n| 3. Chapter 3 | 60 |" in markdown
+    assert "| 4.3. Section | 83 |" in markdown

@@ -4,7 +4,9 @@ Read as prose, a contents page runs its entries together into paragraphs
 ("Notices . . . . vii Trademarks . . . . viii"), one heading-like entry breaking
 them up here and there.  A run of rows that each end in a dot leader and a page
 number (arabic or roman) is a two-column table instead, title and page, the
-leader dropped; a title that wraps onto the next row joins its entry.
+leader dropped; a title that wraps onto the next row joins its entry, and the
+rows between that set their page apart without a leader (a chapter's entry)
+are entries too.
 """
 
 from __future__ import annotations
@@ -23,11 +25,18 @@ MIN_ENTRIES = 3  # fewer leader rows are no contents page
 MAX_ROW_GAP_EM = 2.2  # a wider gap between rows ends the run (chapter groups sit closer)
 
 
+PAGE_RE = re.compile(r"\d{1,4}|[ivxlcdm]{1,7}", re.I)
+PAGE_GAP_EM = 2.0  # a page number set this far right of its title, without a leader
+SAME_SIZE_EM = 0.12  # a wrapped title keeps its size (the page's heading above does not)
+OUTDENT_EM = 4.0  # a chapter entry starts at most this far left of the dotted ones
+
+
 @dataclass(slots=True)
 class _Entry:
     title: str
     page: str
     lines: list[Line]
+    dotted: bool
 
 
 def _text(row: Sequence[Line]) -> str:
@@ -40,32 +49,55 @@ def _near(above: Sequence[Line], below: Sequence[Line]) -> bool:
     return gap <= MAX_ROW_GAP_EM * size
 
 
+def _entry(row: list[Line]) -> _Entry | None:
+    """A row as an entry: a dot leader to its page, or (a chapter's entry) its page
+    number set apart at the right."""
+    if match := LEADER_RE.match(_text(row)):
+        return _Entry(match["title"], match["page"], list(row), dotted=True)
+    if len(row) >= 2 and PAGE_RE.fullmatch(row[-1].text) and (
+            row[-1].x0 - row[-2].x1 >= PAGE_GAP_EM * row[-1].size_pt):
+        return _Entry(_text(row[:-1]), row[-1].text, list(row), dotted=False)
+    return None
+
+
 def _runs(rows: list[list[Line]]) -> list[list[_Entry]]:
-    """Entries of each run of adjacent leader rows; a row just above an entry, left
+    """Entries of each run of adjacent entry rows; a row just above an entry, left
     aligned with or indented from it, is the start of its wrapped title."""
     runs: list[list[_Entry]] = []
     run: list[_Entry] = []
     for index, row in enumerate(rows):
-        match = LEADER_RE.match(_text(row))
-        if match and run and not _near(run[-1].lines, row):
-            runs.append(run)
-            run = []
-        if match:
-            title, lines = match["title"], list(row)
+        entry = _entry(row)
+        if entry:
             above = rows[index - 1] if index else None
-            if above is not None and not LEADER_RE.match(_text(above)) and _wraps(above, row):
-                title, lines = f"{_text(above)} {title}", [*above, *row]
-            run.append(_Entry(title.strip(), match["page"], lines))
+            if above is not None and _entry(above) is None and _wraps(above, row):
+                entry.title, entry.lines = f"{_text(above)} {entry.title}", [*above, *row]
+            if run and not _near(run[-1].lines, entry.lines):
+                runs.append(run)
+                run = []
+            run.append(entry)
         elif run and not (index + 1 < len(rows) and _wraps(row, rows[index + 1])):
             runs.append(run)
             run = []
-    return [*runs, run]
+    return [_trimmed(run) for run in (*runs, run)]
 
 
-def _wraps(above: Sequence[Line], row: Sequence[Line]) -> bool:
+def _trimmed(run: list[_Entry]) -> list[_Entry]:
+    """The run from its first entry in line with the dotted ones: a running header
+    ("Contents 9") above a contents page is set further left, or is the only undotted."""
+    dotted = [e for e in run if e.dotted]
+    if len(dotted) < MIN_ENTRIES:
+        return []
+    left = min(e.lines[0].x0 for e in dotted) - OUTDENT_EM * dotted[0].lines[0].size_pt
+    while run and not run[0].dotted and run[0].lines[0].x0 < left:
+        run = run[1:]
+    return run
+
+
+def _wraps(above: Sequence[Line], row: list[Line]) -> bool:
     """`above` starts the title that `row` ends: close above it, starting no further right."""
-    return bool(LEADER_RE.match(_text(row))) and _near(above, row) and (
-        min(line.x0 for line in above) <= min(line.x0 for line in row) + 1.0)
+    return _entry(row) is not None and _near(above, row) and (
+        min(line.x0 for line in above) <= min(line.x0 for line in row) + 1.0) and (
+        abs(above[0].size_pt - row[0].size_pt) <= SAME_SIZE_EM * row[0].size_pt)
 
 
 def _table(entries: list[_Entry]) -> Table:
@@ -74,12 +106,12 @@ def _table(entries: list[_Entry]) -> Table:
         min(ln.x0 for ln in lines), min(ln.y0 for ln in lines),
         max(ln.x1 for ln in lines), max(ln.y1 for ln in lines),
         size_pt=min(ln.size_pt for ln in lines), lines=lines,
-        rows=[[entry.title, entry.page] for entry in entries],
+        rows=[[entry.title, entry.page] for entry in entries], contents=True,
     )
 
 
 def find_contents(lines: Sequence[Line]) -> tuple[list[Table], list[Line]]:
     """Contents tables found among the lines, and the lines left outside them."""
-    tables = [_table(run) for run in _runs(group_rows(lines)) if len(run) >= MIN_ENTRIES]
+    tables = [_table(run) for run in _runs(group_rows(lines)) if run]
     used = {id(line) for table in tables for line in table.lines}
     return tables, [line for line in lines if id(line) not in used]

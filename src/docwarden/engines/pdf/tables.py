@@ -33,6 +33,7 @@ class Table(Area):
     """A grid of cell texts with the box it covers."""
 
     rows: list[list[str]] = field(default_factory=list)
+    contents: bool = False  # a table of contents (contents.py): goes on over pages
 
 
 def overlap(a0: float, a1: float, b0: float, b1: float) -> float:
@@ -234,12 +235,16 @@ def continue_table(prev: Table, nxt: Table) -> bool:
     """Join `nxt` (the first item of a page) onto `prev` (the last of the page before)
     when it is the same table; returns whether it was.
 
-    Same column count and either a repeated header row (the rest of a row the page
-    break cut may follow it in the same cells) or a first row with an empty key cell.
+    Contents go on whatever their rows; other tables need the same column count and
+    either a repeated header row (the rest of a row the page break cut may follow it
+    in the same cells) or a first row with an empty key cell.
     """
     width = len(prev.rows[0])
     if not nxt.rows or any(len(row) != width for row in (*prev.rows, *nxt.rows)):
         return False
+    if prev.contents and nxt.contents:
+        prev.rows.extend(nxt.rows)
+        return True
     head, first = prev.rows[0], nxt.rows[0]
     key = _key_column(head, width)
     if all(c == h or c.startswith(f"{h} ") for h, c in zip(head, first, strict=True)):
