@@ -106,6 +106,18 @@ def test_typewriter_words_carrying_on_a_sentence_stay_in_its_paragraph() -> None
     assert "```\nmonth = jan # feb,\nauthor = and so on\n```" in markdown
 
 
+def test_an_italic_title_filling_a_line_of_a_sentence_stays_in_its_paragraph() -> None:
+    # KOMA-Script guide: a book title in italics takes most of a line mid-sentence.
+    italic = line("Short Introduction to LaTeX or LaTeX for Authors or a LaTeX reference",
+                  72, 100)
+    italic.italic = True
+    lines = [italic, line("book. You will also find useful information in the many FAQs,", 72, 112),
+             line("which answer most questions.", 72, 124, 150)]
+    assert markdown_of(lines).count("\n\n") == 0
+    bold = line("A bold heading", 72, 200, 90, bold=True)
+    assert "# A bold heading" in markdown_of([bold, *lines])
+
+
 def test_monospaced_tight_boxes_are_not_spaced_apart() -> None:
     # Tight boxes of narrow glyphs leave gaps, but every char advances one pitch.
     text = "log(add(3,5));"

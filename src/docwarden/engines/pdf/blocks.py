@@ -30,6 +30,7 @@ LETTER_RE = re.compile(r"^(?P<mark>\(?[a-z][.)])\s+(?P<rest>\S.*)$")
 # Code has assignments, braces, quotes, escapes, calls or comparisons; prose does not.
 CODE_MARK_RE = re.compile(r'[=<>{}\\"`;|]|\w\(|^\s*(?:#|//|\$)')
 PROSE_MIN_WORDS = 4
+FULL_LINE_SHARE = 0.85  # of the column's width: a full line of a paragraph
 PROSE_MIN_LOWER = 0.5  # of its letters: keywords in capitals (SQL) are code
 
 
@@ -110,6 +111,13 @@ class Grouper:
             and self._continues(block, line)
         )
 
+    def _full_run_on(self, prev: Line, line: Line) -> bool:
+        """Two full lines of one sentence: a change of style between them is a phrase set
+        in italics filling most of a line, no heading (a heading is short or ends)."""
+        full = FULL_LINE_SHARE * self.column_width
+        return (self.column_width > 0 and prev.width >= full and line.width >= full
+                and not prev.text.endswith(SENTENCE_END))
+
     def _code_continues(self, block: Block, line: Line) -> bool:
         prev = block.lines[-1]
         gap = line.y0 - prev.y1
@@ -122,7 +130,8 @@ class Grouper:
         em = max(prev.size_pt, 1.0)
         if abs(line.size_pt - prev.size_pt) > 0.12 * em:
             return False
-        if line.styled != prev.styled and block.kind != "item":
+        if line.styled != prev.styled and block.kind != "item" and not self._full_run_on(
+                prev, line):
             return False
         if _next_column(prev, line):
             return block.kind == "para" and runs_on(prev.text, line.text)
