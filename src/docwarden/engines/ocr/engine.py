@@ -56,6 +56,10 @@ SAMPLE_TEXT = "docwarden 123"
 # lines differ in length (bench/accuracy/pdf.py, scanned: rec -25 % against batches of 6
 # on one thread, no slower on two).
 REC_BATCH = 1
+# rapidocr pads every line to at least 320 px (48 px high): a table cell or an ID card
+# field of two characters then costs as much as a line of twenty.  Read at its own width
+# (an upright scanned page: OCR -16 %; bench/accuracy: same CER and card fields).
+REC_HEIGHT_PX, REC_MIN_WIDTH_PX = 48, 48
 RawLine = tuple[list[list[float]], str, float]
 
 
@@ -163,8 +167,9 @@ class OcrEngine(Engine):
         self._models = _Models(
             det=TextDetector(self._component_config(base.Det, det_limits)),
             cls=TextClassifier(self._component_config(base.Cls, {})),
-            rec=TextRecognizer(self._component_config(base.Rec, {"font_path": None,
-                                                                 "rec_batch_num": REC_BATCH})),
+            rec=TextRecognizer(self._component_config(base.Rec, {
+                "font_path": None, "rec_batch_num": REC_BATCH,
+                "rec_img_shape": [3, REC_HEIGHT_PX, REC_MIN_WIDTH_PX]})),
         )
         self._text_score = float(base.Global.text_score)
         self._cls_thresh = float(base.Cls.cls_thresh)
