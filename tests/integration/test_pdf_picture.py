@@ -10,7 +10,10 @@ import pypdfium2 as pdfium
 import pytest
 from PIL import Image, ImageChops, ImageDraw, ImageStat
 
+from docwarden.engines.base import JobInput
+from docwarden.engines.pdf import PdfEngine
 from docwarden.engines.pdf.picture import page_picture
+from docwarden.settings import Settings
 
 A4 = (595.0, 842.0)
 SCALE = 1000 / 842  # the OCR's bound on the long side, as render_scale gives it
@@ -104,3 +107,22 @@ def test_a_picture_beside_other_content_or_not_covering_the_page_is_rendered() -
         assert page_picture(page, SCALE) is None
     finally:
         document.close()
+
+
+def never_called(image: Image.Image, *, upright: bool = False) -> list[object]:
+    raise AssertionError("a page without ink was shown to the OCR")
+
+
+def test_empty_pages_and_blank_scans_are_not_read() -> None:
+    document = picture_pdf(Image.new("L", (1240, 1754), 255), UPRIGHT)  # a blank scan
+    try:
+        document.new_page(*A4)  # a blank verso: no objects at all
+        buffer = io.BytesIO()
+        document.save(buffer)
+    finally:
+        document.close()
+    engine = PdfEngine(Settings(), recognizer=never_called)
+    result = engine.run(JobInput(data=buffer.getvalue()))
+    assert isinstance(result, dict)
+    assert result["markdown"].strip() == ""
+    assert [page["method"] for page in result["pages"]] == ["ocr", "text"]

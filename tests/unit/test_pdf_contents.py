@@ -103,3 +103,30 @@ def test_contents_over_two_pages_are_one_table() -> None:
     assert markdown.count("|---|---|") == 1
     assert "| 2.3. Section | 43 |\n| 3. Chapter 3 | 60 |" in markdown
     assert "| 4.3. Section | 83 |" in markdown
+
+
+def test_contents_without_leaders_are_known_by_ascending_flush_right_pages() -> None:
+    # The LuaTeX manual (ConTeXt): no leaders; a title wraps onto a typewriter line.
+    lines = [Line("Contents", 56.7, 91.0, 160.7, 111.3, 20.7, bold=True)]
+    y, page = 135.0, 13
+    for i in range(9):
+        lines.append(Line(f"2.{i + 1} Section title {i + 1}", 86.6, y, 260.0, y + 10, 10.0))
+        if i == 4:
+            lines.append(Line("\\xtoksapp, \\xtokspre", 136.4, y + 14.5, 250.7, y + 24.5, 10.0,
+                              mono=True))
+            y += 14.5
+        lines.append(Line(str(page), 525.9, y, 538.6, y + 10, 10.0))
+        y, page = y + 14.5, page + i % 2
+    tables, rest = find_contents(lines)
+    assert [ln.text for ln in rest] == ["Contents"]
+    rows = tables[0].rows
+    assert len(rows) == 9 and rows[0] == ["2.1 Section title 1", "13"]
+    assert rows[4] == ["2.5 Section title 5 \\xtoksapp, \\xtokspre", "15"]
+
+
+def test_a_price_list_is_no_contents() -> None:
+    prices = [8, 12, 9, 30, 4, 15, 7, 22, 11]  # flush right, but not in page order
+    lines = [ln for i, price in enumerate(prices) for ln in (
+        Line(f"Item number {i}", 72, 100 + 14 * i, 200, 110 + 14 * i, 10.0),
+        Line(str(price), 520, 100 + 14 * i, 532, 110 + 14 * i, 10.0))]
+    assert find_contents(lines)[0] == []

@@ -6,12 +6,15 @@ them up here and there.  A run of rows that each end in a dot leader and a page
 number (arabic or roman) is a two-column table instead, title and page, the
 leader dropped; a title that wraps onto the next row joins its entry, and the
 rows between that set their page apart without a leader (a chapter's entry)
-are entries too.
+are entries too.  Contents set without any leaders (ConTeXt, many reports) are
+known by more rows whose page numbers stand flush right and ascend.
 """
 
 from __future__ import annotations
 
+import itertools
 import re
+import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -22,6 +25,8 @@ LEADER_RE = re.compile(
     r"^(?P<title>.*?\S)\s*(?:[.·…]\s?){3,}\s*(?P<page>\d{1,4}|[ivxlcdm]{1,7})$", re.I
 )
 MIN_ENTRIES = 3  # fewer leader rows are no contents page
+MIN_UNDOTTED_ENTRIES = 8  # without leaders: more rows, pages ascending and flush right
+ALIGN_PT, ALIGNED_SHARE = 3.0, 0.9
 MAX_ROW_GAP_EM = 2.2  # a wider gap between rows ends the run (chapter groups sit closer)
 
 
@@ -38,6 +43,10 @@ class _Entry:
     lines: list[Line]
     dotted: bool
 
+    @property
+    def size_pt(self) -> float:
+        return self.lines[-1].size_pt
+
 
 def _text(row: Sequence[Line]) -> str:
     return " ".join(line.text for line in row).strip()
@@ -50,11 +59,11 @@ def _near(above: Sequence[Line], below: Sequence[Line]) -> bool:
 
 
 def _entry(row: list[Line]) -> _Entry | None:
-    """A row as an entry: a dot leader to its page, or (a chapter's entry) its page
-    number set apart at the right."""
+    """A row as an entry: a dot leader to its page, or (a chapter's entry) a title and
+    its page number set apart at the right (a row of more cells is a table's)."""
     if match := LEADER_RE.match(_text(row)):
         return _Entry(match["title"], match["page"], list(row), dotted=True)
-    if len(row) >= 2 and PAGE_RE.fullmatch(row[-1].text) and (
+    if len(row) == 2 and PAGE_RE.fullmatch(row[-1].text) and (
             row[-1].x0 - row[-2].x1 >= PAGE_GAP_EM * row[-1].size_pt):
         return _Entry(_text(row[:-1]), row[-1].text, list(row), dotted=False)
     return None
@@ -82,15 +91,32 @@ def _runs(rows: list[list[Line]]) -> list[list[_Entry]]:
 
 
 def _trimmed(run: list[_Entry]) -> list[_Entry]:
-    """The run from its first entry in line with the dotted ones: a running header
-    ("Contents 9") above a contents page is set further left, or is the only undotted."""
+    """The run, when it is contents, from its first entry in line with the others: a
+    running header ("Contents 9") above a contents page is set further left."""
     dotted = [e for e in run if e.dotted]
-    if len(dotted) < MIN_ENTRIES:
+    if len(dotted) >= MIN_ENTRIES:
+        guide = dotted
+    elif len(run) >= MIN_UNDOTTED_ENTRIES and _ascending(run) and _right_aligned(run):
+        guide = run
+    else:
         return []
-    left = min(e.lines[0].x0 for e in dotted) - OUTDENT_EM * dotted[0].lines[0].size_pt
+    left = statistics.median(e.lines[0].x0 for e in guide) - OUTDENT_EM * guide[0].size_pt
     while run and not run[0].dotted and run[0].lines[0].x0 < left:
         run = run[1:]
     return run
+
+
+def _ascending(run: Sequence[_Entry]) -> bool:
+    """Page numbers that never go back (roman front matter aside), bar one slip."""
+    pages = [int(e.page) for e in run if e.page.isdigit()]
+    return sum(1 for a, b in itertools.pairwise(pages) if b < a) <= 1
+
+
+def _right_aligned(run: Sequence[_Entry]) -> bool:
+    """Page numbers set flush right, the way a contents page sets them."""
+    ends = [e.lines[-1].x1 for e in run]
+    middle = statistics.median(ends)
+    return sum(1 for end in ends if abs(end - middle) <= ALIGN_PT) >= ALIGNED_SHARE * len(ends)
 
 
 def _wraps(above: Sequence[Line], row: list[Line]) -> bool:

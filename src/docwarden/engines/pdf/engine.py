@@ -101,6 +101,11 @@ def _text_layout(number: int, text: PageText, graphics: Graphics, outcome: _Outc
                       layout_page(rest, tables, figures), chars)
 
 
+def _empty(page: pdfium.PdfPage) -> bool:
+    """A page that draws nothing at all (a blank verso): nothing to render or read."""
+    return next(iter(page.get_objects(max_depth=1)), None) is None
+
+
 def _has_ocr_layer(text: PageText) -> bool:
     """An invisible text layer big enough to be an earlier OCR of the page."""
     return text.invisible_chars >= MIN_TEXT_CHARS and bool(text.invisible_text)
@@ -205,7 +210,7 @@ class PdfEngine(Engine):
                 textpage.close()
             if text.turns:
                 graphics = Graphics()
-            if text.visible_chars >= MIN_TEXT_CHARS or _has_ocr_layer(text):
+            if text.visible_chars >= MIN_TEXT_CHARS or _has_ocr_layer(text) or _empty(page):
                 return text, None, graphics
             check_images(page, self.settings.max_image_pixels)
             rendered = render(page, dpi, self.settings.max_image_pixels,

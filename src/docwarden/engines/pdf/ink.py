@@ -46,6 +46,11 @@ def _extent(mask: npt.NDArray[np.bool_]) -> Box | None:
     return int(cols[0]), int(rows[0]), int(cols[-1]) + 1, int(rows[-1]) + 1
 
 
+def blank(image: Image.Image) -> bool:
+    """No ink anywhere (an empty verso drawn as a white box, a blank scan)."""
+    return _extent(_ink(image)) is None
+
+
 def ink_box(image: Image.Image) -> Box | None:
     """Pixel box around the page's ink plus a margin; None when nothing is worth cutting."""
     extent = _extent(_ink(image))

@@ -35,7 +35,7 @@ import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
 from PIL import Image
 
-from docwarden.engines.pdf.ink import ink_box, text_axis
+from docwarden.engines.pdf.ink import blank, ink_box, text_axis
 from docwarden.engines.pdf.layout import Line
 from docwarden.engines.pdf.picture import page_picture, picture_scale
 from docwarden.errors import InputTooLarge
@@ -225,7 +225,11 @@ def _read_turned(rendered: Rendered, turns: int, recognize: Recognizer) -> tuple
 
 
 def read_upright(rendered: Rendered, recognize: Recognizer) -> OcrPage:
-    """OCR the page in the first convincing orientation, else in the best one."""
+    """OCR the page in the first convincing orientation, else in the best one; a page
+    without ink is not read at all."""
+    if blank(rendered.image):
+        size = rendered.image.width / rendered.scale, rendered.image.height / rendered.scale
+        return OcrPage([], *size, turns=0, quality=0.0)
     best: OcrPage | None = None
     for turns in _turn_order(rendered.rotation, text_axis(rendered.image)):
         page, done = _read_turned(rendered, turns, recognize)
