@@ -118,6 +118,58 @@ def test_an_italic_title_filling_a_line_of_a_sentence_stays_in_its_paragraph() -
     assert "# A bold heading" in markdown_of([bold, *lines])
 
 
+def test_a_help_text_option_and_its_description_share_one_code_line() -> None:
+    # libtasn1's manual: each row of a --help listing is drawn as two pieces.
+    rows = [("-c, --check", "checks the syntax only"), ("-o, --output=FILE", "output file")]
+    lines = [line("Usage: asn1Parser [OPTION] FILE", 90, 100, 180, mono=True)]
+    for i, (option, text) in enumerate(rows):
+        lines += [line(f"  {option}".strip(), 101.4, 112 + 12 * i, 6 * len(option), mono=True),
+                  line(text, 215.4, 112 + 12 * i, 6 * len(text), mono=True)]
+    prose = "asn1Parser reads a single file with ASN.1 definitions and generates a file."
+    after = "The output file is a binary file with the DER encoding, read by the library."
+    markdown = markdown_of([line(prose, 90, 80), *lines, line(after, 90, 150)])
+    code = markdown[markdown.index("```"):markdown.rindex("```")]
+    assert markdown.count("```") == 2 and "\n\n" not in code
+    assert "\n  -c, --check" in code and "--check" + " " * 8 in code
+    assert markdown.index("checks the syntax only") < markdown.index("-o, --output")
+
+
+def test_fields_and_types_of_a_code_listing_are_no_table() -> None:
+    # libtasn1: "r   INTEGER," rows drawn as two pieces each, the type a hair higher.
+    lines = [line("Dss-Sig-Value ::= SEQUENCE {", 90, 337, 160, mono=True)]
+    for i, (name, kind) in enumerate((("r", "INTEGER,"), ("s", "INTEGER,"),
+                                      ("other", "OtherStruct"), ("z", "INTEGER OPTIONAL,"))):
+        y = 351.1 + 13.2 * i
+        lines += [line(name, 118.6, y, 5.8 * len(name), mono=True),
+                  line(kind, 164.5, y - 0.2, 5.8 * len(kind), mono=True)]
+    lines.append(line("}", 90, 404, 6, mono=True))
+    markdown = markdown_of(lines)
+    assert "|" not in markdown and markdown.count("```") == 2
+    assert "\n     r       INTEGER,\n" in markdown
+
+
+def test_code_cut_by_a_page_break_is_one_block() -> None:
+    first = [line("Usage: asn1Coding [OPTION]", 90, 700, 160, mono=True),
+             line("  -h, --help", 90, 712, 70, mono=True)]
+    second = [line("Report bugs to: help@example.org", 90, 80, 190, mono=True)]
+    pages = [PageLayout(n, 595.0, 842.0, "text", layout_page(lines), 0)
+             for n, lines in ((1, first), (2, second))]
+    assert build_markdown(pages).count("```") == 2
+
+
+def test_typewriter_bullets_are_list_items_and_the_paragraph_after_them_is_not() -> None:
+    # libtasn1: "• SET;" items in typewriter type; the paragraph after the list starts
+    # with an indent, right of the bullets but left of their text.
+    items = [line(f"• {name};", 98.9, 100 + 16.6 * i, 6 * (len(name) + 3), mono=True)
+             for i, name in enumerate(("SET", "SET OF", "CHOICE", "ANY"))]
+    para = [line("This version does not handle the REAL type. It does not support the", 104.9,
+                 100 + 16.6 * 4 + 4, 417),
+            line("AUTOMATIC TAGS option either.", 90, 100 + 16.6 * 4 + 17.2, 200)]
+    markdown = markdown_of(items + para)
+    assert "- SET;\n- SET OF;\n- CHOICE;\n- ANY;\n\nThis version" in markdown
+    assert "```" not in markdown
+
+
 def test_monospaced_tight_boxes_are_not_spaced_apart() -> None:
     # Tight boxes of narrow glyphs leave gaps, but every char advances one pitch.
     text = "log(add(3,5));"

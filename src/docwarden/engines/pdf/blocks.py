@@ -19,11 +19,12 @@ from dataclasses import dataclass, field
 
 from docwarden.engines.pdf.bidi import is_rtl_line
 from docwarden.engines.pdf.figures import Figure
-from docwarden.engines.pdf.layout import SENTENCE_END, Line, runs_on
+from docwarden.engines.pdf.layout import SENTENCE_END, Line, runs_on, same_row
 from docwarden.engines.pdf.tables import Table
 
 PARA_GAP_EM = 0.5  # extra vertical gap (beyond the usual leading) that ends a paragraph
 INDENT_EM = 1.0
+TYPESET_BULLET_RE = re.compile(r"^[•●○◦▪■□‣⁃∙]\s")  # no code starts so: a list item
 BULLET_RE = re.compile(r"^(?:[•●○◦▪■□‣⁃∙·]\s*|[-–—*]\s+)(?P<rest>\S.*)$")
 NUMBER_RE = re.compile(r"^\(?(?P<num>\d{1,3})[.)]\s+(?P<rest>\S.*)$")
 LETTER_RE = re.compile(r"^(?P<mark>\(?[a-z][.)])\s+(?P<rest>\S.*)$")
@@ -86,7 +87,7 @@ class Grouper:
         if item.mono and last is not None and self._prose_runs_on(last, item):
             last.lines.append(item)
             return
-        if item.mono:
+        if item.mono and not TYPESET_BULLET_RE.match(item.text):
             if last is not None and last.kind == "code" and self._code_continues(last, item):
                 last.lines.append(item)
             else:
@@ -121,7 +122,7 @@ class Grouper:
     def _code_continues(self, block: Block, line: Line) -> bool:
         prev = block.lines[-1]
         gap = line.y0 - prev.y1
-        return -0.6 * prev.size_pt < gap < 3 * prev.size_pt
+        return same_row(prev, line) or -0.6 * prev.size_pt < gap < 3 * prev.size_pt
 
     def _continues(self, block: Block, line: Line) -> bool:
         if block.kind in ("table", "figure", "code"):
@@ -154,7 +155,8 @@ class Grouper:
         left = min(start(ln) for ln in column)
         right = max(end(ln) for ln in column)
         if block.kind == "item":
-            return start(line) > start(block.lines[0]) + 0.3 * em
+            first = block.lines[0]
+            return start(line) > start(first) + max(0.3 * em, _marker_width(first) - 0.3 * em)
         # Past a paragraph's first line (which may be indented) the column's edges hold,
         # or the edge its second line set (a hanging indent).
         settled = len(column) >= 2 or len(column) < len(block.lines)
@@ -162,6 +164,16 @@ class Grouper:
             return False
         short = end(prev) < right - 0.15 * (right - left)
         return not (settled and short and prev.text.endswith(SENTENCE_END))
+
+
+def _marker_width(line: Line) -> float:
+    """About how far a list item's text starts right of its marker's edge: a line set
+    in from the marker but short of the text is the next paragraph, no continuation."""
+    found = list_marker(line.text)
+    if found is None or not line.text:
+        return 0.0
+    prefix = len(line.text) - len(found[1])
+    return line.width * prefix / len(line.text)
 
 
 def _next_column(prev: Line, line: Line) -> bool:

@@ -24,7 +24,7 @@ from docwarden.engines.pdf.headings import (
     heading_sizes,
     page_body_size,
 )
-from docwarden.engines.pdf.layout import SOFT_HYPHEN, Line, runs_on
+from docwarden.engines.pdf.layout import SOFT_HYPHEN, Line, runs_on, same_row
 from docwarden.engines.pdf.tables import Table, continue_table
 
 # Scripts written without spaces between words (Han, kana, CJK punctuation); Hangul
@@ -36,6 +36,7 @@ CJK_RE = re.compile(
 HANGUL_RE = re.compile("[\uac00-\ud7a3]")
 MIN_MIDWORD_WRAPS = 2  # wraps inside known words that show a document wraps anywhere
 WORD_EDGE_MARKS = ".,;:!?()[]\"'“”‘’"
+CODE_EDGE_PT = 2.0  # code on the next page set from the same edge goes on
 CODE_BLANK_LINE_STEPS = 1.6  # a gap this many line steps wide is a blank line in code
 
 
@@ -145,17 +146,36 @@ def render_table(table: Table) -> str:
 
 
 def render_code(lines: Sequence[Line]) -> str:
-    """A fenced block; indentation from x offsets in character widths, gaps as blank lines."""
+    """A fenced block; indentation from x offsets in character widths, gaps as blank
+    lines, pieces of one row (a help text's option and its description) on one line."""
     left = min(ln.x0 for ln in lines)
-    pitch = min((ln.width / len(ln.text) for ln in lines if len(ln.text) >= 2), default=6.0)
-    steps = [b.y0 - a.y0 for a, b in itertools.pairwise(lines) if b.y0 > a.y0]
+    pitch = max(min((ln.width / len(ln.text) for ln in lines if len(ln.text) >= 2),
+                    default=6.0), 1.0)
+    rows = _code_rows(lines)
+    tops = [row[0].y0 for row in rows]
+    steps = [b - a for a, b in itertools.pairwise(tops) if b > a]
     step = min(steps) if steps else 0.0
     out: list[str] = []
-    for i, ln in enumerate(lines):
-        if i and step and ln.y0 - lines[i - 1].y0 > CODE_BLANK_LINE_STEPS * step:
+    for i, row in enumerate(rows):
+        if i and step and tops[i] - tops[i - 1] > CODE_BLANK_LINE_STEPS * step:
             out.append("")
-        out.append(" " * round((ln.x0 - left) / max(pitch, 1.0)) + ln.text.replace("```", "` ``"))
+        text = ""
+        for ln in sorted(row, key=lambda ln: ln.x0):
+            column = round((ln.x0 - left) / pitch)
+            text += " " * max(column - len(text), 1 if text else 0) + ln.text
+        out.append(text.replace("```", "` ``"))
     return "```\n" + "\n".join(out) + "\n```"
+
+
+def _code_rows(lines: Sequence[Line]) -> list[list[Line]]:
+    """Consecutive lines grouped by the row they share."""
+    rows: list[list[Line]] = []
+    for ln in lines:
+        if rows and same_row(rows[-1][-1], ln):
+            rows[-1].append(ln)
+        else:
+            rows.append([ln])
+    return rows
 
 
 def render_block(block: Block, lexicon: Lexicon | None = None) -> str:
@@ -175,9 +195,14 @@ def render_block(block: Block, lexicon: Lexicon | None = None) -> str:
 
 
 def _continues_across(prev: Block, nxt: Block) -> bool:
-    """Join a paragraph or a table that a page break cut into `prev`; whether it was."""
+    """Join a paragraph, a table or code (set from the same left edge) that a page break
+    cut into `prev`; whether it was."""
     if prev.table is not None and nxt.table is not None:
         return continue_table(prev.table, nxt.table)
+    if prev.kind == nxt.kind == "code" and abs(
+            min(ln.x0 for ln in prev.lines) - min(ln.x0 for ln in nxt.lines)) <= CODE_EDGE_PT:
+        prev.lines.extend(nxt.lines)
+        return True
     if prev.kind != "para" or nxt.kind != "para" or not runs_on(
             prev.lines[-1].text, nxt.lines[0].text):
         return False

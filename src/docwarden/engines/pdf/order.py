@@ -13,8 +13,8 @@ from collections.abc import Sequence
 from docwarden.engines.geometry import uncovered_gaps
 from docwarden.engines.pdf.contents import find_contents
 from docwarden.engines.pdf.figures import Figure
-from docwarden.engines.pdf.layout import SENTENCE_END, Line, runs_on
-from docwarden.engines.pdf.tables import ROW_OVERLAP, Table, find_tables, overlap
+from docwarden.engines.pdf.layout import SENTENCE_END, Line, join_code_rows, runs_on
+from docwarden.engines.pdf.tables import ROW_OVERLAP, Table, find_tables, overlap, prose_gutter
 
 NARROW_FRACTION = 0.6  # lines narrower than this share of the region may form columns
 MIN_GUTTER_EM = 0.9
@@ -208,6 +208,6 @@ def layout_page(lines: Sequence[Line], ruled: Sequence[Table] = (),
                 figures: Sequence[Figure] = ()) -> list[Item]:
     """A page's lines, tables and figures in reading order (`ruled`: tables found by
     rules; `figures`: drawings with their labels, figures.py)."""
-    contents, rest = find_contents(lines)
+    contents, rest = find_contents(join_code_rows(lines, prose_gutter(lines)))
     tables, rest = find_tables(rest)
     return reading_order([*rest, *contents, *tables, *ruled, *figures])
