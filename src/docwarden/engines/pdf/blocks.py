@@ -31,6 +31,7 @@ LETTER_RE = re.compile(r"^(?P<mark>\(?[a-z][.)])\s+(?P<rest>\S.*)$")
 # Code has assignments, braces, quotes, escapes, calls or comparisons; prose does not.
 CODE_MARK_RE = re.compile(r'[=<>{}\\"`;|]|\w\(|^\s*(?:#|//|\$)')
 PROSE_MIN_WORDS = 4
+LIST_GAP_SLACK_EM = 0.25
 FULL_LINE_SHARE = 0.85  # of the column's width: a full line of a paragraph
 PROSE_MIN_LOWER = 0.5  # of its letters: keywords in capitals (SQL) are code
 
@@ -112,6 +113,16 @@ class Grouper:
             and self._continues(block, line)
         )
 
+    def _past_list(self, block: Block, line: Line) -> bool:
+        """`line` follows the list's last item further off than the items follow each
+        other: the next paragraph (its first-line indent can look like an item's)."""
+        before = self.blocks[-2] if len(self.blocks) >= 2 and self.blocks[-1] is block else None
+        if before is None or before.kind != "item":
+            return False
+        item_gap = block.lines[0].y0 - before.lines[-1].y1
+        gap = line.y0 - block.lines[-1].y1
+        return 0 <= item_gap < gap - LIST_GAP_SLACK_EM * line.size_pt
+
     def _full_run_on(self, prev: Line, line: Line) -> bool:
         """Two full lines of one sentence: a change of style between them is a phrase set
         in italics filling most of a line, no heading (a heading is short or ends)."""
@@ -155,8 +166,8 @@ class Grouper:
         left = min(start(ln) for ln in column)
         right = max(end(ln) for ln in column)
         if block.kind == "item":
-            first = block.lines[0]
-            return start(line) > start(first) + max(0.3 * em, _marker_width(first) - 0.3 * em)
+            return start(line) > start(block.lines[0]) + 0.3 * em and not self._past_list(
+                block, line)
         # Past a paragraph's first line (which may be indented) the column's edges hold,
         # or the edge its second line set (a hanging indent).
         settled = len(column) >= 2 or len(column) < len(block.lines)
@@ -164,16 +175,6 @@ class Grouper:
             return False
         short = end(prev) < right - 0.15 * (right - left)
         return not (settled and short and prev.text.endswith(SENTENCE_END))
-
-
-def _marker_width(line: Line) -> float:
-    """About how far a list item's text starts right of its marker's edge: a line set
-    in from the marker but short of the text is the next paragraph, no continuation."""
-    found = list_marker(line.text)
-    if found is None or not line.text:
-        return 0.0
-    prefix = len(line.text) - len(found[1])
-    return line.width * prefix / len(line.text)
 
 
 def _next_column(prev: Line, line: Line) -> bool:
