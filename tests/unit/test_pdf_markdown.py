@@ -120,6 +120,21 @@ def test_repeated_headers_footers_and_page_numbers_are_dropped() -> None:
     assert markdown.count("Body text on page") == 3
 
 
+def test_a_running_header_below_the_margin_band_goes_with_its_changing_half() -> None:
+    # dvipdfmx's manual: "1.4. OVERVIEW OF EXTENSIONS   CHAPTER 1. GETTING STARTED" in
+    # italics at 96 pt of 842 (below the top band), the section's half changing.
+    pages = []
+    for n in range(1, 5):
+        lines = [line(f"1.{n}. SECTION NUMBER {n}", 124.5, 95.8, 150, italic=True),
+                 line("CHAPTER 1. GETTING STARTED", 324.5, 95.8, 144, italic=True),
+                 *paragraph([f"Body text of page {n} runs on for a while here and",
+                             "it ends on the second line."], 124.5, 130)]
+        pages.append(page(lines, n))
+    markdown = build_markdown(pages)
+    assert "CHAPTER" not in markdown and "SECTION NUMBER" not in markdown
+    assert markdown.count("Body text of page") == 4
+
+
 def test_a_single_page_number_is_dropped_but_margin_text_kept() -> None:
     lines = [line("Draft notice in the header", 72, 30, 150), line("7", 290, 800, 8),
              *paragraph(["Body text that is long enough to be the body of this page.",

@@ -1,8 +1,10 @@
 """Page furniture: running headers, footers and page numbers.
 
-A line in the top or bottom margin band is furniture when the same text (digits
-and a trailing roman numeral ignored) sits at about the same height on a good
-share of the pages, or when it is only a page number.
+A line in the top or bottom margin band, or in a page's first or last row set
+apart from its text, is furniture when the same text (digits and a trailing
+roman numeral ignored) sits at about the same height on a good share of the
+pages, or when it is only a page number; so is a line in the same row, size and
+style as such a header (the section's title beside the chapter's).
 """
 
 from __future__ import annotations
@@ -100,7 +102,7 @@ def _margin_lines(page: PageLayout) -> list[tuple[str, Line]]:
             if isinstance(item, Line) and (zone := _zone(item, page)) is not None]
 
 
-def _edge_rows(page: PageLayout) -> list[Line]:
+def _edge_rows(page: PageLayout) -> list[tuple[str, Line]]:
     """The page's first and last rows when set apart from the text by a line's height
     or more and set no larger than its text: where a running header or footer sits,
     whatever the page's margins (a chapter's first heading is larger)."""
@@ -109,8 +111,9 @@ def _edge_rows(page: PageLayout) -> list[Line]:
     if len(lines) < 3:
         return []
     body = size_chars(lines).most_common(1)[0][0]
-    rows: list[Line] = []
-    for edge, inner, below in ((lines[0], lines, True), (lines[-1], lines[::-1], False)):
+    rows: list[tuple[str, Line]] = []
+    for zone, edge, inner, below in (("top", lines[0], lines, True),
+                                     ("bottom", lines[-1], lines[::-1], False)):
         row = [ln for ln in inner if min(ln.y1, edge.y1) - max(ln.y0, edge.y0) > 0]
         rest = [ln for ln in inner if ln not in row]
         if not rest:
@@ -118,7 +121,7 @@ def _edge_rows(page: PageLayout) -> list[Line]:
         gap = (min(ln.y0 for ln in rest) - max(ln.y1 for ln in row) if below
                else min(ln.y0 for ln in row) - max(ln.y1 for ln in rest))
         if gap >= max(ln.height for ln in row) and max(ln.size_pt for ln in row) <= body + 0.5:
-            rows += row
+            rows += [(zone, ln) for ln in row]
     return rows
 
 
@@ -134,19 +137,34 @@ def _stamped_rows(margin: list[tuple[str, Line]]) -> set[int]:
     return doomed
 
 
+def _row_mates(rows: list[list[Line]], doomed: set[int]) -> set[int]:
+    """Margin lines set in one row with a running header, in its size and style: the
+    header's other half (the section's title beside the chapter's, which changes)."""
+    mates: set[int] = set()
+    for lines in rows:
+        heads = [line for line in lines if id(line) in doomed]
+        mates.update(id(line) for line in lines if any(
+            min(h.y1, line.y1) - max(h.y0, line.y0) > 0.5 * line.height
+            and abs(h.size_pt - line.size_pt) < 0.5 and h.styled == line.styled
+            for h in heads))
+    return mates
+
+
 def drop_furniture(pages: Sequence[PageLayout]) -> int:
     """Remove headers, footers and page numbers in place; returns how many lines went."""
     by_key: dict[tuple[str, str], list[tuple[int, float, Line]]] = defaultdict(list)
     doomed: set[int] = set()
+    rows: list[list[Line]] = []  # each page's margin and edge lines
     for index, page in enumerate(pages):
         margin = _margin_lines(page)
-        edges = [("edge", line) for line in _edge_rows(page)
-                 if all(line is not other for _, other in margin)]
-        stamped = _stamped_rows(margin + edges)
+        margin += [(zone, line) for zone, line in _edge_rows(page)
+                   if all(line is not other for _, other in margin)]
+        stamped = _stamped_rows(margin)
         doomed |= stamped
         in_margin = {id(line) for _, line in margin}
         body = [item for item in page.items
                 if isinstance(item, Line) and id(item) not in in_margin]
+        rows.append([line for _, line in margin])
         for zone, item in margin:
             if id(item) not in stamped and not _attached(item, body):
                 by_key[(zone, furniture_key(item.text))].append(
@@ -155,6 +173,7 @@ def drop_furniture(pages: Sequence[PageLayout]) -> int:
     for occurrences in by_key.values():
         if len({p for p, _, _ in occurrences}) >= min_pages:
             doomed.update(id(line) for line in _repeated(occurrences, min_pages))
+    doomed |= _row_mates(rows, doomed)
     for page in pages:
         page.items = [item for item in page.items if id(item) not in doomed]
     return len(doomed)
