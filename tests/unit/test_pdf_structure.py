@@ -59,6 +59,32 @@ def test_numbered_headings_are_headings_and_numbered_sentences_list_items() -> N
     assert "\n1. Install the package.\n2. Run the first example." in markdown
 
 
+def test_numbered_subsections_a_little_larger_than_the_text_are_headings() -> None:
+    # texdoc's manual: "1.2 Configuration files" in the body's font at 1.1x its size.
+    body = [line(f"Body text line {i} of the guide runs across the whole column here.", 89, y,
+                 size=10.9) for i, y in enumerate((60, 73.5, 87, 100.5))]
+    lines = [*body, line("1.2 Configuration files", 89, 134, 134, size=11.96),
+             *[line(f"More body text {i} under the subsection runs across the column.", 89, y,
+                    size=10.9) for i, y in enumerate((160, 173.5, 187))],
+             line("2.1 million people read it every year, as the survey says.", 89, 220,
+                  size=10.9)]
+    markdown = markdown_of(lines)
+    assert "# 1.2 Configuration files" in markdown
+    assert "# 2.1 million" not in markdown  # body size: no heading, whatever its number
+
+
+def test_a_numbered_section_under_a_stack_of_cover_lines_stays_a_heading() -> None:
+    cover = [line(text, 130, y, 200, size=14.3) for text, y in (
+        ("Find and view documentation", 150), ("Manuel Gonnard", 200),
+        ("v3.4.1 2022-03-19", 240))]
+    lines = [line("Texdoc", 262, 100, 70, size=20.7), *cover,
+             line("1 Quick Guide", 89, 290, 104, size=14.3),
+             *[line(f"Texdoc is a tool to find and view documents, line {i} of the text.", 89, y,
+                    size=10.9) for i, y in enumerate((320, 334, 348))]]
+    markdown = markdown_of(lines)
+    assert "# 1 Quick Guide" in markdown and "# v3.4.1" not in markdown
+
+
 def test_three_stacked_bold_lines_are_not_headings() -> None:
     names = ["Jim Bainbridge", "Rob Bestgen", "Mike Cain"]
     lines = [line(n, 300, 500 + 16 * i, 90, bold=True) for i, n in enumerate(names)]

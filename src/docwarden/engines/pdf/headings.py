@@ -33,6 +33,9 @@ DRAWN_LABEL_MAX_RATIO = 1.3  # text over a drawing this close to body size is a 
 BYLINE_SPLIT_RE = re.compile(r",|;|&|\band\b")
 NAME_RE = re.compile(r"^[^\W\d_][\w'’.-]*(?:\s+[^\W\d_][\w'’.-]*){1,3}$")
 SECTION_NUMBER_RE = re.compile(r"^(?:\d{1,3}(?:\.\d{1,3})*\.?|[IVX]{1,5}\.|[A-Z]\.)\s+\S")
+# "2.1 Data", "3.4.1 Sources": numbered two levels deep or more, no list item's "1."
+SUBSECTION_RE = re.compile(r"^\d{1,3}(?:\.\d{1,3})+\.?\s+\S")
+NUMBERED_SIZE_RATIO = 1.05  # a numbered section line needs only this much over the body
 MAX_HEADING_RUN = 2  # more same-level headings in a row are labels, names or a cover
 MIN_PAGE_BODY_CHARS = 500  # a page needs this much text to have a body size of its own
 PAGE_BODY_SHARE = 0.5  # ... set mostly in one size
@@ -115,7 +118,21 @@ def heading_level(
         return max(2, min(len(sizes), MAX_SIZE_LEVELS) + 1)
     if local_body < body and size >= local_body * HEADING_SIZE_RATIO and short:
         return max(1, min(len(sizes), MAX_SIZE_LEVELS))
+    if _numbered_section(block, text, local_body):
+        return max(2, min(len(sizes), MAX_SIZE_LEVELS) + 1)
     return 0
+
+
+def _numbered_section(block: Block, text: str, body: float) -> bool:
+    """"1.2 Configuration files" alone on its line, a little larger than the text, in the
+    body's own font (texdoc's manual sets its subsections 1.1x the body)."""
+    words = text.split()[1:]  # past the number
+    return (
+        len(block.lines) == 1 and bool(SUBSECTION_RE.match(text))
+        and block.lines[0].size_pt >= body * NUMBERED_SIZE_RATIO
+        and len(text) <= MAX_NUMBERED_HEADING_CHARS and bool(words) and words[0][0].isupper()
+        and not text.endswith((*SENTENCE_END, ",", ":", ";"))
+    )
 
 
 def _drawn_label(block: Block, body: float) -> bool:
@@ -168,9 +185,18 @@ def demote_heading_runs(blocks: Sequence[Block]) -> None:
         run = blocks[start:end]
         if run[0].kind == "heading" and len(run) > MAX_HEADING_RUN and not (
                 _stepping_down(run) or _numbered(run)):
+            if _opens_section(run[-1], blocks[end] if end < len(blocks) else None):
+                run = run[:-1]
             for block in run:
                 block.kind = "item" if list_marker(block.lines[0].text) else "para"
         start = end
+
+
+def _opens_section(last: Block, after: Block | None) -> bool:
+    """The run's last heading is numbered and text follows it: a cover's lines stacked
+    above the first section ("1 Quick Guide") take nothing from that section."""
+    return bool(SECTION_NUMBER_RE.match(last.lines[0].text)) and after is not None and (
+        after.kind in ("para", "item"))
 
 
 def _names(text: str) -> bool:
