@@ -130,6 +130,10 @@ def test_typewriter_words_carrying_on_a_sentence_stay_in_its_paragraph() -> None
             "publisher, year. Optional fields: volume, series, address, edition, month, "
             "note.") in markdown
     assert "```\nmonth = jan # feb,\nauthor = and so on\n```" in markdown
+    title_page = [line("Kpathsea library", 72, 60, 200, size=20),
+                  line("https://tug.org/kpathsea", 72, 100, 140, mono=True),
+                  line("This file documents the Kpathsea library for path searching.", 72, 140)]
+    assert "```" not in markdown_of(title_page)  # a web address alone is no code
 
 
 def test_an_italic_title_filling_a_line_of_a_sentence_stays_in_its_paragraph() -> None:
