@@ -178,6 +178,22 @@ def test_fields_and_types_of_a_code_listing_are_no_table() -> None:
     assert "\n     r       INTEGER,\n" in markdown
 
 
+def test_a_listing_with_line_numbers_is_code_not_a_table() -> None:
+    # A .dtx listing: line numbers in a small roman font beside typewriter code.
+    code = ["\\ifluatex\\else", "  \\PackageWarningNoLine{ifplatform}{", "  disabled,",
+            "  }", "\\fi"]
+    lines = []
+    for i, text in enumerate(code):
+        y = 300 + 11 * i
+        lines += [Line(str(20 + i), 100, y + 1, 108, y + 8, 6.0),
+                  line(text, 120 + 5.2 * (len(text) - len(text.lstrip())), y,
+                       5.2 * len(text.strip()), size=9.0, mono=True)]
+    markdown = markdown_of(lines)
+    assert "|" not in markdown and markdown.count("```") == 2
+    rows = [" ".join(row.split()) for row in markdown.splitlines()]
+    assert "20 \\ifluatex\\else" in rows and "24 \\fi" in rows
+
+
 def test_code_cut_by_a_page_break_is_one_block() -> None:
     first = [line("Usage: asn1Coding [OPTION]", 90, 700, 160, mono=True),
              line("  -h, --help", 90, 712, 70, mono=True)]
