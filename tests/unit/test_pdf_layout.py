@@ -99,15 +99,30 @@ def test_quality_prefers_horizontal_confident_lines() -> None:
     assert (cropped[0].x0, cropped[0].y0, cropped[0].x1) == (20.0, 30.0, 120.0)
 
 
-def test_cjk_ocr_lines_are_sized_by_their_advance_not_their_box_height() -> None:
-    # One size, two box heights (the detector's boxes vary +-15 %): the same size.
+def test_ocr_lines_are_sized_by_their_advance_not_their_box_height() -> None:
+    # One size, two box heights (the detector's boxes vary +-15 %): about the same size.
     tall = [[0, 0], [220, 0], [220, 24], [0, 24]]
     short = [[0, 40], [220, 40], [220, 60], [0, 60]]
     lines = to_lines([FakeLine("第二段用于检查段落边界", 0.95, tall),
                       FakeLine("本文件由测试数据生成的", 0.95, short)], scale=1.0)
-    assert lines[0].size_pt == lines[1].size_pt == 20.0
-    latin = to_lines([FakeLine("Latin text", 0.95, [[0, 0], [90, 0], [90, 24], [0, 24]])], 1.0)
-    assert latin[0].size_pt == 20.0  # box height / 1.2
+    assert abs(lines[0].size_pt - lines[1].size_pt) <= 0.02 * lines[1].size_pt
+    assert 18.5 <= lines[0].size_pt <= 20.0  # 220 pt less the box's padding over 11 em
+    text = "Other term shapes each single result of trade"  # 38 glyphs, 7 spaces
+    body = to_lines([FakeLine(text, 0.95, [[0, 0], [240, 0], [240, 18], [0, 18]]),
+                     FakeLine(text, 0.95, [[0, 30], [240, 30], [240, 44], [0, 44]])], 1.0)
+    assert abs(body[0].size_pt - body[1].size_pt) <= 0.05 * body[1].size_pt
+    assert 11.0 <= body[1].size_pt <= 12.5  # (240 - 0.45 x 14) / (19 + 1.96) em
+
+
+def test_a_one_word_cell_of_an_ocr_page_is_no_larger_than_its_text() -> None:
+    # A table cell's box is padded wider and taller than a line's: both measures must
+    # agree before a short line counts as large.
+    body = "Relevant file protects a annual total of engine"
+    found = [FakeLine(body, 0.95, [[0, y], [250, y], [250, y + 16], [0, y + 16]])
+             for y in (0, 20, 40)]
+    found.append(FakeLine("Method", 0.95, [[300, 0], [353, 0], [353, 20], [300, 20]]))
+    lines = to_lines(found, 1.0)
+    assert lines[3].size_pt <= 1.1 * lines[0].size_pt
 
 
 def test_turn_order_follows_the_text_axis_before_the_rotate_hint() -> None:
