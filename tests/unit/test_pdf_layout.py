@@ -94,9 +94,10 @@ def test_quality_prefers_horizontal_confident_lines() -> None:
     assert quality(flat)[1] and not quality(tall)[1]
     assert quality(flat)[0] > quality(tall)[0]
     lines = to_lines(flat, scale=2.0)
-    assert (lines[0].x1, lines[0].y1) == (100.0, 10.0)
+    inset = 0.45 * 10 / 2  # the detector's padding (0.45 x the box's height) taken off the sides
+    assert (lines[0].x0, lines[0].x1, lines[0].y1) == (inset, 100.0 - inset, 10.0)
     cropped = to_lines(flat, scale=2.0, offset=(40, 60))  # read from a crop at (40, 60) px
-    assert (cropped[0].x0, cropped[0].y0, cropped[0].x1) == (20.0, 30.0, 120.0)
+    assert (cropped[0].x0, cropped[0].y0, cropped[0].x1) == (20.0 + inset, 30.0, 120.0 - inset)
 
 
 def test_ocr_lines_are_sized_by_their_advance_not_their_box_height() -> None:

@@ -6,6 +6,10 @@ made before any OCR, because OCR time grows with what it is shown:
 - the ink box: the detector is bounded to a fixed side, so a page holding a
   few lines is read at a fraction of the cost (and at a better detector
   scale) once its blank paper is cut away;
+- the columns: a blank strip down the middle of the text, over much of its
+  height, is a gutter; the text above, each column and the text below are
+  shown to the OCR apart (its detector joins lines across a gutter of one em
+  at its input scale, and a page read that way comes out interleaved);
 - the text axis: lines of text make the ink's row profile alternate between
   full and empty, while the column profile stays flat (word gaps do not line
   up); a quarter-turned page shows the opposite.  A page whose /Rotate does
@@ -26,6 +30,11 @@ REDUCE = 4
 INK_DROP = 40  # a reduced cell this much darker than the paper holds ink
 MARGIN_PX = 24  # blank kept around the ink box (the detector misses text at an edge)
 AXIS_RATIO = 1.4  # one profile this much more uneven than the other decides the axis
+GUTTER_MIN_SHARE = 0.4  # of the text's height a gutter runs down, blank
+GUTTER_MIN_PT = 6.0  # and its width (word spaces are about 3 pt)
+SIDE_MIN_SHARE = 0.3  # of the gutter's rows inked on each side of it
+BLANK_ROW_SEARCH = 10  # reduced rows searched for a blank one where the gutter starts or ends
+CUT_MAX_INK = 0.04  # ... or for one this nearly blank (a few glyphs' descenders)
 
 Box = tuple[int, int, int, int]
 
@@ -54,8 +63,10 @@ def blank(image: Image.Image) -> bool:
 def ink_box(image: Image.Image) -> Box | None:
     """Pixel box around the page's ink plus a margin; None when nothing is worth cutting."""
     extent = _extent(_ink(image))
-    if extent is None:
-        return None
+    return None if extent is None else _box(extent, image)
+
+
+def _box(extent: Box, image: Image.Image) -> Box | None:
     x0, y0, x1, y1 = extent
     box = (max(x0 * REDUCE - MARGIN_PX, 0), max(y0 * REDUCE - MARGIN_PX, 0),
            min(x1 * REDUCE + MARGIN_PX, image.width), min(y1 * REDUCE + MARGIN_PX, image.height))
@@ -83,3 +94,106 @@ def text_axis(image: Image.Image) -> int | None:
     if cols >= AXIS_RATIO * rows and cols > 0:
         return 1
     return None
+
+
+def text_regions(image: Image.Image, px_per_pt: float) -> list[Box]:
+    """Pixel boxes to read apart: the ink box, or the text above a gutter, the two
+    columns beside it and the text below it (empty parts left out), cut along
+    blank rows and the gutter so that no line is cut."""
+    mask = _ink(image)
+    extent = _extent(mask)
+    if extent is None:
+        return []
+    whole = _box(extent, image) or (0, 0, image.width, image.height)
+    gutter = _gutter(mask, extent, max(round(GUTTER_MIN_PT * px_per_pt / REDUCE), 2))
+    cuts = None if gutter is None else _blank_rows(mask, extent, gutter)
+    if gutter is None or cuts is None or not _text_beside(mask, extent, gutter):
+        return [whole]
+    x0, y0, x1, y1 = extent
+    top, bottom = cuts
+    cells = [(x0, y0, x1, top), (x0, top, gutter[0], bottom), (gutter[2], top, x1, bottom),
+             (x0, bottom, x1, y1)]
+    return [_padded(cell, extent, image) for cell in cells if _inked(mask, cell)]
+
+
+def _text_beside(mask: npt.NDArray[np.bool_], extent: Box, gutter: Box) -> bool:
+    """Text down both sides of the gutter (a short last line leaves a blank strip
+    beside it too, with nothing on its other side)."""
+    x0, _, x1, _ = extent
+    gx0, gy0, gx1, gy1 = gutter
+    need = SIDE_MIN_SHARE * (gy1 - gy0)
+    return all(int(mask[gy0:gy1, a:b].any(axis=1).sum()) >= need for a, b in ((x0, gx0), (gx1, x1)))
+
+
+def _blank_rows(mask: npt.NDArray[np.bool_], extent: Box, gutter: Box) -> tuple[int, int] | None:
+    """Rows (nearly) blank right across the text where the gutter starts and ends (the
+    text above and below spans both columns); None where a cut would go through lines.
+    Two columns' lines need not share baselines, so the row with least ink near the
+    gutter's end is taken when no row is blank."""
+    x0, y0, x1, y1 = extent
+    inked = mask[:, x0:x1].sum(axis=1)
+
+    def near(row: int) -> int | None:
+        if row <= y0 or row >= y1:
+            return row
+        rows = [r for r in range(row - BLANK_ROW_SEARCH, row + BLANK_ROW_SEARCH + 1)
+                if y0 < r < y1]
+        best = min(rows, key=lambda r: (int(inked[r]), abs(r - row)))
+        return best if inked[best] <= CUT_MAX_INK * (x1 - x0) else None
+
+    top, bottom = near(gutter[1]), near(gutter[3])
+    return None if top is None or bottom is None else (top, bottom)
+
+
+def _gutter(mask: npt.NDArray[np.bool_], extent: Box, min_cells: int) -> Box | None:
+    """The widest blank strip in the middle half of the text running down at least
+    GUTTER_MIN_SHARE of its height, in reduced cells; None without one.  A strip's
+    edge columns are left out of it: a justified line's last glyph may reach in."""
+    x0, y0, x1, y1 = extent
+    height, width = y1 - y0, x1 - x0
+    first = x0 + width // 4
+    spans = [_longest_blank(mask[y0:y1, x]) for x in range(first, x1 - width // 4)]
+    tall = [end - start >= GUTTER_MIN_SHARE * height for start, end in spans]
+    best: Box | None = None
+    index = 0
+    while index < len(spans):
+        if not tall[index]:
+            index += 1
+            continue
+        end = index
+        while end + 1 < len(spans) and tall[end + 1]:
+            end += 1
+        inner = range(index + 1, end) if end - index + 1 > min_cells + 1 else range(index, end + 1)
+        top = max(spans[i][0] for i in inner)
+        bottom = min(spans[i][1] for i in inner)
+        if len(inner) >= min_cells and bottom - top >= GUTTER_MIN_SHARE * height and (
+                best is None or len(inner) > best[2] - best[0]):
+            best = (first + inner[0], y0 + top, first + inner[-1] + 1, y0 + bottom)
+        index = end + 1
+    return best
+
+
+def _longest_blank(column: npt.NDArray[np.bool_]) -> tuple[int, int]:
+    """(start, end) of the longest run of blank cells down one reduced column."""
+    edges = np.flatnonzero(np.diff(np.concatenate(([1], column.astype(np.int8), [1]))))
+    if edges.size < 2:
+        return 0, 0
+    starts, ends = edges[::2], edges[1::2]
+    longest = int(np.argmax(ends - starts))
+    return int(starts[longest]), int(ends[longest])
+
+
+def _inked(mask: npt.NDArray[np.bool_], cell: Box) -> bool:
+    x0, y0, x1, y1 = cell
+    return x1 > x0 and y1 > y0 and bool(mask[y0:y1, x0:x1].any())
+
+
+def _padded(cell: Box, extent: Box, image: Image.Image) -> Box:
+    """A cell in pixels, with a margin on the sides where the text ends (its cut
+    sides run through blank paper already)."""
+    x0, y0, x1, y1 = (v * REDUCE for v in cell)
+    ex0, ey0, ex1, ey1 = extent
+    return (max(x0 - MARGIN_PX, 0) if cell[0] == ex0 else x0,
+            max(y0 - MARGIN_PX, 0) if cell[1] == ey0 else y0,
+            min(x1 + MARGIN_PX, image.width) if cell[2] == ex1 else x1,
+            min(y1 + MARGIN_PX, image.height) if cell[3] == ey1 else y1)

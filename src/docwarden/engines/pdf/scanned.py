@@ -36,7 +36,7 @@ import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
 from PIL import Image
 
-from docwarden.engines.pdf.ink import blank, ink_box, text_axis
+from docwarden.engines.pdf.ink import blank, text_axis, text_regions
 from docwarden.engines.pdf.layout import Line
 from docwarden.engines.pdf.picture import page_picture, picture_scale
 from docwarden.errors import InputTooLarge
@@ -188,8 +188,13 @@ def to_lines(
         if text := item.text.strip():
             boxes.append((text, min(xs), min(ys), max(xs), max(ys)))
     sizes = _ocr_sizes([(text, x1 - x0, y1 - y0) for text, x0, y0, x1, y1 in boxes])
-    return [Line(text, x0, y0, x1, y1, size_pt=size)
-            for (text, x0, y0, x1, y1), size in zip(boxes, sizes, strict=True)]
+    lines: list[Line] = []
+    for (text, x0, y0, x1, y1), size in zip(boxes, sizes, strict=True):
+        # The box is padded past the glyphs: taken off the sides, columns keep their
+        # gutter and lines their true edges (indents, alignment).
+        inset = min(BOX_PAD_PER_HEIGHT * (y1 - y0) / 2, (x1 - x0) / 4)
+        lines.append(Line(text, x0 + inset, y0, x1 - inset, y1, size_pt=size))
+    return lines
 
 
 def _ocr_sizes(boxes: Sequence[tuple[str, float, float]]) -> list[float]:
@@ -240,13 +245,30 @@ def _turn_order(rotation: int, axis: int | None = None) -> list[int]:
     return order if axis is None else sorted(order, key=lambda t: t % 2 != axis)
 
 
+@dataclass(frozen=True, slots=True)
+class _Placed:
+    """An OCR line moved from a region's pixels into the page's."""
+
+    text: str
+    score: float
+    box: list[list[float]]
+
+
+def _read_regions(image: Image.Image, scale: float, recognize: Recognizer) -> list[_Placed]:
+    """The OCR lines of each text region (ink.text_regions: columns apart), in page pixels."""
+    found: list[_Placed] = []
+    for x0, y0, x1, y1 in text_regions(image, scale) or [(0, 0, image.width, image.height)]:
+        found += [_Placed(line.text, line.score, [[x + x0, y + y0] for x, y in line.box])
+                  for line in recognize(image.crop((x0, y0, x1, y1)), upright=True)]
+    return found
+
+
 def _read_turned(rendered: Rendered, turns: int, recognize: Recognizer) -> tuple[OcrPage, bool]:
-    """One orientation read from the box around its ink, and whether it convinces."""
+    """One orientation read from the boxes around its ink, and whether it convinces."""
     image = rendered.image.transpose(_TRANSPOSE[turns]) if turns else rendered.image
-    box = ink_box(image)
-    found = recognize(image.crop(box) if box else image, upright=True)
+    found = _read_regions(image, rendered.scale, recognize)
     score, confident = quality(found)
-    lines = to_lines(found, rendered.scale, box[:2] if box else (0, 0))
+    lines = to_lines(found, rendered.scale)
     page = OcrPage(lines, image.width / rendered.scale, image.height / rendered.scale, turns,
                    score)
     return page, confident or not found
