@@ -20,6 +20,10 @@ with a message.  Set it up once:
 dependency on it, and without it the peer is skipped as not installed.)
 
     python -m bench.accuracy.pdf [--only SUBSTRING] [--peers-python PATH | --no-peers]
+                                 [--scans]
+
+`--scans` adds `real-scanned`: the real-producer set's Latin-script PDFs printed
+to image-only PDFs at 200 dpi (bench/accuracy/pdf_scans.py), read by OCR.
 
 Writes bench/results/pdf_accuracy.json.
 """
@@ -42,6 +46,7 @@ import pypdfium2 as pdfium
 from bench import RESULTS as RESULTS_DIR
 from bench import ROOT
 from bench.accuracy.pdf_metrics import compare, norm
+from bench.accuracy.pdf_scans import scanned_items
 from docwarden.engines.base import JobInput
 from docwarden.engines.pdf import PdfEngine
 from docwarden.settings import Settings
@@ -210,11 +215,20 @@ def main() -> int:
     parser.add_argument("--only", default="", help="evaluate files whose path contains this")
     parser.add_argument("--peers-python", type=Path, default=PEERS_PYTHON)
     parser.add_argument("--no-peers", action="store_true")
+    parser.add_argument("--scans", action="store_true",
+                        help="add the real set printed to scans (group real-scanned; slow)")
     args = parser.parse_args()
     if not TESTDATA.is_dir():
         print(f"test data not found at {TESTDATA}")
         return 1
-    items = dataset(args.only)
+    with tempfile.TemporaryDirectory() as scans:
+        items = dataset(args.only)
+        if args.scans:
+            items += scanned_items(GENERATED / "realset", Path(scans), args.only)
+        return _run(items, args)
+
+
+def _run(items: list[dict[str, Any]], args: argparse.Namespace) -> int:
     engine = PdfEngine(Settings())
     engine.load()
     engine.recognizer()  # OCR models loaded before timing, as in a warm worker

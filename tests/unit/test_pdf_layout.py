@@ -115,17 +115,6 @@ def test_ocr_lines_are_sized_by_their_advance_not_their_box_height() -> None:
     assert 11.0 <= body[1].size_pt <= 12.5  # (240 - 0.45 x 14) / (19 + 1.96) em
 
 
-def test_a_one_word_cell_of_an_ocr_page_is_no_larger_than_its_text() -> None:
-    # A table cell's box is padded wider and taller than a line's: both measures must
-    # agree before a short line counts as large.
-    body = "Relevant file protects a annual total of engine"
-    found = [FakeLine(body, 0.95, [[0, y], [250, y], [250, y + 16], [0, y + 16]])
-             for y in (0, 20, 40)]
-    found.append(FakeLine("Method", 0.95, [[300, 0], [353, 0], [353, 20], [300, 20]]))
-    lines = to_lines(found, 1.0)
-    assert lines[3].size_pt <= 1.1 * lines[0].size_pt
-
-
 def test_turn_order_follows_the_text_axis_before_the_rotate_hint() -> None:
     assert _turn_order(90) == [1, 0, 2, 3]  # /Rotate 90: undo it first
     assert _turn_order(90, axis=0) == [0, 2, 1, 3]  # ... unless the lines already run across

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import itertools
 import re
+import statistics
 from collections.abc import Iterable, Sequence
 from enum import Enum
 
@@ -25,7 +26,7 @@ from docwarden.engines.pdf.headings import (
     page_body_size,
 )
 from docwarden.engines.pdf.layout import SOFT_HYPHEN, Line, runs_on, same_row
-from docwarden.engines.pdf.tables import Table, continue_table
+from docwarden.engines.pdf.tables import Table, continue_table, prose_gutter
 
 # Scripts written without spaces between words (Han, kana, CJK punctuation); Hangul
 # separates words with spaces and is not among them.
@@ -36,6 +37,8 @@ CJK_RE = re.compile(
 HANGUL_RE = re.compile("[\uac00-\ud7a3]")
 MIN_MIDWORD_WRAPS = 2  # wraps inside known words that show a document wraps anywhere
 WORD_EDGE_MARKS = ".,;:!?()[]\"'“”‘’"
+CROWDED_ROW_MATES = 2  # lines beside a line in its row that make it a table's cell
+CROWDED_SIZE_RATIO = 1.2  # ... when it is set no larger than this over theirs
 CODE_EDGE_PT = 2.0  # code on the next page set from the same edge goes on
 CODE_BLANK_LINE_STEPS = 1.6  # a gap this many line steps wide is a blank line in code
 
@@ -120,7 +123,10 @@ def page_blocks(page: PageLayout, body: float, sizes: list[float]) -> list[Block
         grouper.add(item)
     local_body = page_body_size(page, body)
     blocks = grouper.blocks
+    crowded = _crowded_rows([item for item in page.items if isinstance(item, Line)])
     for index, block in enumerate(blocks):
+        if all(id(line) in crowded for line in block.lines):
+            continue  # a cell of a row of three or more: a table's, however it is set
         after = blocks[index + 1] if index + 1 < len(blocks) else None
         # A heading over smaller text heads a paragraph, not a label (figure callouts).
         prose = after is not None and after.kind == "para" and len(after.lines) >= 2
@@ -130,6 +136,26 @@ def page_blocks(page: PageLayout, body: float, sizes: list[float]) -> list[Block
             block.kind, block.level = "heading", level
     demote_heading_runs(grouper.blocks)
     return grouper.blocks
+
+
+def _crowded_rows(lines: Sequence[Line]) -> set[int]:
+    """Lines sharing their row with two or more others of about their size: the cells
+    of a table the page's tables did not take (a scan's, its cells' boxes out of
+    line).  A heading stands alone, beside the other column's text on a page of
+    two, or above the text beside it."""
+    gutter = prose_gutter(lines)
+
+    def side(line: Line) -> bool:
+        return gutter is not None and line.cx > gutter
+
+    crowded: set[int] = set()
+    for line in lines:
+        mates = [other.size_pt for other in lines if other is not line
+                 and same_row(line, other) and side(other) == side(line)]
+        if len(mates) >= CROWDED_ROW_MATES and (
+                line.size_pt <= CROWDED_SIZE_RATIO * statistics.median(mates)):
+            crowded.add(id(line))
+    return crowded
 
 
 def _cell(text: str) -> str:

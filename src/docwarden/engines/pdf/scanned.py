@@ -26,8 +26,6 @@ the OCR.
 from __future__ import annotations
 
 import math
-import re
-import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
@@ -38,6 +36,7 @@ from PIL import Image
 
 from docwarden.engines.pdf.ink import blank, text_axis, text_regions
 from docwarden.engines.pdf.layout import Line
+from docwarden.engines.pdf.ocrsize import BOX_PAD_PER_HEIGHT, line_sizes
 from docwarden.engines.pdf.picture import page_picture, picture_scale
 from docwarden.errors import InputTooLarge
 
@@ -45,15 +44,7 @@ POINTS_PER_INCH = 72.0
 EMBEDDED_IMAGE_FACTOR = 4  # a 600-dpi A4 scan is ~2x the default MAX_IMAGE_PIXELS
 CONFIDENT_MEAN_SCORE = 0.85
 CONFIDENT_HORIZONTAL_SHARE = 0.8
-CJK_MIN_SHARE, CJK_MIN_CHARS = 0.6, 3  # a line this much Han/kana is sized by its advance
-NARROW_EM = 0.55  # the advance of a Latin letter or digit beside Han text, in em
-LATIN_GLYPH_EM, LATIN_SPACE_EM = 0.5, 0.28  # average advance of a Latin glyph, a word space
-MIN_ADVANCE_CHARS = 10  # glyphs a Latin line needs for its advance alone to measure its size
-MIN_SHORT_GLYPHS = 3  # ... and fewer than this are too few for any measure
-BOX_PAD_PER_HEIGHT = 0.45  # the detector pads a line's box by about this share of its height
-SHORT_ADVANCE_BIAS = 1.08  # a short line's advance still reads this much large
-SHORT_BOX_HEIGHT_PER_PT = 1.64  # a short line's box is this many times its font size
-CJK_RE = re.compile("[\u3000-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uff60]")
+
 _TRANSPOSE = {1: Image.Transpose.ROTATE_90, 2: Image.Transpose.ROTATE_180,
               3: Image.Transpose.ROTATE_270}
 
@@ -187,50 +178,13 @@ def to_lines(
         ys = [(p[1] + offset[1]) / scale for p in item.box]
         if text := item.text.strip():
             boxes.append((text, min(xs), min(ys), max(xs), max(ys)))
-    sizes = _ocr_sizes([(text, x1 - x0, y1 - y0) for text, x0, y0, x1, y1 in boxes])
     lines: list[Line] = []
-    for (text, x0, y0, x1, y1), size in zip(boxes, sizes, strict=True):
+    for (text, x0, y0, x1, y1), size in zip(boxes, line_sizes(boxes), strict=True):
         # The box is padded past the glyphs: taken off the sides, columns keep their
         # gutter and lines their true edges (indents, alignment).
         inset = min(BOX_PAD_PER_HEIGHT * (y1 - y0) / 2, (x1 - x0) / 4)
         lines.append(Line(text, x0 + inset, y0, x1 - inset, y1, size_pt=size))
     return lines
-
-
-def _ocr_sizes(boxes: Sequence[tuple[str, float, float]]) -> list[float]:
-    """Font sizes of a page's OCR lines (text, box width and height in points).
-
-    The detector's box height follows what the line holds (descenders, capitals)
-    and its padding, by +-15 % on long lines and more on short ones: body lines
-    came out as large as the bold headings above them.  A line's advance measures
-    its size instead: Han and kana glyphs advance one em each, Latin letters
-    about half an em and word spaces a little over a quarter, once the box's
-    padding (BOX_PAD_PER_HEIGHT of its height) is taken off its width.  A short
-    line is as large as both measures agree (a one-word table cell's box is
-    padded taller and wider than a line's), a glyph or two as the page's lines.
-    Fitted on 900 lines of real-producer PDFs scanned at 200 dpi: long lines
-    within -7/+10 %, short ones -5/+22 % (10th/90th percentiles).
-    """
-    sizes = [_line_size(text, width, height) for text, width, height in boxes]
-    known = [size for size in sizes if size > 0]
-    typical = statistics.median(known) if known else 0.0
-    return [round(size if size > 0 else typical or height / SHORT_BOX_HEIGHT_PER_PT, 1)
-            for size, (_, _, height) in zip(sizes, boxes, strict=True)]
-
-
-def _line_size(text: str, width: float, height: float) -> float:
-    """One line's size from its advance (and height, when short); 0 for a glyph or two."""
-    glyphs = text.replace(" ", "")
-    inner = max(width - BOX_PAD_PER_HEIGHT * height, 0.0)
-    wide = sum(1 for ch in glyphs if CJK_RE.match(ch))
-    if wide >= CJK_MIN_SHARE * len(glyphs) and wide >= CJK_MIN_CHARS:
-        return inner / (wide + NARROW_EM * (len(glyphs) - wide))
-    if len(glyphs) < MIN_SHORT_GLYPHS:
-        return 0.0
-    advance = inner / (LATIN_GLYPH_EM * len(glyphs) + LATIN_SPACE_EM * (len(text) - len(glyphs)))
-    if len(glyphs) >= MIN_ADVANCE_CHARS:
-        return advance
-    return min(advance / SHORT_ADVANCE_BIAS, height / SHORT_BOX_HEIGHT_PER_PT)
 
 
 def _turn_order(rotation: int, axis: int | None = None) -> list[int]:

@@ -1,0 +1,45 @@
+"""Font sizes of OCR lines (ocrsize.py): by advance, short lines by what they continue."""
+
+from __future__ import annotations
+
+from docwarden.engines.pdf.furniture import PageLayout
+from docwarden.engines.pdf.layout import Line
+from docwarden.engines.pdf.markdown import build_markdown
+from docwarden.engines.pdf.ocrsize import line_sizes
+from docwarden.engines.pdf.order import layout_page
+
+BODY = "Global output opens the general threshold to handle"  # 44 glyphs, 7 spaces
+
+
+def body_box(y: float, text: str = BODY) -> tuple[str, float, float, float, float]:
+    return (text, 55.0, y, 55.0 + 270.0, y + 14.0)  # ~12 pt by its advance
+
+
+def test_a_heading_s_second_line_and_a_paragraph_s_last_take_the_size_they_continue() -> None:
+    # fresh_newsletter_web scanned: "District natural question" / "window" (no descender,
+    # its box 0.93 x its size: by height it read 9 pt) and a paragraph's "in market.".
+    boxes = [("District natural question", 55.4, 162.7, 258.6, 180.0),
+             ("window", 55.5, 185.4, 114.4, 200.2),
+             body_box(217.8), body_box(233.8),
+             ("in market.", 54.0, 251.0, 109.1, 265.4)]
+    sizes = line_sizes(boxes)
+    assert sizes[1] == sizes[0] > 1.25 * sizes[2]
+    assert sizes[4] == sizes[3]
+
+
+def test_a_short_heading_after_a_paragraph_keeps_its_own_size() -> None:
+    # "3. Results" sits a heading's gap below the paragraph: it continues nothing.
+    boxes = [body_box(273.6), body_box(290.3), ("3. Results", 53.3, 317.2, 135.3, 337.4)]
+    sizes = line_sizes(boxes)
+    assert sizes[2] > 1.15 * sizes[1]
+
+
+def test_a_row_of_table_cells_holds_no_heading() -> None:
+    # A scan's table its detection missed: bold header cells read a little larger.
+    cells = [Line(text, x, 442.7, x + w, 462.5, size) for text, x, w, size in (
+        ("Finance value", 73.4, 85, 13.5), ("Stage measure", 197.6, 90, 14.4),
+        ("Matter", 347.4, 44, 11.8), ("Code", 478.8, 33, 12.6))]
+    body = [Line(f"Relevant unit defines each recent finance across team {i}.", 54, y, 550,
+                 y + 14, 11.8) for i, y in enumerate((351.6, 367.5, 383.5, 399.4))]
+    markdown = build_markdown([PageLayout(1, 612, 792, "ocr", layout_page(body + cells), 0)])
+    assert "#" not in markdown
