@@ -85,6 +85,28 @@ def test_a_numbered_section_under_a_stack_of_cover_lines_stays_a_heading() -> No
     assert "# 1 Quick Guide" in markdown and "# v3.4.1" not in markdown
 
 
+def test_title_authors_and_abstract_label_stacked_keep_title_and_label() -> None:
+    # A scanned paper's first page: title, author line, "Abstract", all set larger
+    # than the text; the author line is no heading, so the other two are no run.
+    lines = [line("Year model effect industry large for Limit balance point", 107, 83, 380,
+                  size=14.5),
+             line("Erik Sand, Boris Keller, Ana Lima", 209, 116, 175, size=11.4),
+             line("Abstract", 59, 155, 58, size=13.3),
+             *[line(f"Natural reason includes a regional capacity, line {i} of it.", 58,
+                    181 + 12 * i, 233, size=9.3) for i in range(4)],
+             *[line(f"Body text of the paper runs on and on across the column {i}.", 58,
+                    260 + 12 * i, 233, size=9.6) for i in range(12)],
+             # larger section headings further down: the three above share one level
+             *[line(title, 58, y, 150, size=size) for title, y, size in (
+                 ("1 Introduction", 420, 20.0), ("2 Related work", 520, 18.0),
+                 ("3 Method", 620, 16.0))],
+             *[line(f"More body text of the paper runs on across the column {i}.", 58,
+                    y + 30, 233, size=9.6) for i, y in enumerate((420, 520, 620))]]
+    markdown = markdown_of(lines)
+    assert "# Year model effect" in markdown and "# Abstract" in markdown
+    assert "# Erik Sand" not in markdown
+
+
 def test_three_stacked_bold_lines_are_not_headings() -> None:
     names = ["Jim Bainbridge", "Rob Bestgen", "Mike Cain"]
     lines = [line(n, 300, 500 + 16 * i, 90, bold=True) for i, n in enumerate(names)]

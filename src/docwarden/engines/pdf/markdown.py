@@ -117,7 +117,12 @@ def join_lines(texts: Sequence[str], lexicon: Lexicon | None = None) -> str:
     return out.replace(SOFT_HYPHEN, "")
 
 
-def page_blocks(page: PageLayout, body: float, sizes: list[float]) -> list[Block]:
+def page_blocks(
+    page: PageLayout, body: float, sizes: list[float], first: bool = False
+) -> list[Block]:
+    """The page's blocks with their heading levels; on the document's `first` page the
+    author line under the title is no heading (before runs of headings are judged:
+    title, authors and "Abstract" are no run of labels once the authors step down)."""
     grouper = Grouper([item for item in page.items if isinstance(item, Line)])
     for item in page.items:
         grouper.add(item)
@@ -134,6 +139,8 @@ def page_blocks(page: PageLayout, body: float, sizes: list[float]) -> list[Block
         if level := heading_level(block, body, sizes, grouper.column_width, local_body,
                                   next_size):
             block.kind, block.level = "heading", level
+    if first:
+        demote_byline(grouper.blocks)
     demote_heading_runs(grouper.blocks)
     return grouper.blocks
 
@@ -273,9 +280,8 @@ def build_markdown(pages: Sequence[PageLayout], page_separators: bool = False) -
     drop_furniture(pages)
     body = body_size(pages)
     sizes = heading_sizes(pages, body)
-    per_page = [page_blocks(page, body, sizes) for page in pages]
-    if per_page:
-        demote_byline(per_page[0])
+    per_page = [page_blocks(page, body, sizes, first=index == 0)
+                for index, page in enumerate(pages)]
     lexicon = Lexicon(item.text for page in pages for item in page.items
                       if isinstance(item, Line))
     if page_separators:
