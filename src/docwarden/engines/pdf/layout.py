@@ -94,8 +94,6 @@ class Char:
     mono: bool = False
 
 
-CODE_ROW_GAP_EM = 30.0  # pieces of one code row are set at most this far apart
-LINE_NUMBER_RE = re.compile(r"^\d{1,5}$")  # a listing's line number, in any font
 Wall = tuple[float, float, float]  # a vertical rule (x, y0, y1): text never merges across it
 
 
@@ -356,46 +354,6 @@ def runs_on(last: str, first: str) -> bool:
     return bool(last) and bool(first) and not last.endswith(SENTENCE_END) and first[0].islower()
 
 
-def join_code_rows(lines: Sequence[Line], gutter: float | None = None) -> list[Line]:
-    """Pieces of one row of code as one line, the gap kept as spaces (a --help listing's
-    option and its description; an ASN.1 field and its type; a listing's line number
-    and its line): read apart they were taken for a column of their own or for the
-    cells of a table.  Never across the gutter of a page of two prose columns."""
-    rows: list[list[Line]] = []
-    pieces = (ln for ln in lines if ln.mono or LINE_NUMBER_RE.match(ln.text))
-    for piece in sorted(pieces, key=lambda ln: ln.cy):
-        if rows and same_row(rows[-1][0], piece):
-            rows[-1].append(piece)
-        else:
-            rows.append([piece])
-    joined: list[Line] = []
-    for row in (row for row in rows if any(piece.mono for piece in row)):
-        start = len(joined)
-        for piece in sorted(row, key=lambda ln: ln.x0):
-            last = joined[-1] if len(joined) > start else None
-            if last is not None and _same_code_row(last, piece, gutter):
-                joined[-1] = _code_join(last, piece)
-            else:
-                joined.append(piece)
-    taken = {id(piece) for row in rows if any(p.mono for p in row) for piece in row}
-    return [*joined, *(ln for ln in lines if id(ln) not in taken)]
-
-
-def _code_join(left: Line, right: Line) -> Line:
-    pitch = max(left.width / max(len(left.text), 1), 0.1)
-    gap = " " * max(round((right.x0 - left.x1) / pitch), 1)
-    return Line(f"{left.text}{gap}{right.text}", left.x0, min(left.y0, right.y0), right.x1,
-                max(left.y1, right.y1), left.size_pt, left.bold, left.italic, mono=True)
-
-
 def same_row(a: Line, b: Line) -> bool:
     """Two pieces set side by side on one row (sharing most of the smaller height)."""
     return min(a.y1, b.y1) - max(a.y0, b.y0) > 0.5 * min(a.height, b.height)
-
-
-def _same_code_row(left: Line, right: Line, gutter: float | None) -> bool:
-    numbered = not left.mono and right.mono  # a line number, often set smaller
-    return (right.x0 >= left.x1 - 1
-            and right.x0 - left.x1 <= CODE_ROW_GAP_EM * left.size_pt
-            and (numbered or abs(left.size_pt - right.size_pt) < 0.5)
-            and not (gutter is not None and left.x1 <= gutter <= right.x0))

@@ -13,7 +13,8 @@ from collections.abc import Sequence
 from docwarden.engines.geometry import uncovered_gaps
 from docwarden.engines.pdf.contents import find_contents
 from docwarden.engines.pdf.figures import Figure
-from docwarden.engines.pdf.layout import SENTENCE_END, Line, join_code_rows, runs_on
+from docwarden.engines.pdf.layout import SENTENCE_END, Line, runs_on
+from docwarden.engines.pdf.listings import join_code_rows
 from docwarden.engines.pdf.tables import ROW_OVERLAP, Table, find_tables, overlap, prose_gutter
 
 NARROW_FRACTION = 0.6  # lines narrower than this share of the region may form columns
