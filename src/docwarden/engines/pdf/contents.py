@@ -72,19 +72,20 @@ def _entry(row: list[Line]) -> _Entry | None:
 def _runs(rows: list[list[Line]]) -> list[list[_Entry]]:
     """Entries of each run of adjacent entry rows; a row just above an entry, left
     aligned with or indented from it, is the start of its wrapped title."""
+    entries = [_entry(row) for row in rows]
     runs: list[list[_Entry]] = []
     run: list[_Entry] = []
-    for index, row in enumerate(rows):
-        entry = _entry(row)
+    for index, (row, entry) in enumerate(zip(rows, entries, strict=True)):
         if entry:
             above = rows[index - 1] if index else None
-            if above is not None and _entry(above) is None and _wraps(above, row):
+            if above is not None and entries[index - 1] is None and _wraps(above, row):
                 entry.title, entry.lines = f"{_text(above)} {entry.title}", [*above, *row]
             if run and not _near(run[-1].lines, entry.lines):
                 runs.append(run)
                 run = []
             run.append(entry)
-        elif run and not (index + 1 < len(rows) and _wraps(row, rows[index + 1])):
+        elif run and not (index + 1 < len(rows) and entries[index + 1] is not None
+                          and _wraps(row, rows[index + 1])):
             runs.append(run)
             run = []
     return [_trimmed(run) for run in (*runs, run)]
@@ -120,8 +121,9 @@ def _right_aligned(run: Sequence[_Entry]) -> bool:
 
 
 def _wraps(above: Sequence[Line], row: list[Line]) -> bool:
-    """`above` starts the title that `row` ends: close above it, starting no further right."""
-    return _entry(row) is not None and _near(above, row) and (
+    """`above` starts the title that entry `row` ends: close above it, starting no
+    further right."""
+    return _near(above, row) and (
         min(line.x0 for line in above) <= min(line.x0 for line in row) + 1.0) and (
         abs(above[0].size_pt - row[0].size_pt) <= SAME_SIZE_EM * row[0].size_pt)
 

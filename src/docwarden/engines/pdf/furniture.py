@@ -125,14 +125,18 @@ def _edge_rows(page: PageLayout) -> list[tuple[str, Line]]:
     return rows
 
 
+def _in_row_of(line: Line, other: Line) -> bool:
+    """`line` shares most of its height with `other`: set in its row."""
+    return min(other.y1, line.y1) - max(other.y0, line.y0) > 0.5 * line.height
+
+
 def _stamped_rows(margin: list[tuple[str, Line]]) -> set[int]:
     """Margin lines that are stamps, and the small lines sharing a row with one
     (a browser's header: the date, then the page title, in one small font)."""
     stamps = [line for _, line in margin if is_stamp(line.text)]
     doomed = {id(line) for line in stamps}
     for _, line in margin:
-        if any(min(s.y1, line.y1) - max(s.y0, line.y0) > 0.5 * line.height
-               and line.size_pt <= s.size_pt + 0.5 for s in stamps):
+        if any(_in_row_of(line, s) and line.size_pt <= s.size_pt + 0.5 for s in stamps):
             doomed.add(id(line))
     return doomed
 
@@ -144,9 +148,8 @@ def _row_mates(rows: list[list[Line]], doomed: set[int]) -> set[int]:
     for lines in rows:
         heads = [line for line in lines if id(line) in doomed]
         mates.update(id(line) for line in lines if any(
-            min(h.y1, line.y1) - max(h.y0, line.y0) > 0.5 * line.height
-            and abs(h.size_pt - line.size_pt) < 0.5 and h.styled == line.styled
-            for h in heads))
+            _in_row_of(line, h) and abs(h.size_pt - line.size_pt) < 0.5
+            and h.styled == line.styled for h in heads))
     return mates
 
 

@@ -60,13 +60,8 @@ def blank(image: Image.Image) -> bool:
     return _extent(_ink(image)) is None
 
 
-def ink_box(image: Image.Image) -> Box | None:
-    """Pixel box around the page's ink plus a margin; None when nothing is worth cutting."""
-    extent = _extent(_ink(image))
-    return None if extent is None else _box(extent, image)
-
-
 def _box(extent: Box, image: Image.Image) -> Box | None:
+    """Pixel box around the ink plus a margin; None when nothing is worth cutting."""
     x0, y0, x1, y1 = extent
     box = (max(x0 * REDUCE - MARGIN_PX, 0), max(y0 * REDUCE - MARGIN_PX, 0),
            min(x1 * REDUCE + MARGIN_PX, image.width), min(y1 * REDUCE + MARGIN_PX, image.height))

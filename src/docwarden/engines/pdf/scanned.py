@@ -231,11 +231,12 @@ def _read_turned(rendered: Rendered, turns: int, recognize: Recognizer) -> tuple
 def read_upright(rendered: Rendered, recognize: Recognizer) -> OcrPage:
     """OCR the page in the first convincing orientation, else in the best one; a page
     without ink is not read at all."""
-    if blank(rendered.image):
+    axis = text_axis(rendered.image)
+    if axis is None and blank(rendered.image):  # an axis is only found in ink
         size = rendered.image.width / rendered.scale, rendered.image.height / rendered.scale
         return OcrPage([], *size, turns=0, quality=0.0)
     best: OcrPage | None = None
-    for turns in _turn_order(rendered.rotation, text_axis(rendered.image)):
+    for turns in _turn_order(rendered.rotation, axis):
         page, done = _read_turned(rendered, turns, recognize)
         if done:
             return page
