@@ -128,16 +128,19 @@ def page_blocks(
         grouper.add(item)
     local_body = page_body_size(page, body)
     blocks = grouper.blocks
-    crowded = _crowded_rows([item for item in page.items if isinstance(item, Line)])
+    levels = []
     for index, block in enumerate(blocks):
-        if all(id(line) in crowded for line in block.lines):
-            continue  # a cell of a row of three or more: a table's, however it is set
         after = blocks[index + 1] if index + 1 < len(blocks) else None
         # A heading over smaller text heads a paragraph, not a label (figure callouts).
         prose = after is not None and after.kind == "para" and len(after.lines) >= 2
         next_size = after.lines[0].size_pt if after is not None and prose else 0.0
-        if level := heading_level(block, body, sizes, grouper.column_width, local_body,
-                                  next_size):
+        levels.append(heading_level(block, body, sizes, grouper.column_width, local_body,
+                                    next_size))
+    lines = [item for item in page.items if isinstance(item, Line)]
+    gutter = prose_gutter(lines) if any(levels) else None
+    for block, level in zip(blocks, levels, strict=True):
+        # A cell of a row of three or more is a table's, however it is set.
+        if level and not all(_crowded(line, lines, gutter) for line in block.lines):
             block.kind, block.level = "heading", level
     if first:
         demote_byline(grouper.blocks)
@@ -145,24 +148,19 @@ def page_blocks(
     return grouper.blocks
 
 
-def _crowded_rows(lines: Sequence[Line]) -> set[int]:
-    """Lines sharing their row with two or more others of about their size: the cells
-    of a table the page's tables did not take (a scan's, its cells' boxes out of
-    line).  A heading stands alone, beside the other column's text on a page of
-    two, or above the text beside it."""
-    gutter = prose_gutter(lines)
+def _crowded(line: Line, lines: Sequence[Line], gutter: float | None) -> bool:
+    """`line` shares its row with two or more others of about its size, on its side
+    of the page's `gutter`: a cell of a table the page's tables did not take (a
+    scan's, its cells' boxes out of line).  A heading stands alone, beside the other
+    column's text on a page of two, or above the text beside it."""
 
-    def side(line: Line) -> bool:
-        return gutter is not None and line.cx > gutter
+    def side(other: Line) -> bool:
+        return gutter is not None and other.cx > gutter
 
-    crowded: set[int] = set()
-    for line in lines:
-        mates = [other.size_pt for other in lines if other is not line
-                 and same_row(line, other) and side(other) == side(line)]
-        if len(mates) >= CROWDED_ROW_MATES and (
-                line.size_pt <= CROWDED_SIZE_RATIO * statistics.median(mates)):
-            crowded.add(id(line))
-    return crowded
+    mates = [other.size_pt for other in lines if other is not line
+             and same_row(line, other) and side(other) == side(line)]
+    return len(mates) >= CROWDED_ROW_MATES and (
+        line.size_pt <= CROWDED_SIZE_RATIO * statistics.median(mates))
 
 
 def _cell(text: str) -> str:
