@@ -75,7 +75,7 @@ class Bench:
         from docwarden.settings import Settings
         from docwarden.supervisor.handle import allocator_environment
 
-        return allocator_environment(Settings())[0]
+        return allocator_environment(Settings())
 
     def worker_env(self) -> dict[str, str]:
         """This environment plus the worker variables: the bare engine runs as a worker would."""

@@ -65,7 +65,7 @@ def child_environment(allocator: str) -> tuple[dict[str, str], bool]:
 
     if allocator == "glibc-default":
         return thread_environment(1), False
-    return allocator_environment(Settings(allocator=Allocator(allocator)))
+    return allocator_environment(Settings(allocator=Allocator(allocator))), True
 
 
 def varied_job(rng: random.Random, files: list[Path]) -> bytes:

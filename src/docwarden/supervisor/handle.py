@@ -45,8 +45,8 @@ def _child_environment(extra: dict[str, str]) -> Iterator[None]:
                 os.environ[key] = value
 
 
-def allocator_environment(settings: Settings) -> tuple[dict[str, str], bool]:
-    """Variables that pick the worker's malloc, and whether to trim after jobs."""
+def allocator_environment(settings: Settings) -> dict[str, str]:
+    """Variables that pick the worker's malloc (either is trimmed after each job)."""
     env = runtime.thread_environment(settings.intra_op_threads)
     jemalloc = runtime.find_jemalloc()
     if settings.allocator is Allocator.JEMALLOC and jemalloc is None:
@@ -54,10 +54,10 @@ def allocator_environment(settings: Settings) -> tuple[dict[str, str], bool]:
                     "(Debian: apt-get install libjemalloc2); using glibc malloc")
     if settings.allocator is not Allocator.GLIBC and jemalloc is not None:
         env["LD_PRELOAD"] = " ".join(filter(None, [os.environ.get("LD_PRELOAD"), str(jemalloc)]))
-        env["MALLOC_CONF"] = "background_thread:true,dirty_decay_ms:1000,muzzy_decay_ms:0"
-        return env, False
-    env["MALLOC_ARENA_MAX"] = "2"
-    return env, True
+        env["MALLOC_CONF"] = runtime.JEMALLOC_CONF
+        return env
+    env.update(runtime.GLIBC_ENVIRONMENT)
+    return env
 
 
 @dataclass(eq=False)
@@ -180,14 +180,8 @@ class WorkerHandle:
 
 def spawn_worker(settings: Settings, engine: str, slot: int) -> WorkerHandle:
     """Start a worker with the spawn context: a fresh interpreter, never a fork."""
-    env, trim = allocator_environment(settings)
-    spec = WorkerSpec(
-        engine=engine,
-        slot=slot,
-        settings=settings,
-        parent_pid=os.getpid(),
-        trim_after_job=trim,
-    )
+    env = allocator_environment(settings)
+    spec = WorkerSpec(engine=engine, slot=slot, settings=settings, parent_pid=os.getpid())
     parent_conn, child_conn = SPAWN.Pipe(duplex=True)
     from docwarden.worker.main import worker_main
 

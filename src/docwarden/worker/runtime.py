@@ -78,13 +78,36 @@ def die_with_parent(parent_pid: int, on_orphaned: Callable[[], None]) -> None:
     threading.Thread(target=watch, name="parent-watch", daemon=True).start()
 
 
+# jemalloc never hands pages back on a timer: a decaying purge ran during jobs and made
+# every model run fault its buffers in again (the OCR detector: 76 000 page faults and
+# +80 % time a run; tests/integration/test_worker_allocator.py).  The worker purges them
+# after each job instead (trim_heap).
+JEMALLOC_CONF = "dirty_decay_ms:-1,muzzy_decay_ms:-1"
+# glibc the same way: blocks under 32 MiB come from the heap (the adaptive threshold
+# mapped and unmapped them, ~20 000 faults a detector run) and the heap's top is not
+# trimmed mid-job; malloc_trim after the job hands it back.
+GLIBC_ENVIRONMENT = {
+    "MALLOC_ARENA_MAX": "2",
+    "MALLOC_MMAP_THRESHOLD_": str(32 * 1024 * 1024),
+    "MALLOC_TRIM_THRESHOLD_": str(1024 * 1024 * 1024),
+}
+# mallctl's "all arenas" index (MALLCTL_ARENAS_ALL).
+_JEMALLOC_ALL_ARENAS = 4096
+
+
 def trim_heap() -> None:
-    """Give freed heap back to the OS (glibc only; a no-op elsewhere)."""
+    """Give the heap a job freed back to the OS: jemalloc's purge, or glibc's malloc_trim."""
     try:
-        libc = ctypes.CDLL("libc.so.6")
-        libc.malloc_trim(0)
-    except (OSError, AttributeError):
-        pass
+        process = ctypes.CDLL(None)
+    except OSError:
+        return
+    mallctl = getattr(process, "mallctl", None)
+    if mallctl is not None:
+        mallctl(f"arena.{_JEMALLOC_ALL_ARENAS}.purge".encode(), None, None, None, 0)
+        return
+    malloc_trim = getattr(process, "malloc_trim", None)
+    if malloc_trim is not None:
+        malloc_trim(0)
 
 
 def current_allocator() -> str:
