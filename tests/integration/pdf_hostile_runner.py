@@ -25,7 +25,8 @@ from docwarden.settings import Settings
 ADDRESS_SPACE_LIMIT_BYTES = 4 * 1024**3
 
 
-def no_text(image: Image.Image, *, upright: bool = False) -> list[Any]:
+def no_text(image: Image.Image, *, upright: bool = False,
+            glyph_px: float | None = None) -> list[Any]:
     return []
 
 

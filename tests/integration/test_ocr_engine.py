@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import json
 import socket
@@ -234,3 +235,38 @@ def test_shared_rapidocr_set_in_supported_scripts(engine: OcrEngine) -> None:
         checked += 1
     assert checked >= 10
 
+
+
+def detector_inputs(engine: OcrEngine) -> tuple[OcrEngine, list[tuple[int, int]]]:
+    """A second engine on the same loaded models whose detector records its input sizes."""
+    seen: list[tuple[int, int]] = []
+    models = engine._loaded()
+    recording = OcrEngine(Settings())
+
+    def detect(image: Any) -> Any:
+        seen.append(image.shape[:2])
+        return models.det(image)
+
+    recording._models = dataclasses.replace(models, det=detect)  # type: ignore[arg-type]
+    return recording, seen
+
+
+def test_large_print_is_detected_on_a_smaller_copy_with_the_same_reading(
+        engine: OcrEngine) -> None:
+    """A caller that measured its glyphs (a scan's ink) spares the detector pixels
+    large print does not need; the lines read are the same."""
+    image = text_image([[(40, "Docling bundles PDF")], [(40, "conversion to JSON")]], (900, 300))
+    recording, seen = detector_inputs(engine)
+    plain = [line.text for line in recording.recognize(image, upright=True)]
+    smaller = [line.text for line in recording.recognize(image, upright=True, glyph_px=40)]
+    assert plain == smaller == ["Docling bundles PDF", "conversion to JSON"]
+    (full_h, full_w), (small_h, small_w) = seen
+    assert small_h * small_w <= 0.5 * full_h * full_w
+
+
+def test_small_print_keeps_the_detectors_full_input(engine: OcrEngine) -> None:
+    image = text_image([[(40, "Docling bundles PDF")]], (900, 200))
+    recording, seen = detector_inputs(engine)
+    recording.recognize(image, glyph_px=None)
+    recording.recognize(image, glyph_px=12)
+    assert seen[0] == seen[1]

@@ -109,7 +109,8 @@ def test_a_picture_beside_other_content_or_not_covering_the_page_is_rendered() -
         document.close()
 
 
-def never_called(image: Image.Image, *, upright: bool = False) -> list[object]:
+def never_called(image: Image.Image, *, upright: bool = False,
+                 glyph_px: float | None = None) -> list[object]:
     raise AssertionError("a page without ink was shown to the OCR")
 
 

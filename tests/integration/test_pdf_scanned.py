@@ -33,10 +33,13 @@ class Recording:
     def __init__(self, ocr: OcrEngine) -> None:
         self.ocr = ocr
         self.sizes: list[tuple[int, int]] = []
+        self.glyphs: list[float | None] = []
 
-    def __call__(self, image: Image.Image, *, upright: bool = False) -> Sequence[OcrLineLike]:
+    def __call__(self, image: Image.Image, *, upright: bool = False,
+                 glyph_px: float | None = None) -> Sequence[OcrLineLike]:
         self.sizes.append(image.size)
-        return self.ocr.recognize(image, upright=upright)
+        self.glyphs.append(glyph_px)
+        return self.ocr.recognize(image, upright=upright, glyph_px=glyph_px)
 
 
 @pytest.fixture(scope="module")
@@ -73,6 +76,8 @@ def test_ocr_reads_only_the_box_around_the_ink(ocr: OcrEngine) -> None:
         document.close()
     assert max(page.image.size) <= 2000  # rendered no larger than the OCR would read it
     assert width * height < 0.25 * page.image.width * page.image.height  # three lines
+    # Large print: its measured glyph height goes with it, for a smaller detector input.
+    assert recording.glyphs[0] is not None and recording.glyphs[0] >= 20
 
 
 def test_rotate_entry_that_does_not_match_the_scan_costs_no_extra_pass(ocr: OcrEngine) -> None:

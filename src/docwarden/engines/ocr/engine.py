@@ -24,6 +24,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, ClassVar, cast
 
+import cv2
 import numpy as np
 import numpy.typing as npt
 import onnxruntime as ort
@@ -60,6 +61,12 @@ REC_BATCH = 1
 # field of two characters then costs as much as a line of twenty.  Read at its own width
 # (an upright scanned page: OCR -16 %; bench/accuracy: same CER and card fields).
 REC_HEIGHT_PX, REC_MIN_WIDTH_PX = 48, 48
+# A caller that knows its text's glyph height (a scanned page's ink) lets the detector
+# see large print no larger than needed: glyphs of this height at its input, above the
+# ~8 px that dense 10 pt body text at 200 dpi gets within OCR_DET_LIMIT_SIDE_PX.  Only
+# a copy of at most half the pixels is worth it: smaller savings moved lines about.
+DET_GLYPH_PX = 12.0
+DET_MIN_SAVING = 0.5
 RawLine = tuple[list[list[float]], str, float]
 
 
@@ -85,10 +92,9 @@ class OcrLine:
 class OrtMemoryOptions:
     """onnxruntime allocation options; the defaults come from bench/memory/ocr.py.
 
-    300 varied jobs, one thread: with the CPU arena on RSS climbed from 216 to
-    696 MiB and stayed there; arena off kept it flat (~177 MiB glibc with
-    MALLOC_ARENA_MAX=2 + trim, ~200 MiB jemalloc, peak 385 MiB) for ~13-28 %
-    more CPU per job.  Memory patterns made no measurable difference either
+    300 varied jobs, one thread: with the CPU arena on RSS climbed from 212 to
+    547 MiB and stayed there; arena off kept it flat (~178 MiB, peak ~395 MiB
+    with the worker's allocator settings) for ~9-17 % more CPU per job.  Memory patterns made no measurable difference either
     way; off drops a per-input-shape cache that dynamic OCR shapes never reuse.
     """
 
@@ -228,18 +234,22 @@ class OcrEngine(Engine):
             "height": image.height,
         }
 
-    def recognize(self, image: Image.Image, *, upright: bool = False) -> list[OcrLine]:
+    def recognize(self, image: Image.Image, *, upright: bool = False,
+                  glyph_px: float | None = None) -> list[OcrLine]:
         """Lines of an upright PIL image (any mode), in reading order, boxes in its pixels.
 
         `upright`: the caller knows which way is up (a page it turned itself), so no
         line is turned by the angle classifier; it then neither costs its pass nor
-        reads an upside-down page line by line in reverse order.
+        reads an upside-down page line by line in reverse order.  `glyph_px`: the
+        height of the image's smaller glyphs, when the caller has measured it; large
+        print is then detected on a smaller copy (DET_GLYPH_PX).
         """
         if image.width < 1 or image.height < 1:
             return []
         prepared = prepare(image, self.settings.ocr_max_side_px)
+        det_glyph_px = None if glyph_px is None else glyph_px * prepared.scale_y
         try:
-            found = self._ocr(to_bgr_array(prepared.image), upright)
+            found = self._ocr(to_bgr_array(prepared.image), upright, det_glyph_px)
         except Exception as exc:
             if is_gpu_out_of_memory(exc):
                 raise GpuMemory(f"the GPU ran out of memory during OCR: {exc}") from None
@@ -250,22 +260,38 @@ class OcrEngine(Engine):
         ]
         return [lines[index] for index in reading_order([line.box for line in lines])]
 
-    def _ocr(self, bgr: npt.NDArray[np.uint8], upright: bool = False) -> list[RawLine]:
+    def _ocr(self, bgr: npt.NDArray[np.uint8], upright: bool = False,
+             glyph_px: float | None = None) -> list[RawLine]:
         """det -> crop -> angle cls -> rec on a prepared image; boxes in its pixels."""
         models = self._loaded()
         padded, record = apply_vertical_padding(bgr, {}, self._pad_ratio, self._pad_min_height_px)
         top_px = float(record["padding_1"]["top"])
-        detected = models.det(padded)
-        if detected.boxes is None or len(detected.boxes) == 0:
+        boxes = self._detect(models, padded, glyph_px)
+        if not boxes:
             return []
-        crops = [get_rotate_crop_image(padded, box.astype(np.float32)) for box in detected.boxes]
+        crops = [get_rotate_crop_image(padded, box) for box in boxes]
         readings = self._read(models, crops) if upright else self._read_crops(models, crops)
         lines: list[RawLine] = []
-        for box, (text, score) in zip(detected.boxes, readings, strict=True):
+        for box, (text, score) in zip(boxes, readings, strict=True):
             if text.strip() and score >= self._text_score:
                 points = [[float(x), float(y) - top_px] for x, y in box]
                 lines.append((points, text, round(score, 4)))
         return lines
+
+    def _detect(self, models: _Models, bgr: npt.NDArray[np.uint8],
+                glyph_px: float | None) -> list[npt.NDArray[np.float32]]:
+        """Line boxes in `bgr`'s pixels, found on a smaller copy when its glyphs are
+        larger than the detector needs (and its side bound would not shrink it as far)."""
+        height, width = bgr.shape[:2]
+        bound = min(1.0, self.settings.ocr_det_limit_side_px / max(height, width))
+        scale = 1.0 if glyph_px is None or glyph_px <= 0 else DET_GLYPH_PX / glyph_px
+        if (scale / bound) ** 2 > DET_MIN_SAVING:
+            found = models.det(bgr).boxes
+            return [] if found is None else [box.astype(np.float32) for box in found]
+        size = (max(round(width * scale), 1), max(round(height * scale), 1))
+        found = models.det(cv2.resize(bgr, size, interpolation=cv2.INTER_AREA)).boxes
+        back = np.array([width / size[0], height / size[1]], dtype=np.float32)
+        return [] if found is None else [box.astype(np.float32) * back for box in found]
 
     def _loaded(self) -> _Models:
         if self._models is None:

@@ -14,7 +14,9 @@ made before any OCR, because OCR time grows with what it is shown:
   full and empty, while the column profile stays flat (word gaps do not line
   up); a quarter-turned page shows the opposite.  A page whose /Rotate does
   not match its scan is then read the right way first instead of after a
-  wasted full OCR pass.
+  wasted full OCR pass;
+- the glyph height: the detector needs glyphs only so tall, so a page of large
+  print is detected on a smaller copy (OcrEngine.recognize's `glyph_px`).
 
 Reduction averages 4x4 pixels: isolated scanner specks fade below the ink
 threshold, strokes of text at OCR resolutions do not.
@@ -22,6 +24,7 @@ threshold, strokes of text at OCR resolutions do not.
 
 from __future__ import annotations
 
+import cv2
 import numpy as np
 import numpy.typing as npt
 from PIL import Image
@@ -35,6 +38,10 @@ GUTTER_MIN_PT = 6.0  # and its width (word spaces are about 3 pt)
 SIDE_MIN_SHARE = 0.3  # of the gutter's rows inked on each side of it
 BLANK_ROW_SEARCH = 10  # reduced rows searched for a blank one where the gutter starts or ends
 CUT_MAX_INK = 0.04  # ... or for one this nearly blank (a few glyphs' descenders)
+
+GLYPH_MIN_CELLS = 2  # shorter blobs are specks and punctuation
+GLYPH_MIN_COUNT = 20  # fewer blobs tell nothing about the page's print
+GLYPH_PERCENTILE = 10  # the small print decides: a slide's footnote must stay legible
 
 Box = tuple[int, int, int, int]
 
@@ -68,6 +75,20 @@ def _box(extent: Box, image: Image.Image) -> Box | None:
     if (box[2] - box[0]) * (box[3] - box[1]) >= 0.9 * image.width * image.height:
         return None
     return box
+
+
+def glyph_height_px(image: Image.Image) -> float | None:
+    """Height of the page's smaller glyphs (word blobs of ink, 10th percentile), in
+    pixels to within REDUCE; None with too little text to tell."""
+    mask = _ink(image).astype(np.uint8)
+    if mask.size == 0:
+        return None
+    _, _, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
+    heights = stats[1:, cv2.CC_STAT_HEIGHT]
+    heights = heights[heights >= GLYPH_MIN_CELLS]
+    if heights.size < GLYPH_MIN_COUNT:
+        return None
+    return float(np.percentile(heights, GLYPH_PERCENTILE)) * REDUCE
 
 
 def _unevenness(profile: npt.NDArray[np.float64]) -> float:

@@ -34,7 +34,7 @@ import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
 from PIL import Image
 
-from docwarden.engines.pdf.ink import blank, text_axis, text_regions
+from docwarden.engines.pdf.ink import blank, glyph_height_px, text_axis, text_regions
 from docwarden.engines.pdf.layout import Line
 from docwarden.engines.pdf.ocrsize import BOX_PAD_PER_HEIGHT, line_sizes
 from docwarden.engines.pdf.picture import page_picture, picture_scale
@@ -64,10 +64,11 @@ class OcrLineLike(Protocol):
 
 class Recognizer(Protocol):
     """The OCR engine's `recognize`: lines of an image; `upright` skips the per-line
-    angle classifier when the caller has turned the image itself."""
+    angle classifier when the caller has turned the image itself, `glyph_px` (the
+    measured height of the smaller glyphs) lets large print be detected on a smaller copy."""
 
-    def __call__(self, image: Image.Image, *, upright: bool = False
-                 ) -> Sequence[OcrLineLike]: ...
+    def __call__(self, image: Image.Image, *, upright: bool = False,
+                 glyph_px: float | None = None) -> Sequence[OcrLineLike]: ...
 
 
 @dataclass(slots=True)
@@ -211,9 +212,11 @@ class _Placed:
 def _read_regions(image: Image.Image, scale: float, recognize: Recognizer) -> list[_Placed]:
     """The OCR lines of each text region (ink.text_regions: columns apart), in page pixels."""
     found: list[_Placed] = []
+    glyph_px = glyph_height_px(image)
     for x0, y0, x1, y1 in text_regions(image, scale) or [(0, 0, image.width, image.height)]:
+        lines = recognize(image.crop((x0, y0, x1, y1)), upright=True, glyph_px=glyph_px)
         found += [_Placed(line.text, line.score, [[x + x0, y + y0] for x, y in line.box])
-                  for line in recognize(image.crop((x0, y0, x1, y1)), upright=True)]
+                  for line in lines]
     return found
 
 

@@ -1,0 +1,48 @@
+"""The glyph height a scanned page's ink shows (it bounds the OCR detector's input)."""
+
+from __future__ import annotations
+
+import pytest
+from PIL import Image, ImageDraw, ImageFont
+
+from docwarden.engines.pdf.ink import REDUCE, glyph_height_px
+
+WORDS = "docwarden reads scanned pages with ink measured first".split()
+
+
+def printed(size_px: int, lines: int = 6, small_px: int | None = None) -> Image.Image:
+    """A page of words at `size_px`, with one footnote line at `small_px` below them."""
+    page = Image.new("L", (1400, 1800), 255)
+    draw = ImageDraw.Draw(page)
+    font = ImageFont.load_default(size=size_px)
+    for row in range(lines):
+        draw.text((60, 80 + row * size_px * 2), " ".join(WORDS), fill=0, font=font)
+    if small_px is not None:
+        small = ImageFont.load_default(size=small_px)
+        for row in range(2):
+            draw.text((60, 1600 + row * small_px * 2), " ".join(WORDS * 2), fill=0, font=small)
+    return page
+
+
+@pytest.mark.parametrize("size_px", [30, 60, 120])
+def test_glyph_height_follows_the_print(size_px: int) -> None:
+    measured = glyph_height_px(printed(size_px))
+    assert measured is not None
+    # Word blobs span x-height to ascenders: about half to all of the font size.
+    assert 0.4 * size_px - REDUCE <= measured <= size_px + REDUCE
+
+
+def test_small_print_on_the_page_decides() -> None:
+    """A footnote under large print keeps the estimate small (it must stay legible)."""
+    alone = glyph_height_px(printed(120))
+    with_footnote = glyph_height_px(printed(120, small_px=24))
+    assert alone is not None and with_footnote is not None
+    assert with_footnote <= alone / 2
+
+
+def test_blank_or_nearly_blank_page_tells_nothing() -> None:
+    assert glyph_height_px(Image.new("L", (800, 1000), 255)) is None
+    one_word = Image.new("L", (800, 1000), 255)
+    ImageDraw.Draw(one_word).text((50, 50), "docwarden", fill=0,
+                                  font=ImageFont.load_default(size=60))
+    assert glyph_height_px(one_word) is None
