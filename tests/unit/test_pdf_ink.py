@@ -7,7 +7,7 @@ from PIL import Image, ImageDraw, ImageFont
 
 from docwarden.engines.pdf.ink import REDUCE, glyph_height_px
 
-WORDS = "docwarden reads scanned pages with ink measured first".split()
+WORDS = ["docwarden", "reads", "scanned", "pages", "with", "ink", "measured", "first"]
 
 
 def printed(size_px: int, lines: int = 6, small_px: int | None = None) -> Image.Image:

@@ -120,3 +120,17 @@ def test_turn_order_follows_the_text_axis_before_the_rotate_hint() -> None:
     assert _turn_order(90, axis=0) == [0, 2, 1, 3]  # ... unless the lines already run across
     assert _turn_order(270, axis=1) == [3, 1, 0, 2]
     assert _turn_order(0, axis=None) == [0, 1, 2, 3]
+
+
+def test_a_section_number_boxed_apart_from_its_title_joins_it() -> None:
+    """The detector boxes "3" and "Method" apart across the quad between them."""
+    def box(x0: float, x1: float, y0: float = 100.0, y1: float = 130.0) -> list[list[float]]:
+        return [[x0, y0], [x1, y0], [x1, y1], [x0, y1]]
+
+    found = [FakeLine("3", 0.99, box(100, 116)), FakeLine("Method", 0.99, box(140, 260)),
+             FakeLine("2.1", 0.99, box(100, 140, 200, 230)),
+             FakeLine("Data", 0.99, box(160, 240, 202, 228)),
+             FakeLine("42", 0.99, box(100, 130, 300, 330)),  # a table's number: far apart
+             FakeLine("apples", 0.99, box(300, 420, 300, 330))]
+    texts = [line.text for line in to_lines(found, scale=2.0)]
+    assert texts == ["3 Method", "2.1 Data", "42", "apples"]

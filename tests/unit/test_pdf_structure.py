@@ -299,3 +299,23 @@ def test_a_line_drawn_again_in_part_leaves_no_line_of_fragments() -> None:
         assert [ln.text for ln in build_lines([*first, *second])] == [text]
     beside = [glyph(ch, 300 + 5 * i, y0=112.0) for i, ch in enumerate("the row")]
     assert [ln.text for ln in build_lines([*whole, *beside])] == [text, "the row"]
+
+
+def test_numbered_lines_counting_up_in_a_row_are_a_list_even_when_measured_large() -> None:
+    """On a scan two items of "1. / 2. / 3." measured a little larger than the body
+    (sizes from OCR boxes) and became headings; sections never follow each other empty."""
+    body = "Body text of the section that is long enough to be read as its body text."
+    lines = [
+        line("4. Introduction", 72, 60, 120, size=14),
+        *[line(body, 72, 84 + 14 * i) for i in range(3)],
+        line("1. Guide stream trend", 80, 140, 140, size=11.4),
+        line("2. Growth supply trade", 80, 154, 145, size=11.4),
+        line("3. Capacity annual course contract", 80, 168, 200),
+        *[line(body, 72, 196 + 14 * i) for i in range(3)],
+        line("5. Next steps", 72, 250, 100, size=14),
+        *[line(body, 72, 274 + 14 * i) for i in range(3)],
+    ]
+    markdown = markdown_of(lines)
+    assert "# 4. Introduction" in markdown and "# 5. Next steps" in markdown
+    assert ("\n1. Guide stream trend\n2. Growth supply trade\n3. Capacity annual course "
+            "contract") in markdown

@@ -94,8 +94,9 @@ class OrtMemoryOptions:
 
     300 varied jobs, one thread: with the CPU arena on RSS climbed from 212 to
     547 MiB and stayed there; arena off kept it flat (~178 MiB, peak ~395 MiB
-    with the worker's allocator settings) for ~9-17 % more CPU per job.  Memory patterns made no measurable difference either
-    way; off drops a per-input-shape cache that dynamic OCR shapes never reuse.
+    with the worker's allocator settings) for ~9-17 % more CPU per job.  Memory
+    patterns made no measurable difference either way; off drops a per-input-shape
+    cache that dynamic OCR shapes never reuse.
     """
 
     cpu_mem_arena: bool = False

@@ -192,6 +192,32 @@ def demote_heading_runs(blocks: Sequence[Block]) -> None:
         start = end
 
 
+def _list_number(block: Block) -> int | None:
+    """The number of a one-line block that reads "3. Item" or "3) Item"."""
+    match = NUMBER_RE.match(block.lines[0].text) if len(block.lines) == 1 else None
+    return int(match.group("num")) if match else None
+
+
+def demote_numbered_lists(blocks: Sequence[Block]) -> None:
+    """Numbered lines counting up one after another are a list, whatever their size.
+
+    Two sections in a row with nothing in the first do not happen; list items
+    do ("1. Guide", "2. Growth", "3. Capacity"), and on a scan, whose sizes
+    come from OCR boxes, some of them measure a little larger than the body.
+    """
+    start = 0
+    for end in range(1, len(blocks) + 1):
+        number = _list_number(blocks[end]) if end < len(blocks) else None
+        previous = _list_number(blocks[end - 1])
+        if number is not None and previous is not None and number == previous + 1:
+            continue
+        run = blocks[start:end]
+        if len(run) >= 2 and any(block.kind == "heading" for block in run):
+            for block in run:
+                block.kind, block.level = "item", 0
+        start = end
+
+
 def _opens_section(last: Block, after: Block | None) -> bool:
     """The run's last heading is numbered and text follows it: a cover's lines stacked
     above the first section ("1 Quick Guide") take nothing from that section."""

@@ -21,6 +21,7 @@ from docwarden.engines.pdf.headings import (
     body_size,
     demote_byline,
     demote_heading_runs,
+    demote_numbered_lists,
     heading_level,
     heading_sizes,
     page_body_size,
@@ -145,6 +146,7 @@ def page_blocks(
     if first:
         demote_byline(grouper.blocks)
     demote_heading_runs(grouper.blocks)
+    demote_numbered_lists(grouper.blocks)
     return grouper.blocks
 
 

@@ -26,6 +26,7 @@ the OCR.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
@@ -44,6 +45,12 @@ POINTS_PER_INCH = 72.0
 EMBEDDED_IMAGE_FACTOR = 4  # a 600-dpi A4 scan is ~2x the default MAX_IMAGE_PIXELS
 CONFIDENT_MEAN_SCORE = 0.85
 CONFIDENT_HORIZONTAL_SHARE = 0.8
+
+# "3", "3.1", "IV." alone in an OCR box.
+SECTION_NUMBER_RE = re.compile(r"^(?:\d{1,3}(?:\.\d{1,3})*\.?|[IVX]{1,5}\.)$")
+NUMBER_GAP_PER_HEIGHT = 1.5  # a section number's quad, in its box's heights
+ROW_OVERLAP = 0.6  # of the shorter box's height, for two boxes to share a row
+_Box = tuple[str, float, float, float, float]  # text, x0, y0, x1, y1 in points
 
 _TRANSPOSE = {1: Image.Transpose.ROTATE_90, 2: Image.Transpose.ROTATE_180,
               3: Image.Transpose.ROTATE_270}
@@ -173,12 +180,13 @@ def to_lines(
     found: Sequence[OcrLineLike], scale: float, offset: tuple[int, int] = (0, 0)
 ) -> list[Line]:
     """OCR boxes (pixels of a crop at `offset` in the page bitmap) as layout lines in points."""
-    boxes: list[tuple[str, float, float, float, float]] = []
+    boxes: list[_Box] = []
     for item in found:
         xs = [(p[0] + offset[0]) / scale for p in item.box]
         ys = [(p[1] + offset[1]) / scale for p in item.box]
         if text := item.text.strip():
             boxes.append((text, min(xs), min(ys), max(xs), max(ys)))
+    boxes = _numbers_joined(boxes)
     lines: list[Line] = []
     for (text, x0, y0, x1, y1), size in zip(boxes, line_sizes(boxes), strict=True):
         # The box is padded past the glyphs: taken off the sides, columns keep their
@@ -186,6 +194,24 @@ def to_lines(
         inset = min(BOX_PAD_PER_HEIGHT * (y1 - y0) / 2, (x1 - x0) / 4)
         lines.append(Line(text, x0 + inset, y0, x1 - inset, y1, size_pt=size))
     return lines
+
+
+def _numbers_joined(boxes: list[_Box]) -> list[_Box]:
+    """A section number the detector boxed apart from its title ("3" | "Method": the
+    quad between them reads as a gap at a column's scale) joins the box to its right."""
+    out = list(boxes)
+    for number in [box for box in boxes if SECTION_NUMBER_RE.match(box[0])]:
+        _, x0, y0, x1, y1 = number
+        height = y1 - y0
+        right = [box for box in out if box is not number and 0 <= box[1] - x1 <= (
+            NUMBER_GAP_PER_HEIGHT * height) and min(box[4], y1) - max(box[2], y0) >= (
+            ROW_OVERLAP * min(box[4] - box[2], height))]
+        if number in out and right:
+            title = min(right, key=lambda box: box[1])
+            out[out.index(number)] = (f"{number[0]} {title[0]}", x0, min(y0, title[2]),
+                                      title[3], max(y1, title[4]))
+            out.remove(title)
+    return out
 
 
 def _turn_order(rotation: int, axis: int | None = None) -> list[int]:
