@@ -43,3 +43,29 @@ def test_a_row_of_table_cells_holds_no_heading() -> None:
                  y + 14, 11.8) for i, y in enumerate((351.6, 367.5, 383.5, 399.4))]
     markdown = build_markdown([PageLayout(1, 612, 792, "ocr", layout_page(body + cells), 0)])
     assert "#" not in markdown
+
+
+def test_lines_carrying_one_sentence_on_share_its_size() -> None:
+    # holdout_columns_docx scanned: a narrow column's lines measured 11.0-13.6 pt by their
+    # advance, and the largest, "with standard. Common model", became a heading.
+    boxes = [("community for centre. Open weight", 64.6, 459.4, 264.2, 473.3),
+             ("affects its direct supply, while for", 64.5, 475.0, 250.0, 488.4),
+             ("reason across force, and across system", 63.4, 491.0, 279.4, 507.0),
+             ("with standard. Common model", 64.5, 507.8, 238.7, 521.3),
+             ("describes each typical structure, and", 64.5, 524.6, 269.8, 538.1)]
+    sizes = line_sizes(boxes)
+    assert len(set(sizes)) == 1
+    markdown = build_markdown([PageLayout(1, 595, 842, "ocr", layout_page(
+        [Line(text, x0, y0, x1, y1, size) for (text, x0, y0, x1, y1), size in zip(
+            boxes, sizes, strict=True)]), 0)])
+    assert "#" not in markdown
+
+
+def test_a_sentence_s_end_or_a_capital_starts_a_line_of_its_own_size() -> None:
+    boxes = [body_box(100.0, "the last words of a long paragraph end here."),
+             ("lower case after a full stop", 55.0, 116.0, 220.0, 130.0),
+             body_box(132.0, "Capitalised next line of the same paragraph goes on"),
+             ("and this one carries it on to the end", 55.0, 148.0, 300.0, 166.0)]
+    sizes = line_sizes(boxes)
+    assert sizes[0] != sizes[1]  # after a full stop: not carried on
+    assert sizes[2] == sizes[3]  # carried on: one size

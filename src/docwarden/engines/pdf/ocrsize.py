@@ -21,6 +21,8 @@ import re
 import statistics
 from collections.abc import Sequence
 
+from docwarden.engines.pdf.layout import SENTENCE_END
+
 Box = tuple[str, float, float, float, float]  # text, x0, y0, x1, y1 in points
 
 CJK_RE = re.compile("[\u3000-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uff60]")
@@ -34,6 +36,7 @@ SHORT_ADVANCE_BIAS = 1.08  # a short line's advance still reads this much large
 SHORT_BOX_HEIGHT_PER_PT = 1.64  # a short line's box is this many times its font size
 RUN_ON_GAP = 0.5  # of the line above's height: closer below it, a line may continue it
 RUN_ON_BAND = (0.7, 1.45)  # its short measure within this band of the line above's size
+FLUSH_PER_HEIGHT = 0.5  # left edges this close (of a line's height) are one paragraph's
 
 
 def line_sizes(boxes: Sequence[Box]) -> list[float]:
@@ -43,10 +46,50 @@ def line_sizes(boxes: Sequence[Box]) -> list[float]:
     for i in order:  # top down: a short line may take the size its line above just got
         if sizes[i] and not _long(boxes[i][0]):
             sizes[i] = _short_size(boxes, sizes, i)
+    for chain in _sentence_chains(boxes, sizes):
+        shared = statistics.median(sizes[i] for i in chain)
+        for i in chain:
+            sizes[i] = shared
     known = [size for size in sizes if size > 0]
     typical = statistics.median(known) if known else 0.0
     return [round(size if size > 0 else typical or (y1 - y0) / SHORT_BOX_HEIGHT_PER_PT, 1)
             for size, (_, _, y0, _, y1) in zip(sizes, boxes, strict=True)]
+
+
+def _sentence_chains(boxes: Sequence[Box], sizes: list[float]) -> list[list[int]]:
+    """Runs of lines that carry one sentence on, each right under the last at its left
+    edge: one paragraph's lines, set in one size, whatever each line's advance says
+    (+-10 % on a narrow column's lines, enough to make one of them a heading)."""
+    chains: list[list[int]] = []
+    chain_of: dict[int, list[int]] = {}
+    for i in sorted(range(len(boxes)), key=lambda k: boxes[k][2]):
+        above = _carried_from(boxes, sizes, i)
+        if above is None:
+            continue
+        chain = chain_of.get(above)
+        if chain is None:
+            chain = chain_of[above] = [above]
+            chains.append(chain)
+        chain.append(i)
+        chain_of[i] = chain
+    return chains
+
+
+def _carried_from(boxes: Sequence[Box], sizes: list[float], index: int) -> int | None:
+    """The line right above `index` whose sentence `index` carries on (it starts in lower
+    case, flush with that line's left edge), if any."""
+    text, x0, y0, x1, _ = boxes[index]
+    if not sizes[index] or not text[:1].islower():
+        return None
+    above = [j for j, (_, ax0, ay0, ax1, ay1) in enumerate(boxes)
+             if j != index and sizes[j] and ax0 < x1 and x0 < ax1 and ay1 <= y0 + 1
+             and y0 - ay1 <= RUN_ON_GAP * (ay1 - ay0)]
+    if not above:
+        return None
+    nearest = max(above, key=lambda j: boxes[j][4])
+    prev_text, prev_x0, prev_y0, _, prev_y1 = boxes[nearest]
+    flush = abs(x0 - prev_x0) <= FLUSH_PER_HEIGHT * (prev_y1 - prev_y0)
+    return nearest if flush and not prev_text.rstrip().endswith(SENTENCE_END) else None
 
 
 def _long(text: str) -> bool:
