@@ -31,6 +31,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
+import numpy as np
 import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
 from PIL import Image
@@ -39,6 +40,7 @@ from docwarden.engines.pdf.ink import blank, glyph_height_px, text_axis, text_re
 from docwarden.engines.pdf.layout import Line
 from docwarden.engines.pdf.ocrsize import BOX_PAD_PER_HEIGHT, line_sizes
 from docwarden.engines.pdf.picture import page_picture, picture_scale
+from docwarden.engines.pdf.weight import mark_bold
 from docwarden.errors import InputTooLarge
 
 POINTS_PER_INCH = 72.0
@@ -252,6 +254,8 @@ def _read_turned(rendered: Rendered, turns: int, recognize: Recognizer) -> tuple
     found = _read_regions(image, rendered.scale, recognize)
     score, confident = quality(found)
     lines = to_lines(found, rendered.scale)
+    if confident:
+        mark_bold(lines, np.asarray(image.convert("L")), rendered.scale)
     page = OcrPage(lines, image.width / rendered.scale, image.height / rendered.scale, turns,
                    score)
     return page, confident or not found
