@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from PIL import Image, ImageDraw, ImageFont
 
-from docwarden.engines.pdf.ink import REDUCE, glyph_height_px
+from docwarden.engines.pdf.ink import REDUCE, glyph_height_px, text_regions
 
 WORDS = ["docwarden", "reads", "scanned", "pages", "with", "ink", "measured", "first"]
 
@@ -46,3 +46,27 @@ def test_blank_or_nearly_blank_page_tells_nothing() -> None:
     ImageDraw.Draw(one_word).text((50, 50), "docwarden", fill=0,
                                   font=ImageFont.load_default(size=60))
     assert glyph_height_px(one_word) is None
+
+
+def two_halves(size_px: int, gap_px: int, rows: int = 8) -> Image.Image:
+    """Rows of text whose left halves end, and right halves start, at one x: a gutter
+    of `gap_px` runs down the page."""
+    page = Image.new("L", (1600, 200 + rows * size_px * 2), 255)
+    draw, font = ImageDraw.Draw(page), ImageFont.load_default(size=size_px)
+    for row in range(rows):
+        y = 80 + row * size_px * 2
+        left = " ".join(WORDS[row % 4: row % 4 + 3])
+        draw.text((800 - gap_px // 2, y), left, fill=0, font=font, anchor="ra")
+        draw.text((800 + gap_px // 2, y), " ".join(WORDS[row % 3: row % 3 + 3]), fill=0,
+                  font=font, anchor="la")
+    return page
+
+
+def test_word_spaces_of_large_print_lining_up_are_no_gutter() -> None:
+    slide = two_halves(60, 22)
+    glyph = glyph_height_px(slide)
+    assert glyph is not None
+    assert len(text_regions(slide, 200 / 72)) > 1  # by the fixed width alone: split
+    assert len(text_regions(slide, 200 / 72, glyph)) == 1
+    paper = two_halves(24, 60)  # small print, a real gutter: still two columns
+    assert len(text_regions(paper, 200 / 72, glyph_height_px(paper))) > 1

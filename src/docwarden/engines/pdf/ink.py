@@ -35,6 +35,7 @@ MARGIN_PX = 24  # blank kept around the ink box (the detector misses text at an 
 AXIS_RATIO = 1.4  # one profile this much more uneven than the other decides the axis
 GUTTER_MIN_SHARE = 0.4  # of the text's height a gutter runs down, blank
 GUTTER_MIN_PT = 6.0  # and its width (word spaces are about 3 pt)
+GUTTER_MIN_GLYPHS = 1.0  # ... and at least a small glyph's height (spaces of large print)
 SIDE_MIN_SHARE = 0.3  # of the gutter's rows inked on each side of it
 BLANK_ROW_SEARCH = 10  # reduced rows searched for a blank one where the gutter starts or ends
 CUT_MAX_INK = 0.04  # ... or for one this nearly blank (a few glyphs' descenders)
@@ -112,16 +113,20 @@ def text_axis(image: Image.Image) -> int | None:
     return None
 
 
-def text_regions(image: Image.Image, px_per_pt: float) -> list[Box]:
+def text_regions(image: Image.Image, px_per_pt: float,
+                 glyph_px: float | None = None) -> list[Box]:
     """Pixel boxes to read apart: the ink box, or the text above a gutter, the two
     columns beside it and the text below it (empty parts left out), cut along
-    blank rows and the gutter so that no line is cut."""
+    blank rows and the gutter so that no line is cut.  A gutter is wider than the
+    page's small glyphs (`glyph_px`): word spaces of large print lining up down a
+    slide are none."""
     mask = _ink(image)
     extent = _extent(mask)
     if extent is None:
         return []
     whole = _box(extent, image) or (0, 0, image.width, image.height)
-    gutter = _gutter(mask, extent, max(round(GUTTER_MIN_PT * px_per_pt / REDUCE), 2))
+    min_px = max(GUTTER_MIN_PT * px_per_pt, GUTTER_MIN_GLYPHS * (glyph_px or 0.0))
+    gutter = _gutter(mask, extent, max(round(min_px / REDUCE), 2))
     cuts = None if gutter is None else _blank_rows(mask, extent, gutter)
     if gutter is None or cuts is None or not _text_beside(mask, extent, gutter):
         return [whole]

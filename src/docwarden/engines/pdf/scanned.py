@@ -241,7 +241,8 @@ def _read_regions(image: Image.Image, scale: float, recognize: Recognizer) -> li
     """The OCR lines of each text region (ink.text_regions: columns apart), in page pixels."""
     found: list[_Placed] = []
     glyph_px = glyph_height_px(image)
-    for x0, y0, x1, y1 in text_regions(image, scale) or [(0, 0, image.width, image.height)]:
+    regions = text_regions(image, scale, glyph_px) or [(0, 0, image.width, image.height)]
+    for x0, y0, x1, y1 in regions:
         lines = recognize(image.crop((x0, y0, x1, y1)), upright=True, glyph_px=glyph_px)
         found += [_Placed(line.text, line.score, [[x + x0, y + y0] for x, y in line.box])
                   for line in lines]
