@@ -309,13 +309,14 @@ def test_numbered_lines_counting_up_in_a_row_are_a_list_even_when_measured_large
         line("4. Introduction", 72, 60, 120, size=14),
         *[line(body, 72, 84 + 14 * i) for i in range(3)],
         line("1. Guide stream trend", 80, 140, 140, size=11.4),
-        line("2. Growth supply trade", 80, 154, 145, size=11.4),
-        line("3. Capacity annual course contract", 80, 168, 200),
-        *[line(body, 72, 196 + 14 * i) for i in range(3)],
-        line("5. Next steps", 72, 250, 100, size=14),
-        *[line(body, 72, 274 + 14 * i) for i in range(3)],
+        line("2. Growth supply trade and", 80, 154, 145, size=11.4),
+        line("price", 96, 168, 30, size=11.4),  # an item wrapped over two lines
+        line("3. Capacity annual course contract", 80, 182, 200, size=11.4),
+        *[line(body, 72, 210 + 14 * i) for i in range(3)],
+        line("5. Next steps", 72, 264, 100, size=14),
+        *[line(body, 72, 288 + 14 * i) for i in range(3)],
     ]
     markdown = markdown_of(lines)
     assert "# 4. Introduction" in markdown and "# 5. Next steps" in markdown
-    assert ("\n1. Guide stream trend\n2. Growth supply trade\n3. Capacity annual course "
-            "contract") in markdown
+    assert ("\n1. Guide stream trend\n2. Growth supply trade and price\n3. Capacity annual "
+            "course contract") in markdown

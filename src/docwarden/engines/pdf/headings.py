@@ -193,8 +193,8 @@ def demote_heading_runs(blocks: Sequence[Block]) -> None:
 
 
 def _list_number(block: Block) -> int | None:
-    """The number of a one-line block that reads "3. Item" or "3) Item"."""
-    match = NUMBER_RE.match(block.lines[0].text) if len(block.lines) == 1 else None
+    """The number of a block that starts "3. Item" or "3) Item"."""
+    match = NUMBER_RE.match(block.lines[0].text) if block.lines else None
     return int(match.group("num")) if match else None
 
 
