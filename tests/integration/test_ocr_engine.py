@@ -270,3 +270,31 @@ def test_small_print_keeps_the_detectors_full_input(engine: OcrEngine) -> None:
     recording.recognize(image, glyph_px=None)
     recording.recognize(image, glyph_px=12)
     assert seen[0] == seen[1]
+
+
+def test_printed_lines_are_recognised_framed_smaller_with_the_same_reading(
+        engine: OcrEngine) -> None:
+    """A printed page's lines go to the recogniser 40 px high in its 48 px input: a
+    sixth narrower, so a sixth less work, read the same."""
+    widths: dict[str, list[int]] = {"rec": [], "print_rec": []}
+    models = engine._loaded()
+    recording = OcrEngine(Settings())
+
+    def recorder(name: str) -> Any:
+        rec = getattr(models, name)
+
+        def run(batch: Any) -> Any:
+            widths[name] += [rec.resize_norm_img(crop, max(1.0, crop.shape[1] / crop.shape[0]))
+                             .shape[2] for crop in batch.img]
+            return rec(batch)
+        return run
+
+    recording._models = dataclasses.replace(  # type: ignore[arg-type]
+        models, rec=recorder("rec"), print_rec=recorder("print_rec"))
+    image = text_image([[(40, "Docling bundles PDF")], [(40, "conversion to JSON")]], (900, 300))
+    plain = [line.text for line in recording.recognize(image, upright=True)]
+    printed = [line.text for line in recording.recognize(image, upright=True, printed=True)]
+    assert plain == printed == ["Docling bundles PDF", "conversion to JSON"]
+    assert widths["rec"] and len(widths["rec"]) == len(widths["print_rec"])
+    for full, framed in zip(widths["rec"], widths["print_rec"], strict=True):
+        assert framed <= 0.85 * full
