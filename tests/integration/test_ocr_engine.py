@@ -264,6 +264,14 @@ def test_large_print_is_detected_on_a_smaller_copy_with_the_same_reading(
     assert small_h * small_w <= 0.5 * full_h * full_w
 
 
+def test_a_misjudged_glyph_height_never_shrinks_text_out_of_sight(engine: OcrEngine) -> None:
+    """A page of large ink blobs (a picture) can measure glyphs far larger than its text:
+    the detector's copy keeps at least a quarter of its usual scale."""
+    image = text_image([[(40, "Docling bundles PDF")]], (900, 200))
+    assert [line.text for line in engine.recognize(image, glyph_px=5000)] == [
+        "Docling bundles PDF"]
+
+
 def test_small_print_keeps_the_detectors_full_input(engine: OcrEngine) -> None:
     image = text_image([[(40, "Docling bundles PDF")]], (900, 200))
     recording, seen = detector_inputs(engine)

@@ -74,6 +74,9 @@ REC_PRINT_TEXT_HEIGHT_PX = 40
 # a copy of at most half the pixels is worth it: smaller savings moved lines about.
 DET_GLYPH_PX = 12.0
 DET_MIN_SAVING = 0.5
+# ... nor ever below a quarter of the bound's scale: a glyph height misjudged (a page of
+# large blobs of ink, a picture) must not shrink small text out of sight.
+DET_MIN_SHARE = 0.25
 RawLine = tuple[list[list[float]], str, float]
 
 
@@ -316,7 +319,8 @@ class OcrEngine(Engine):
         larger than the detector needs (and its side bound would not shrink it as far)."""
         height, width = bgr.shape[:2]
         bound = min(1.0, self.settings.ocr_det_limit_side_px / max(height, width))
-        scale = 1.0 if glyph_px is None or glyph_px <= 0 else DET_GLYPH_PX / glyph_px
+        scale = 1.0 if glyph_px is None or glyph_px <= 0 else max(
+            DET_GLYPH_PX / glyph_px, DET_MIN_SHARE * bound)
         if (scale / bound) ** 2 > DET_MIN_SAVING:
             found = models.det(bgr).boxes
             return [] if found is None else [box.astype(np.float32) for box in found]
