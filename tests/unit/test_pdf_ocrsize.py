@@ -69,3 +69,22 @@ def test_a_sentence_s_end_or_a_capital_starts_a_line_of_its_own_size() -> None:
     sizes = line_sizes(boxes)
     assert sizes[0] != sizes[1]  # after a full stop: not carried on
     assert sizes[2] == sizes[3]  # carried on: one size
+
+
+def test_a_mostly_latin_line_counts_its_han_glyphs_a_full_em() -> None:
+    # cjk_scanned: an 11.5 pt line read as Latin measured 17 pt and became a heading.
+    mixed = ("這是一段用於測試的繁體中文句子。Mixedline:版本v2.1.0发布于2024-06-01，大小3.",
+             73.3, 439.2, 515.6, 462.2)
+    assert 10.5 <= line_sizes([mixed])[0] <= 12.5
+
+
+def test_sibling_headings_of_a_scan_measured_a_little_apart_share_a_level() -> None:
+    body = [Line(f"本文件由测试数据生成脚本自动生成，用于验证文本抽取功能的第{i}段。", 72, y, 515,
+                 y + 20, 11.5) for i, y in enumerate((140, 160, 240, 260, 340, 360))]
+    headings = [Line("一、概述", 71, 114, 128, 140, 14.2),
+                Line("二、表格", 71, 214, 129, 236, 14.5),
+                Line("三、繁體與混排", 73, 314, 175, 336, 15.0)]
+    lines = sorted(body + headings, key=lambda line: line.y0)
+    markdown = build_markdown([PageLayout(1, 595, 842, "ocr", layout_page(lines), 0)])
+    assert [row for row in markdown.splitlines() if row.startswith("#")] == [
+        "# 一、概述", "# 二、表格", "# 三、繁體與混排"]

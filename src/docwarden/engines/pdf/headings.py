@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import itertools
 import re
+import statistics
 from collections import Counter
 from collections.abc import Sequence
 
@@ -37,6 +38,7 @@ SECTION_NUMBER_RE = re.compile(r"^(?:\d{1,3}(?:\.\d{1,3})*\.?|[IVX]{1,5}\.|[A-Z]
 SUBSECTION_RE = re.compile(r"^\d{1,3}(?:\.\d{1,3})+\.?\s+\S")
 NUMBERED_SIZE_RATIO = 1.05  # a numbered section line needs only this much over the body
 MAX_HEADING_RUN = 2  # more same-level headings in a row are labels, names or a cover
+OCR_SIZE_TOLERANCE = 1.06  # a scan's heading sizes this close are one size
 MIN_PAGE_BODY_CHARS = 500  # a page needs this much text to have a body size of its own
 PAGE_BODY_SHARE = 0.5  # ... set mostly in one size
 
@@ -65,6 +67,26 @@ def page_body_size(page: PageLayout, body: float) -> float:
         return body
     local, chars = sizes.most_common(1)[0]
     return min(body, local) if chars >= PAGE_BODY_SHARE * total else body
+
+
+def snap_ocr_sizes(pages: Sequence[PageLayout], body: float) -> None:
+    """Heading-sized OCR lines within OCR_SIZE_TOLERANCE of each other take one size.
+
+    A scan's sizes come from line advances, +-5 % on short lines: sibling
+    headings ("一、概述" 14.2 pt, "二、表格" 14.5 pt) came out at two levels.
+    """
+    lines = sorted((item for page in pages if page.method == "ocr" for item in page.items
+                    if isinstance(item, Line) and item.size_pt >= body * HEADING_SIZE_RATIO),
+                   key=lambda line: line.size_pt)
+    group: list[Line] = []
+    for line in [*lines, None]:
+        if line is None or (group and line.size_pt > group[0].size_pt * OCR_SIZE_TOLERANCE):
+            shared = statistics.median(member.size_pt for member in group) if group else 0.0
+            for member in group:
+                member.size_pt = shared
+            group = []
+        if line is not None:
+            group.append(line)
 
 
 def heading_sizes(pages: Sequence[PageLayout], body: float) -> list[float]:

@@ -25,6 +25,7 @@ from docwarden.engines.pdf.headings import (
     heading_level,
     heading_sizes,
     page_body_size,
+    snap_ocr_sizes,
 )
 from docwarden.engines.pdf.layout import SOFT_HYPHEN, Line, runs_on, same_row
 from docwarden.engines.pdf.tables import Table, continue_table, prose_gutter
@@ -279,6 +280,7 @@ def build_markdown(pages: Sequence[PageLayout], page_separators: bool = False) -
     """The document's Markdown; page furniture is removed from `pages` in place."""
     drop_furniture(pages)
     body = body_size(pages)
+    snap_ocr_sizes(pages, body)
     sizes = heading_sizes(pages, body)
     per_page = [page_blocks(page, body, sizes, first=index == 0)
                 for index, page in enumerate(pages)]
