@@ -90,7 +90,7 @@ def run_child(args: argparse.Namespace) -> None:
     from docwarden.engines.base import JobInput
     from docwarden.engines.ocr.engine import OcrEngine, OrtMemoryOptions
     from docwarden.settings import Settings
-    from docwarden.worker.runtime import trim_heap
+    from docwarden.worker.runtime import RETAIN_FREE_BYTES, trim_heap
 
     opts = OPTION_SETS[args.child]
     proc = psutil.Process()
@@ -108,7 +108,7 @@ def run_child(args: argparse.Namespace) -> None:
         busy_s += time.perf_counter() - started
         cpu_s += time.process_time() - started_cpu
         if args.trim:
-            trim_heap()
+            trim_heap(RETAIN_FREE_BYTES)  # as a worker does after each job
         if index == args.jobs // 2:
             mid_rss = proc.memory_info().rss
         if index % every == 0:

@@ -1,5 +1,6 @@
 """Run in a child with a worker's allocator environment: page faults of repeated OCR
-runs and RSS before and after the post-job trim, as one JSON line on stdout."""
+jobs (each followed by the worker's post-job trim) and RSS after a big job's trim, as
+one JSON line on stdout."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from PIL import Image
 
 from docwarden.engines.ocr.engine import OcrEngine
 from docwarden.settings import Settings
-from docwarden.worker.runtime import current_allocator, trim_heap
+from docwarden.worker.runtime import RETAIN_FREE_BYTES, current_allocator, trim_heap
 
 RUNS = 3
 
@@ -28,10 +29,11 @@ def main(image_path: Path) -> None:
     before = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
     for _ in range(RUNS):
         engine.recognize(image)
+        trim_heap(RETAIN_FREE_BYTES)  # as the worker does after each job
     faults = resource.getrusage(resource.RUSAGE_SELF).ru_minflt - before
-    freed = bytearray(512 * 1024 * 1024)  # touched, then freed: what a big job leaves
+    freed = bytearray(2 * RETAIN_FREE_BYTES)  # touched, then freed: what a big job leaves
     del freed
-    trim_heap()
+    trim_heap(RETAIN_FREE_BYTES)
     print(json.dumps({
         "allocator": current_allocator(),
         "faults_per_run": faults / RUNS,

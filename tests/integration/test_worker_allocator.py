@@ -1,5 +1,6 @@
-"""The allocator a worker is given keeps a job's buffers mapped while it runs and hands
-them back after it: a model run must not fault its memory in again each time."""
+"""The allocator a worker is given keeps freed buffers mapped for the next model run and
+the next job, and hands them back after a big job: a model run must not fault its
+memory in again each time."""
 
 from __future__ import annotations
 
@@ -40,5 +41,5 @@ def test_model_runs_reuse_memory_and_the_job_hands_it_back(allocator: Allocator)
     result = run_in_worker_environment(allocator)
     assert result["allocator"] == allocator.value
     assert result["faults_per_run"] < MAX_FAULTS_PER_RUN
-    # 512 MiB were touched and freed before the trim: it must not stay resident.
+    # 512 MiB were touched and freed before the trim (a big job): it must not stay resident.
     assert result["rss_after_trim"] < result["rss_loaded"] + 128 * MIB

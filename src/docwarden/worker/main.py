@@ -157,7 +157,7 @@ class WorkerLoop:
             jobs_done = self._jobs_done
         gc.collect(2 if jobs_done % FULL_GC_EVERY_JOBS == 0 else 1)
         if self.spec.trim_after_job:
-            runtime.trim_heap()
+            runtime.trim_heap(runtime.RETAIN_FREE_BYTES)
         if self._hook_due(jobs_done, last_of_batch):
             self._call_after_jobs()
 

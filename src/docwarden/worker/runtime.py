@@ -9,12 +9,14 @@ from __future__ import annotations
 import ctypes
 import ctypes.util
 import logging
+import mmap
 import os
 import signal
 import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 log = logging.getLogger("docwarden.worker")
 
@@ -91,23 +93,54 @@ GLIBC_ENVIRONMENT = {
     "MALLOC_MMAP_THRESHOLD_": str(32 * 1024 * 1024),
     "MALLOC_TRIM_THRESHOLD_": str(1024 * 1024 * 1024),
 }
+# Freed memory a worker keeps mapped between jobs: an OCR job leaves ~150 MiB, and
+# handing that back after every job made the next one fault it in again (small OCR jobs
+# 129 -> 155 ms).  Past this, the job was a big one: it goes back to the OS.
+RETAIN_FREE_BYTES = 256 * 1024 * 1024
 # mallctl's "all arenas" index (MALLCTL_ARENAS_ALL).
 _JEMALLOC_ALL_ARENAS = 4096
 
 
-def trim_heap() -> None:
-    """Give the heap a job freed back to the OS: jemalloc's purge, or glibc's malloc_trim."""
+class _MallInfo2(ctypes.Structure):
+    _fields_ = [(name, ctypes.c_size_t) for name in (
+        "arena", "ordblks", "smblks", "hblks", "hblkhd", "usmblks", "fsmblks", "uordblks",
+        "fordblks", "keepcost")]
+
+
+def trim_heap(retain_bytes: int = 0) -> None:
+    """Give freed heap back to the OS (jemalloc's purge, or glibc's malloc_trim) when
+    more than `retain_bytes` of it is held."""
     try:
         process = ctypes.CDLL(None)
     except OSError:
         return
     mallctl = getattr(process, "mallctl", None)
     if mallctl is not None:
-        mallctl(f"arena.{_JEMALLOC_ALL_ARENAS}.purge".encode(), None, None, None, 0)
+        if _jemalloc_dirty_bytes(mallctl) > retain_bytes:
+            mallctl(f"arena.{_JEMALLOC_ALL_ARENAS}.purge".encode(), None, None, None, 0)
         return
     malloc_trim = getattr(process, "malloc_trim", None)
-    if malloc_trim is not None:
+    if malloc_trim is not None and _glibc_free_bytes(process) > retain_bytes:
         malloc_trim(0)
+
+
+def _jemalloc_dirty_bytes(mallctl: Any) -> int:
+    """Freed pages jemalloc still holds mapped (its stats, refreshed by an epoch bump)."""
+    epoch, value = ctypes.c_uint64(1), ctypes.c_size_t(0)
+    size = ctypes.c_size_t(ctypes.sizeof(value))
+    mallctl(b"epoch", None, None, ctypes.byref(epoch), ctypes.c_size_t(ctypes.sizeof(epoch)))
+    if mallctl(f"stats.arenas.{_JEMALLOC_ALL_ARENAS}.pdirty".encode(), ctypes.byref(value),
+               ctypes.byref(size), None, ctypes.c_size_t(0)) != 0:
+        return 1 << 62  # no statistics: purge every time
+    return int(value.value) * mmap.PAGESIZE
+
+
+def _glibc_free_bytes(process: ctypes.CDLL) -> int:
+    mallinfo2 = getattr(process, "mallinfo2", None)  # glibc >= 2.33
+    if mallinfo2 is None:
+        return 1 << 62
+    mallinfo2.restype = _MallInfo2
+    return int(mallinfo2().fordblks)
 
 
 def current_allocator() -> str:

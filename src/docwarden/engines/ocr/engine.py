@@ -122,11 +122,12 @@ class OcrLine:
 class OrtMemoryOptions:
     """onnxruntime allocation options; the defaults come from bench/memory/ocr.py.
 
-    300 varied jobs, one thread: with the CPU arena on RSS climbed from 212 to
-    547 MiB and stayed there; arena off kept it flat (~178 MiB, peak ~395 MiB
-    with the worker's allocator settings) for ~9-17 % more CPU per job.  Memory
-    patterns made no measurable difference either way; off drops a per-input-shape
-    cache that dynamic OCR shapes never reuse.
+    300 varied jobs, one thread: with the CPU arena on RSS climbed from 214 to
+    541 MiB and stayed there; arena off held at ~415 MiB (up to 256 MiB of it
+    freed memory the worker keeps for the next job, runtime.RETAIN_FREE_BYTES;
+    peak ~460 MiB) for 0-3 % more CPU per job.  Memory patterns made no
+    measurable difference either way; off drops a per-input-shape cache that
+    dynamic OCR shapes never reuse.
     """
 
     cpu_mem_arena: bool = False
