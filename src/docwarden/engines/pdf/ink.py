@@ -45,17 +45,19 @@ GLYPH_MIN_COUNT = 20  # fewer blobs tell nothing about the page's print
 GLYPH_PERCENTILE = 10  # the small print decides: a slide's footnote must stay legible
 
 Box = tuple[int, int, int, int]
+Mask = npt.NDArray[np.bool_]
 
 
-def _ink(image: Image.Image) -> npt.NDArray[np.bool_]:
-    """Cells of the reduced page darker than its paper (the median cell)."""
+def ink_mask(image: Image.Image) -> Mask:
+    """Cells of the reduced page darker than its paper (the median cell); what the
+    functions below measure, made once by a caller that asks several of them."""
     small = np.asarray(image.convert("L").reduce(REDUCE), dtype=np.int16)
     if small.size == 0:
         return np.zeros((0, 0), dtype=np.bool_)
     return small < int(np.median(small)) - INK_DROP
 
 
-def _extent(mask: npt.NDArray[np.bool_]) -> Box | None:
+def _extent(mask: Mask) -> Box | None:
     """Reduced-cell box (x0, y0, x1, y1) around the ink, None on a blank page."""
     rows, cols = np.flatnonzero(mask.any(axis=1)), np.flatnonzero(mask.any(axis=0))
     if not rows.size:
@@ -65,7 +67,7 @@ def _extent(mask: npt.NDArray[np.bool_]) -> Box | None:
 
 def blank(image: Image.Image) -> bool:
     """No ink anywhere (an empty verso drawn as a white box, a blank scan)."""
-    return _extent(_ink(image)) is None
+    return _extent(ink_mask(image)) is None
 
 
 def _box(extent: Box, image: Image.Image) -> Box | None:
@@ -78,13 +80,13 @@ def _box(extent: Box, image: Image.Image) -> Box | None:
     return box
 
 
-def glyph_height_px(image: Image.Image) -> float | None:
+def glyph_height_px(image: Image.Image, mask: Mask | None = None) -> float | None:
     """Height of the page's smaller glyphs (word blobs of ink, 10th percentile), in
     pixels to within REDUCE; None with too little text to tell."""
-    mask = _ink(image).astype(np.uint8)
-    if mask.size == 0:
+    cells = (ink_mask(image) if mask is None else mask).astype(np.uint8)
+    if cells.size == 0:
         return None
-    _, _, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
+    _, _, stats, _ = cv2.connectedComponentsWithStats(cells, connectivity=8)
     heights = stats[1:, cv2.CC_STAT_HEIGHT]
     heights = heights[heights >= GLYPH_MIN_CELLS]
     if heights.size < GLYPH_MIN_COUNT:
@@ -99,7 +101,7 @@ def _unevenness(profile: npt.NDArray[np.float64]) -> float:
 
 def text_axis(image: Image.Image) -> int | None:
     """0 when the text lines run across the image as shown, 1 when up or down, None unsure."""
-    mask = _ink(image)
+    mask = ink_mask(image)
     extent = _extent(mask)
     if extent is None:
         return None
@@ -113,14 +115,14 @@ def text_axis(image: Image.Image) -> int | None:
     return None
 
 
-def text_regions(image: Image.Image, px_per_pt: float,
-                 glyph_px: float | None = None) -> list[Box]:
+def text_regions(image: Image.Image, px_per_pt: float, glyph_px: float | None = None,
+                 mask: Mask | None = None) -> list[Box]:
     """Pixel boxes to read apart: the ink box, or the text above a gutter, the two
     columns beside it and the text below it (empty parts left out), cut along
     blank rows and the gutter so that no line is cut.  A gutter is wider than the
     page's small glyphs (`glyph_px`): word spaces of large print lining up down a
     slide are none."""
-    mask = _ink(image)
+    mask = ink_mask(image) if mask is None else mask
     extent = _extent(mask)
     if extent is None:
         return []
@@ -137,7 +139,7 @@ def text_regions(image: Image.Image, px_per_pt: float,
     return [_padded(cell, extent, image) for cell in cells if _inked(mask, cell)]
 
 
-def _text_beside(mask: npt.NDArray[np.bool_], extent: Box, gutter: Box) -> bool:
+def _text_beside(mask: Mask, extent: Box, gutter: Box) -> bool:
     """Text down both sides of the gutter (a short last line leaves a blank strip
     beside it too, with nothing on its other side)."""
     x0, _, x1, _ = extent
@@ -146,7 +148,7 @@ def _text_beside(mask: npt.NDArray[np.bool_], extent: Box, gutter: Box) -> bool:
     return all(int(mask[gy0:gy1, a:b].any(axis=1).sum()) >= need for a, b in ((x0, gx0), (gx1, x1)))
 
 
-def _blank_rows(mask: npt.NDArray[np.bool_], extent: Box, gutter: Box) -> tuple[int, int] | None:
+def _blank_rows(mask: Mask, extent: Box, gutter: Box) -> tuple[int, int] | None:
     """Rows (nearly) blank right across the text where the gutter starts and ends (the
     text above and below spans both columns); None where a cut would go through lines.
     Two columns' lines need not share baselines, so the row with least ink near the
@@ -166,7 +168,7 @@ def _blank_rows(mask: npt.NDArray[np.bool_], extent: Box, gutter: Box) -> tuple[
     return None if top is None or bottom is None else (top, bottom)
 
 
-def _gutter(mask: npt.NDArray[np.bool_], extent: Box, min_cells: int) -> Box | None:
+def _gutter(mask: Mask, extent: Box, min_cells: int) -> Box | None:
     """The widest blank strip in the middle half of the text running down at least
     GUTTER_MIN_SHARE of its height, in reduced cells; None without one.  A strip's
     edge columns are left out of it: a justified line's last glyph may reach in."""
@@ -194,7 +196,7 @@ def _gutter(mask: npt.NDArray[np.bool_], extent: Box, min_cells: int) -> Box | N
     return best
 
 
-def _longest_blank(column: npt.NDArray[np.bool_]) -> tuple[int, int]:
+def _longest_blank(column: Mask) -> tuple[int, int]:
     """(start, end) of the longest run of blank cells down one reduced column."""
     edges = np.flatnonzero(np.diff(np.concatenate(([1], column.astype(np.int8), [1]))))
     if edges.size < 2:
@@ -204,7 +206,7 @@ def _longest_blank(column: npt.NDArray[np.bool_]) -> tuple[int, int]:
     return int(starts[longest]), int(ends[longest])
 
 
-def _inked(mask: npt.NDArray[np.bool_], cell: Box) -> bool:
+def _inked(mask: Mask, cell: Box) -> bool:
     x0, y0, x1, y1 = cell
     return x1 > x0 and y1 > y0 and bool(mask[y0:y1, x0:x1].any())
 

@@ -36,7 +36,13 @@ import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
 from PIL import Image
 
-from docwarden.engines.pdf.ink import blank, glyph_height_px, text_axis, text_regions
+from docwarden.engines.pdf.ink import (
+    blank,
+    glyph_height_px,
+    ink_mask,
+    text_axis,
+    text_regions,
+)
 from docwarden.engines.pdf.layout import Line
 from docwarden.engines.pdf.ocrsize import BOX_PAD_PER_HEIGHT, line_sizes
 from docwarden.engines.pdf.picture import page_picture, picture_scale
@@ -242,8 +248,9 @@ class _Placed:
 def _read_regions(image: Image.Image, scale: float, recognize: Recognizer) -> list[_Placed]:
     """The OCR lines of each text region (ink.text_regions: columns apart), in page pixels."""
     found: list[_Placed] = []
-    glyph_px = glyph_height_px(image)
-    regions = text_regions(image, scale, glyph_px) or [(0, 0, image.width, image.height)]
+    mask = ink_mask(image)
+    glyph_px = glyph_height_px(image, mask)
+    regions = text_regions(image, scale, glyph_px, mask) or [(0, 0, image.width, image.height)]
     for x0, y0, x1, y1 in regions:
         lines = recognize(image.crop((x0, y0, x1, y1)), upright=True, glyph_px=glyph_px,
                           printed=True)
