@@ -46,7 +46,7 @@ def line_sizes(boxes: Sequence[Box]) -> list[float]:
     for i in order:  # top down: a short line may take the size its line above just got
         if sizes[i] and not _long(boxes[i][0]):
             sizes[i] = _short_size(boxes, sizes, i)
-    for chain in _sentence_chains(boxes, sizes):
+    for chain in _sentence_chains(boxes, sizes, order):
         shared = statistics.median(sizes[i] for i in chain)
         for i in chain:
             sizes[i] = shared
@@ -56,13 +56,14 @@ def line_sizes(boxes: Sequence[Box]) -> list[float]:
             for size, (_, _, y0, _, y1) in zip(sizes, boxes, strict=True)]
 
 
-def _sentence_chains(boxes: Sequence[Box], sizes: list[float]) -> list[list[int]]:
+def _sentence_chains(boxes: Sequence[Box], sizes: list[float], order: Sequence[int]
+                     ) -> list[list[int]]:
     """Runs of lines that carry one sentence on, each right under the last at its left
     edge: one paragraph's lines, set in one size, whatever each line's advance says
     (+-10 % on a narrow column's lines, enough to make one of them a heading)."""
     chains: list[list[int]] = []
     chain_of: dict[int, list[int]] = {}
-    for i in sorted(range(len(boxes)), key=lambda k: boxes[k][2]):
+    for i in order:  # top down
         above = _carried_from(boxes, sizes, i)
         if above is None:
             continue
@@ -78,18 +79,24 @@ def _sentence_chains(boxes: Sequence[Box], sizes: list[float]) -> list[list[int]
 def _carried_from(boxes: Sequence[Box], sizes: list[float], index: int) -> int | None:
     """The line right above `index` whose sentence `index` carries on (it starts in lower
     case, flush with that line's left edge), if any."""
-    text, x0, y0, x1, _ = boxes[index]
+    text, x0, *_ = boxes[index]
     if not sizes[index] or not text[:1].islower():
         return None
-    above = [j for j, (_, ax0, ay0, ax1, ay1) in enumerate(boxes)
-             if j != index and sizes[j] and ax0 < x1 and x0 < ax1 and ay1 <= y0 + 1
-             and y0 - ay1 <= RUN_ON_GAP * (ay1 - ay0)]
-    if not above:
+    nearest = _line_above(boxes, sizes, index)
+    if nearest is None:
         return None
-    nearest = max(above, key=lambda j: boxes[j][4])
     prev_text, prev_x0, prev_y0, _, prev_y1 = boxes[nearest]
     flush = abs(x0 - prev_x0) <= FLUSH_PER_HEIGHT * (prev_y1 - prev_y0)
     return nearest if flush and not prev_text.rstrip().endswith(SENTENCE_END) else None
+
+
+def _line_above(boxes: Sequence[Box], sizes: list[float], index: int) -> int | None:
+    """The sized line right above `index`, close enough below it to be continued by it."""
+    _, x0, y0, x1, _ = boxes[index]
+    above = [j for j, (_, ax0, ay0, ax1, ay1) in enumerate(boxes)
+             if j != index and sizes[j] and ax0 < x1 and x0 < ax1 and ay1 <= y0 + 1
+             and y0 - ay1 <= RUN_ON_GAP * (ay1 - ay0)]
+    return max(above, key=lambda j: boxes[j][4]) if above else None
 
 
 def _long(text: str) -> bool:
@@ -98,22 +105,29 @@ def _long(text: str) -> bool:
 
 
 def _cjk(glyphs: str) -> bool:
-    wide = sum(1 for ch in glyphs if CJK_RE.match(ch))
-    return wide >= CJK_MIN_SHARE * len(glyphs) and wide >= CJK_MIN_CHARS
+    return _mostly_wide(_wide(glyphs), len(glyphs))
+
+
+def _wide(glyphs: str) -> int:
+    """Han and kana glyphs (one em each)."""
+    return sum(1 for ch in glyphs if CJK_RE.match(ch))
+
+
+def _mostly_wide(wide: int, glyphs: int) -> bool:
+    return wide >= CJK_MIN_SHARE * glyphs and wide >= CJK_MIN_CHARS
 
 
 def _advance_size(text: str, width: float, height: float) -> float:
     """Size from the line's width over its glyphs' usual advance; 0 for a glyph or two."""
     glyphs = text.replace(" ", "")
     inner = max(width - BOX_PAD_PER_HEIGHT * height, 0.0)
-    if _cjk(glyphs):
-        wide = sum(1 for ch in glyphs if CJK_RE.match(ch))
+    wide = _wide(glyphs)
+    if _mostly_wide(wide, len(glyphs)):
         return inner / (wide + NARROW_EM * (len(glyphs) - wide))
     if len(glyphs) < MIN_SHORT_GLYPHS:
         return 0.0
     # Han glyphs in a mostly Latin line still advance a full em each (a mixed line read
     # as Latin came out 17 pt for 11.5).
-    wide = sum(1 for ch in glyphs if CJK_RE.match(ch))
     return inner / (wide + LATIN_GLYPH_EM * (len(glyphs) - wide)
                     + LATIN_SPACE_EM * (len(text) - len(glyphs)))
 
@@ -121,13 +135,9 @@ def _advance_size(text: str, width: float, height: float) -> float:
 def _short_size(boxes: Sequence[Box], sizes: list[float], index: int) -> float:
     """A short line's size: its line above's where it continues that line, else its
     advance (its box's height says little: +-14 % and more without descenders)."""
-    _, x0, y0, x1, _ = boxes[index]
     advance = sizes[index] / SHORT_ADVANCE_BIAS
-    above = [j for j, (_, ax0, ay0, ax1, ay1) in enumerate(boxes)
-             if j != index and sizes[j] and ax0 < x1 and x0 < ax1 and ay1 <= y0 + 1
-             and y0 - ay1 <= RUN_ON_GAP * (ay1 - ay0)]
-    if above:
-        nearest = max(above, key=lambda j: boxes[j][4])
+    nearest = _line_above(boxes, sizes, index)
+    if nearest is not None:
         low, high = RUN_ON_BAND
         if low * sizes[nearest] <= advance <= high * sizes[nearest]:
             return sizes[nearest]
