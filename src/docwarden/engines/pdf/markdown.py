@@ -125,7 +125,8 @@ def page_blocks(
     """The page's blocks with their heading levels; on the document's `first` page the
     author line under the title is no heading (before runs of headings are judged:
     title, authors and "Abstract" are no run of labels once the authors step down)."""
-    grouper = Grouper([item for item in page.items if isinstance(item, Line)])
+    lines = [item for item in page.items if isinstance(item, Line)]
+    grouper = Grouper(lines)
     for item in page.items:
         grouper.add(item)
     local_body = page_body_size(page, body)
@@ -138,7 +139,6 @@ def page_blocks(
         next_size = after.lines[0].size_pt if after is not None and prose else 0.0
         levels.append(heading_level(block, body, sizes, grouper.column_width, local_body,
                                     next_size))
-    lines = [item for item in page.items if isinstance(item, Line)]
     gutter = prose_gutter(lines) if any(levels) else None
     for block, level in zip(blocks, levels, strict=True):
         # A cell of a row of three or more is a table's, however it is set.

@@ -46,6 +46,7 @@ from docwarden.engines.pdf.ink import (
 from docwarden.engines.pdf.layout import Line
 from docwarden.engines.pdf.ocrsize import BOX_PAD_PER_HEIGHT, line_sizes
 from docwarden.engines.pdf.picture import page_picture, picture_scale
+from docwarden.engines.pdf.tables import overlap
 from docwarden.engines.pdf.weight import mark_bold
 from docwarden.errors import InputTooLarge
 
@@ -214,7 +215,7 @@ def _numbers_joined(boxes: list[_Box]) -> list[_Box]:
         _, x0, y0, x1, y1 = number
         height = y1 - y0
         right = [box for box in out if box is not number and 0 <= box[1] - x1 <= (
-            NUMBER_GAP_PER_HEIGHT * height) and min(box[4], y1) - max(box[2], y0) >= (
+            NUMBER_GAP_PER_HEIGHT * height) and overlap(box[2], box[4], y0, y1) >= (
             ROW_OVERLAP * min(box[4] - box[2], height))]
         if number in out and right:
             title = min(right, key=lambda box: box[1])
