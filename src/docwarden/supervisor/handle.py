@@ -46,7 +46,7 @@ def _child_environment(extra: dict[str, str]) -> Iterator[None]:
 
 
 def allocator_environment(settings: Settings) -> dict[str, str]:
-    """Variables that pick the worker's malloc (either is trimmed after each job)."""
+    """Variables that pick the worker's malloc (either is trimmed after big jobs)."""
     env = runtime.thread_environment(settings.intra_op_threads)
     jemalloc = runtime.find_jemalloc()
     if settings.allocator is Allocator.JEMALLOC and jemalloc is None:

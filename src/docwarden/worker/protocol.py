@@ -32,7 +32,7 @@ class WorkerSpec:
     slot: int
     settings: Settings
     parent_pid: int
-    # Whether to hand freed heap back after each job (runtime.trim_heap).
+    # Whether to hand freed heap back after a job that leaves much of it (runtime.trim_heap).
     trim_after_job: bool = True
 
 

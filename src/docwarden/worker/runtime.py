@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ctypes
 import ctypes.util
+import functools
 import logging
 import mmap
 import os
@@ -83,11 +84,11 @@ def die_with_parent(parent_pid: int, on_orphaned: Callable[[], None]) -> None:
 # jemalloc never hands pages back on a timer: a decaying purge ran during jobs and made
 # every model run fault its buffers in again (the OCR detector: 76 000 page faults and
 # +80 % time a run; tests/integration/test_worker_allocator.py).  The worker purges them
-# after each job instead (trim_heap).
+# after a job that leaves much of them (trim_heap, RETAIN_FREE_BYTES).
 JEMALLOC_CONF = "dirty_decay_ms:-1,muzzy_decay_ms:-1"
 # glibc the same way: blocks under 32 MiB come from the heap (the adaptive threshold
 # mapped and unmapped them, ~20 000 faults a detector run) and the heap's top is not
-# trimmed mid-job; malloc_trim after the job hands it back.
+# trimmed mid-job; malloc_trim after a job that leaves much of it hands it back.
 GLIBC_ENVIRONMENT = {
     "MALLOC_ARENA_MAX": "2",
     "MALLOC_MMAP_THRESHOLD_": str(32 * 1024 * 1024),
@@ -99,6 +100,7 @@ GLIBC_ENVIRONMENT = {
 RETAIN_FREE_BYTES = 256 * 1024 * 1024
 # mallctl's "all arenas" index (MALLCTL_ARENAS_ALL).
 _JEMALLOC_ALL_ARENAS = 4096
+_UNMEASURED = 1 << 62  # free bytes when the allocator cannot tell: always hand back
 
 
 class _MallInfo2(ctypes.Structure):
@@ -110,9 +112,8 @@ class _MallInfo2(ctypes.Structure):
 def trim_heap(retain_bytes: int = 0) -> None:
     """Give freed heap back to the OS (jemalloc's purge, or glibc's malloc_trim) when
     more than `retain_bytes` of it is held."""
-    try:
-        process = ctypes.CDLL(None)
-    except OSError:
+    process = _process()
+    if process is None:
         return
     mallctl = getattr(process, "mallctl", None)
     if mallctl is not None:
@@ -124,6 +125,19 @@ def trim_heap(retain_bytes: int = 0) -> None:
         malloc_trim(0)
 
 
+@functools.cache
+def _process() -> ctypes.CDLL | None:
+    """The process's own symbols (the preloaded allocator's among them), looked up once."""
+    try:
+        process = ctypes.CDLL(None)
+    except OSError:
+        return None
+    mallinfo2 = getattr(process, "mallinfo2", None)  # glibc >= 2.33
+    if mallinfo2 is not None:
+        mallinfo2.restype = _MallInfo2
+    return process
+
+
 def _jemalloc_dirty_bytes(mallctl: Any) -> int:
     """Freed pages jemalloc still holds mapped (its stats, refreshed by an epoch bump)."""
     epoch, value = ctypes.c_uint64(1), ctypes.c_size_t(0)
@@ -131,16 +145,13 @@ def _jemalloc_dirty_bytes(mallctl: Any) -> int:
     mallctl(b"epoch", None, None, ctypes.byref(epoch), ctypes.c_size_t(ctypes.sizeof(epoch)))
     if mallctl(f"stats.arenas.{_JEMALLOC_ALL_ARENAS}.pdirty".encode(), ctypes.byref(value),
                ctypes.byref(size), None, ctypes.c_size_t(0)) != 0:
-        return 1 << 62  # no statistics: purge every time
+        return _UNMEASURED  # built without statistics
     return int(value.value) * mmap.PAGESIZE
 
 
 def _glibc_free_bytes(process: ctypes.CDLL) -> int:
-    mallinfo2 = getattr(process, "mallinfo2", None)  # glibc >= 2.33
-    if mallinfo2 is None:
-        return 1 << 62
-    mallinfo2.restype = _MallInfo2
-    return int(mallinfo2().fordblks)
+    mallinfo2 = getattr(process, "mallinfo2", None)
+    return _UNMEASURED if mallinfo2 is None else int(mallinfo2().fordblks)
 
 
 def current_allocator() -> str:
