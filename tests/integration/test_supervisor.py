@@ -178,11 +178,16 @@ def test_failing_load_backs_off_and_reports(make_supervisor: SupervisorFactory,
 
 
 def test_warm_replacement_hides_the_load_time(make_supervisor: SupervisorFactory) -> None:
-    """The replacement loads while the retiring worker runs its last job."""
-    load_s = 1.0
-    supervisor = make_supervisor(workers=1, max_jobs_per_worker=3, max_jobs_jitter=0,
+    """The replacement loads while the retiring worker runs its last job.
+
+    The last job must outlast the replacement's spawn as well as its load: a busy
+    host takes well over 0.5 s to start an interpreter, and a replacement still
+    loading when the last job ends rightly leaves the retiree serving one more.
+    """
+    load_s = 0.5
+    supervisor = make_supervisor(workers=1, max_jobs_per_worker=2, max_jobs_jitter=0,
                                  chaos_load_delay_s=load_s)
-    outcomes = [run(supervisor, sleep_s=1.5) for _ in range(7)]
+    outcomes = [run(supervisor, sleep_s=load_s + 1.5) for _ in range(5)]
     assert len({o.worker_pid for o in outcomes}) == 3
     assert max(o.queue_wait_s for o in outcomes) < load_s / 2
     assert supervisor.pools["chaos"].recycles[RecycleReason.MAX_JOBS] == 2
