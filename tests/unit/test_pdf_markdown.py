@@ -31,6 +31,22 @@ def test_join_lines_reflows_latin_and_joins_hyphenated_words() -> None:
     assert join_lines(["ends with a dash -", "Next"]) == "ends with a dash - Next"
 
 
+def test_join_lines_keeps_a_wrapped_web_address_whole() -> None:
+    assert join_lines(["see https://example.org/docs/", "install.html for more"]) == (
+        "see https://example.org/docs/install.html for more")
+    assert join_lines(["at https://www.python.", "org/downloads today"]) == (
+        "at https://www.python.org/downloads today")
+    assert join_lines(["clone https://github.com/my-", "org/tool"]) == (
+        "clone https://github.com/my-org/tool")
+    assert join_lines(["www.example.com/a?x=1&", "y=2 works"]) == "www.example.com/a?x=1&y=2 works"
+    # A sentence that ends with an address still ends there.
+    assert join_lines(["Read https://example.org.", "Then go on"]) == (
+        "Read https://example.org. Then go on")
+    assert join_lines(["Read https://example.org/", "Then go on"]) == (
+        "Read https://example.org/ Then go on")
+    assert join_lines(["or https://example.org/a", "then b"]) == "or https://example.org/a then b"
+
+
 def test_join_lines_joins_cjk_without_spaces() -> None:
     joined = join_lines(["本文件由测试数据生成脚本", "自动生成，用于验证"])
     assert joined == "本文件由测试数据生成脚本自动生成，用于验证"
