@@ -121,3 +121,21 @@ def test_every_page_of_a_multipage_scan_keeps_its_first_line(ocr: OcrEngine) -> 
     # Four pages, each the same sentence turned another way: no line is furniture.
     markdown, _ = convert(ocr, shared("docling/scanned/nemotron_multipage.pdf"))
     assert " ".join(markdown.split()) == " ".join([SENTENCE] * 4)
+
+
+def test_a_printed_ruled_table_is_a_table(ocr: OcrEngine, tmp_path: Path) -> None:
+    # A word-processor page with a bordered table beside a text column, printed and
+    # scanned at 200 dpi: its cells wrap over up to eight lines each.
+    document = pdfium.PdfDocument(str(DATA / "generated" / "realset" / "tune_columns_docx.pdf"))
+    try:
+        shown = document[1].render(scale=200 / 72).to_pil().convert("L")
+    finally:
+        document.close()
+    path = tmp_path / "ruled_table.pdf"
+    shown.save(path, resolution=200)
+    markdown, _ = convert(ocr, path)
+    rows = [" ".join(line.split()) for line in markdown.splitlines() if line.startswith("|")]
+    assert "| Unit | Profile other image finance total other | 5,993 | 6.5% |" in rows
+    assert "| Rule target | Project result agency range handle basic growth centre | 3,991 | " \
+           "23.4% |" in rows
+    assert len(rows) == 8  # header, divider, six rows; the text column beside it is no cell

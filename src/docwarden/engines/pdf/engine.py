@@ -189,8 +189,9 @@ class PdfEngine(Engine):
             ocr = read_upright(rendered, self.recognizer())
             if ocr.lines or not text.lines:
                 chars = sum(len(line.text) for line in ocr.lines)
+                tables, rest = ruled_tables(ocr.lines, ocr.rules)
                 return PageLayout(number, ocr.width_pt, ocr.height_pt, "ocr",
-                                  layout_page(ocr.lines), chars)
+                                  layout_page(rest, tables), chars)
         return _text_layout(number, text, graphics, outcome)
 
     def _read_page(

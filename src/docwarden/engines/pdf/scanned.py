@@ -28,7 +28,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Protocol
 
 import numpy as np
@@ -43,9 +43,11 @@ from docwarden.engines.pdf.ink import (
     text_axis,
     text_regions,
 )
+from docwarden.engines.pdf.inkrules import ruling_lines
 from docwarden.engines.pdf.layout import Line
 from docwarden.engines.pdf.ocrsize import BOX_PAD_PER_HEIGHT, line_sizes
 from docwarden.engines.pdf.picture import page_picture, picture_scale
+from docwarden.engines.pdf.rules import Rule
 from docwarden.engines.pdf.tables import overlap
 from docwarden.engines.pdf.weight import mark_bold
 from docwarden.errors import InputTooLarge
@@ -107,6 +109,7 @@ class OcrPage:
     height_pt: float
     turns: int
     quality: float
+    rules: list[Rule] = field(default_factory=list)  # printed table borders (inkrules.py)
 
 
 def render_scale(
@@ -266,10 +269,13 @@ def _read_turned(rendered: Rendered, turns: int, recognize: Recognizer) -> tuple
     found = _read_regions(image, rendered.scale, recognize)
     score, confident = quality(found)
     lines = to_lines(found, rendered.scale)
+    rules = []
     if confident:
-        mark_bold(lines, np.asarray(image.convert("L")), rendered.scale)
+        gray = np.asarray(image.convert("L"))
+        mark_bold(lines, gray, rendered.scale)
+        rules = ruling_lines(gray, rendered.scale)
     page = OcrPage(lines, image.width / rendered.scale, image.height / rendered.scale, turns,
-                   score)
+                   score, rules)
     return page, confident or not found
 
 
