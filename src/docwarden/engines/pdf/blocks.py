@@ -17,6 +17,7 @@ import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from docwarden.engines.pdf.addresses import ADDRESS_RE
 from docwarden.engines.pdf.bidi import is_rtl_line
 from docwarden.engines.pdf.figures import Figure
 from docwarden.engines.pdf.layout import SENTENCE_END, Line, runs_on, same_row
@@ -24,7 +25,6 @@ from docwarden.engines.pdf.tables import Table
 
 PARA_GAP_EM = 0.5  # extra vertical gap (beyond the usual leading) that ends a paragraph
 INDENT_EM = 1.0
-WEB_ADDRESS_RE = re.compile(r"^<?(?:https?|ftp)://\S+>?$")  # in typewriter type, no code
 TYPESET_BULLET_RE = re.compile(r"^[•●○◦▪■□‣⁃∙]\s")  # no code starts so: a list item
 BULLET_RE = re.compile(r"^(?:[•●○◦▪■□‣⁃∙·]\s*|[-–—*]\s+)(?P<rest>\S.*)$")
 NUMBER_RE = re.compile(r"^\(?(?P<num>\d{1,3})[.)]\s+(?P<rest>\S.*)$")
@@ -89,7 +89,7 @@ class Grouper:
         if item.mono and last is not None and self._prose_runs_on(last, item):
             last.lines.append(item)
             return
-        if item.mono and not (TYPESET_BULLET_RE.match(item.text) or WEB_ADDRESS_RE.match(
+        if item.mono and not (TYPESET_BULLET_RE.match(item.text) or ADDRESS_RE.match(
                 item.text)):
             if last is not None and last.kind == "code" and self._code_continues(last, item):
                 last.lines.append(item)

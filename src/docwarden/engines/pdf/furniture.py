@@ -15,6 +15,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from docwarden.engines.pdf.addresses import ADDRESS_RE
 from docwarden.engines.pdf.layout import Line, size_chars
 from docwarden.engines.pdf.order import Item
 
@@ -29,10 +30,9 @@ PAGE_NUMBER_RE = re.compile(
     r"|^\d{1,3}[-–]\d{1,4}$",
     re.IGNORECASE,
 )
-# A date and/or time alone ("12/6/26, 7:52 PM", "2026-12-06 19:52"), or a URL alone.
+# A date and/or time alone ("12/6/26, 7:52 PM", "2026-12-06 19:52").
 STAMP_RE = re.compile(
-    r"^(?:\d{1,4}[/.-]\d{1,2}[/.-]\d{1,4},?\s*)?(?:\d{1,2}:\d{2}(?::\d{2})?\s*(?:[AP]M)?)?$"
-    r"|^(?:https?|file|ftp)://\S+$|^www\.\S+$",
+    r"^(?:\d{1,4}[/.-]\d{1,2}[/.-]\d{1,4},?\s*)?(?:\d{1,2}:\d{2}(?::\d{2})?\s*(?:[AP]M)?)?$",
     re.IGNORECASE,
 )
 _DIGITS_RE = re.compile(r"\d+")
@@ -94,7 +94,7 @@ def _attached(line: Line, body: Sequence[Line]) -> bool:
 def is_stamp(text: str) -> bool:
     """A page number, or a date, time or address alone: what a browser prints in margins."""
     plain = text.strip()
-    return is_page_number(plain) or bool(STAMP_RE.match(plain))
+    return is_page_number(plain) or bool(STAMP_RE.match(plain) or ADDRESS_RE.match(plain))
 
 
 def _margin_lines(page: PageLayout) -> list[tuple[str, Line]]:

@@ -15,6 +15,7 @@ import statistics
 from collections import Counter
 from collections.abc import Sequence
 
+from docwarden.engines.pdf.addresses import BARE_ADDRESS_RE
 from docwarden.engines.pdf.blocks import NUMBER_RE, Block, list_marker
 from docwarden.engines.pdf.furniture import PageLayout
 from docwarden.engines.pdf.layout import SENTENCE_END, Line, size_chars
@@ -29,7 +30,6 @@ MAX_NUMBERED_HEADING_CHARS = 90
 # Headings hold no code: angle brackets, braces, semicolons, assignments, calls.
 CODE_LIKE_RE = re.compile(r"[<>{};=]|\w\(|^\W*$")
 # ... nor is a web address alone one ("ibm.com/redbooks" on a cover).
-ADDRESS_RE = re.compile(r"^\S*(?:://|www\.|\.(?:com|org|net|edu|gov|io)(?:/|$))\S*$", re.I)
 DRAWN_LABEL_MAX_RATIO = 1.3  # text over a drawing this close to body size is a label
 BYLINE_SPLIT_RE = re.compile(r",|;|&|\band\b")
 NAME_RE = re.compile(r"^[^\W\d_][\w'’.-]*(?:\s+[^\W\d_][\w'’.-]*){1,3}$")
@@ -130,7 +130,7 @@ def heading_level(
     if not (block.kind == "para" or _numbered_heading(block, body)):
         return 0
     if not any(ch.isalpha() for ch in text) or CODE_LIKE_RE.search(text) or (
-            ADDRESS_RE.match(text)) or _drawn_label(block, body):
+            BARE_ADDRESS_RE.match(text)) or _drawn_label(block, body):
         return 0
     size = round(block.lines[0].size_pt * 2) / 2
     short = len(block.lines) <= 3 and len(text) <= MAX_HEADING_CHARS

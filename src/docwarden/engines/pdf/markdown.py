@@ -14,6 +14,7 @@ import statistics
 from collections.abc import Iterable, Sequence
 from enum import Enum
 
+from docwarden.engines.pdf.addresses import wrapped_inside_address
 from docwarden.engines.pdf.bidi import is_rtl_line, reading_columns
 from docwarden.engines.pdf.blocks import Block, Grouper, list_marker
 from docwarden.engines.pdf.furniture import PageLayout, drop_furniture
@@ -37,10 +38,6 @@ CJK_RE = re.compile(
     "\uf900-\ufaff\ufe30-\ufe4f\uff00-\uffef]"
 )
 HANGUL_RE = re.compile("[\uac00-\ud7a3]")
-# A line ending inside a web address (at one of its joints) and the next line's
-# first word going on with it: the wrap split the address and adds no space.
-ADDRESS_END_RE = re.compile(r"(?:^|\s)<?(?:[a-z][a-z0-9+.-]*://|www\.)\S*[/.\-_?=&#%~]$", re.I)
-ADDRESS_GOES_ON_RE = re.compile(r"^(?:[a-z0-9]|\S*[/.=&?#_-]\w)")
 MIN_MIDWORD_WRAPS = 2  # wraps inside known words that show a document wraps anywhere
 WORD_EDGE_MARKS = ".,;:!?()[]\"'“”‘’"
 CROWDED_ROW_MATES = 2  # lines beside a line in its row that make it a table's cell
@@ -113,7 +110,7 @@ def join_lines(texts: Sequence[str], lexicon: Lexicon | None = None) -> str:
     out = texts[0]
     for text in texts[1:]:
         hyphenated = out.endswith("-") and len(out) > 1 and out[-2].isalpha()
-        if ADDRESS_END_RE.search(out) and ADDRESS_GOES_ON_RE.match(text):
+        if wrapped_inside_address(out, text):
             out += text
         elif out.endswith(SOFT_HYPHEN) or (hyphenated and text[0].islower()):
             out = out[:-1] + text

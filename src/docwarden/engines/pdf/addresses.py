@@ -1,0 +1,26 @@
+"""Web addresses in a page's text, one spelling of them for every rule that asks.
+
+A line that is an address alone is no code (a URL set in typewriter type), no
+heading, and in a browser's margin it is furniture; a line that ends inside
+one was wrapped at one of its joints and joins the next without a space.
+"""
+
+from __future__ import annotations
+
+import re
+
+_START = r"(?:[a-z][a-z0-9+.-]*://|www\.)"  # a scheme ("https://", "file://") or "www."
+_DOMAIN_END = r"\.(?:com|org|net|edu|gov|io)(?:/\S*)?"  # a bare "example.org/path"
+
+# A line that is one address and nothing else ("<...>" as RFC 3986 quotes them).
+ADDRESS_RE = re.compile(rf"^<?{_START}\S+?>?$", re.IGNORECASE)
+# ... or a bare domain: a heading that reads "example.org" names a site, not a section.
+BARE_ADDRESS_RE = re.compile(rf"^(?:<?{_START}\S+?>?|[^\s/:]+{_DOMAIN_END})$", re.IGNORECASE)
+# A line ending at one of an address's joints, and the next line going on with it.
+ADDRESS_END_RE = re.compile(rf"(?:^|\s)<?{_START}\S*[/.\-_?=&#%~]$", re.IGNORECASE)
+ADDRESS_GOES_ON_RE = re.compile(r"^(?:[a-z0-9]|\S*[/.=&?#_-]\w)")
+
+
+def wrapped_inside_address(line: str, following: str) -> bool:
+    """`line` breaks an address that `following` goes on with: join them, no space."""
+    return bool(ADDRESS_END_RE.search(line) and ADDRESS_GOES_ON_RE.match(following))
