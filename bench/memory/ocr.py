@@ -10,6 +10,7 @@ and are reported side by side; CPU time per job is reported next to wall
 time because wall time is unreliable on a shared, busy host.
 
     .venv/bin/python -m bench.memory.ocr [--jobs 1000] [--sets a,b,c,d,e] [--seed 7]
+                                         [--retain-mb 256 | --retain-mb 0,64,256]
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ import psutil
 from PIL import Image
 
 from bench import RESULTS, ROOT, module_command
+from docwarden.settings import Settings
 
 DEFAULT_TESTDATA = ROOT.parent / "shared" / "testdata"
 DEFAULT_OUT = RESULTS / "ocr_memory.json"
@@ -90,7 +92,7 @@ def run_child(args: argparse.Namespace) -> None:
     from docwarden.engines.base import JobInput
     from docwarden.engines.ocr.engine import OcrEngine, OrtMemoryOptions
     from docwarden.settings import Settings
-    from docwarden.worker.runtime import RETAIN_FREE_BYTES, trim_heap
+    from docwarden.worker.runtime import trim_heap
 
     opts = OPTION_SETS[args.child]
     proc = psutil.Process()
@@ -108,7 +110,7 @@ def run_child(args: argparse.Namespace) -> None:
         busy_s += time.perf_counter() - started
         cpu_s += time.process_time() - started_cpu
         if args.trim:
-            trim_heap(RETAIN_FREE_BYTES)  # as a worker does after each job
+            trim_heap(args.retain_mb * MIB)  # as a worker does after each job
         if index == args.jobs // 2:
             mid_rss = proc.memory_info().rss
         if index % every == 0:
@@ -121,13 +123,14 @@ def run_child(args: argparse.Namespace) -> None:
                       "samples": samples}))
 
 
-def spawn(opts: OptionSet, args: argparse.Namespace) -> dict[str, Any]:
+def spawn(opts: OptionSet, args: argparse.Namespace, retain_mb: int) -> dict[str, Any]:
     env_extra, trim = child_environment(opts.allocator)
     env = {k: v for k, v in os.environ.items() if k not in {"LD_PRELOAD", "MALLOC_CONF",
                                                             "MALLOC_ARENA_MAX"}}
     env.update(env_extra)
     command = module_command("bench.memory.ocr", "--child", opts.key, "--jobs", str(args.jobs),
-                             "--seed", str(args.seed), "--testdata", str(args.testdata))
+                             "--seed", str(args.seed), "--testdata", str(args.testdata),
+                             "--retain-mb", str(retain_mb))
     if trim:
         command.append("--trim")
     done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True,
@@ -137,16 +140,18 @@ def spawn(opts: OptionSet, args: argparse.Namespace) -> dict[str, Any]:
     result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
     result["environment"] = {k: env_extra[k] for k in env_extra if "NUM_THREADS" not in k}
     result["trim_after_job"] = trim
-    return {**asdict(opts), **result}
+    result["retain_mb"] = retain_mb if trim else None
+    label = f"{opts.label}, keep {retain_mb}" if trim else opts.label
+    return {**asdict(opts), **result, "label": label}
 
 
 def print_table(results: list[dict[str, Any]]) -> None:
     base = results[0]
-    print(f"{'set':3} {'options':44} {'start':>6} {'mid':>6} {'final':>6} {'peak':>6} "
+    print(f"{'set':3} {'options':54} {'start':>6} {'mid':>6} {'final':>6} {'peak':>6} "
           f"{'2nd-half':>8} {'ms/job':>7} {'cpu ms':>7} {'final/a':>7} {'cpu/a':>6}")
     for r in results:
         growth = (r["final_rss"] - r["mid_rss"]) / MIB
-        print(f"{r['key']:3} {r['label']:44} {r['start_rss'] / MIB:6.0f} {r['mid_rss'] / MIB:6.0f} "
+        print(f"{r['key']:3} {r['label']:54} {r['start_rss'] / MIB:6.0f} {r['mid_rss'] / MIB:6.0f} "
               f"{r['final_rss'] / MIB:6.0f} {r['peak_rss'] / MIB:6.0f} {growth:+8.0f} "
               f"{r['time_per_job_s'] * 1000:7.0f} {r['cpu_per_job_s'] * 1000:7.0f} "
               f"{r['final_rss'] / base['final_rss']:7.2f} "
@@ -163,15 +168,21 @@ def main() -> None:
     parser.add_argument("--testdata", type=Path, default=DEFAULT_TESTDATA)
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT)
     parser.add_argument("--child", choices=sorted(OPTION_SETS), help=argparse.SUPPRESS)
+    parser.add_argument("--retain-mb", default=str(Settings().worker_retain_free_mb),
+                        help="WORKER_RETAIN_FREE_MB for the trimming sets; a comma list runs "
+                             "each set once per value")
     parser.add_argument("--trim", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
+        args.retain_mb = int(args.retain_mb)
         run_child(args)
         return
     results = []
     for key in args.sets.split(","):
-        print(f"running set {key} ({OPTION_SETS[key].label}), {args.jobs} jobs ...", flush=True)
-        results.append(spawn(OPTION_SETS[key], args))
+        for retain_mb in [int(value) for value in args.retain_mb.split(",")]:
+            print(f"running set {key} ({OPTION_SETS[key].label}, keep {retain_mb} MiB), "
+                  f"{args.jobs} jobs ...", flush=True)
+            results.append(spawn(OPTION_SETS[key], args, retain_mb))
     print_table(results)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     report = {"jobs": args.jobs, "seed": args.seed, "cpu_count": os.cpu_count(),

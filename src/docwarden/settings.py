@@ -73,6 +73,8 @@ class Settings(BaseSettings):
     queue_size: int = Field(16, ge=0, description="waiting jobs per pool before 429")
     min_free_memory_mb: int = Field(512, ge=0, description="refuse jobs below this host headroom")
     allocator: Allocator = Field(Allocator.AUTO, description="worker memory allocator")
+    worker_retain_free_mb: int = Field(
+        256, ge=0, description="freed memory a worker keeps mapped per job slot for its next jobs")
     device: Device = Field(Device.CPU, description="cpu or cuda")
     gpu_max_used_fraction: float = Field(0.95, gt=0, le=1, description="GPU precheck: max used")
     gpu_min_free_mb: int = Field(500, ge=0, description="GPU precheck: min free MB")

@@ -13,10 +13,12 @@ import psutil
 from PIL import Image
 
 from docwarden.engines.ocr.engine import OcrEngine
+from docwarden.readings import MIB
 from docwarden.settings import Settings
-from docwarden.worker.runtime import RETAIN_FREE_BYTES, current_allocator, trim_heap
+from docwarden.worker.runtime import current_allocator, trim_heap
 
 RUNS = 3
+RETAIN_FREE_BYTES = Settings().worker_retain_free_mb * MIB  # the worker's default
 
 
 def main(image_path: Path) -> None:

@@ -12,9 +12,11 @@ from pathlib import Path
 
 import pytest
 
+from docwarden.jobdata import JobPayload
 from docwarden.settings import Allocator, Settings
 from docwarden.supervisor.handle import allocator_environment
 from docwarden.worker.runtime import find_jemalloc
+from tests.integration.conftest import SupervisorFactory, wait_for
 
 ROOT = Path(__file__).resolve().parents[2]
 IMAGE = ROOT / "tests" / "data" / "ocr" / "ch_en_num.jpg"
@@ -43,3 +45,39 @@ def test_model_runs_reuse_memory_and_the_job_hands_it_back(allocator: Allocator)
     assert result["faults_per_run"] < MAX_FAULTS_PER_RUN
     # 512 MiB were touched and freed before the trim (a big job): it must not stay resident.
     assert result["rss_after_trim"] < result["rss_loaded"] + 128 * MIB
+
+
+@pytest.mark.parametrize("allocator", [Allocator.JEMALLOC, Allocator.GLIBC])
+def test_worker_retain_free_mb_bounds_what_a_worker_keeps(
+        allocator: Allocator, make_supervisor: SupervisorFactory) -> None:
+    """A job that touches 300 MiB and frees it: a worker keeping up to 1 GiB of freed
+    memory stays that much larger, one keeping none is back near its loaded size."""
+    if allocator is Allocator.JEMALLOC and find_jemalloc() is None:
+        pytest.skip("libjemalloc2 is not installed (the test command installs it)")
+    settled = {}
+    for retain_mb in (0, 1024):
+        supervisor = make_supervisor(workers=1, allocator=allocator,
+                                     worker_retain_free_mb=retain_mb)
+        worker = supervisor.pools["chaos"].workers[0]
+        job = supervisor.submit("chaos", JobPayload(params={"spike_mb": 300}))
+        job.future.result(timeout=60)
+        wait_for(lambda: worker.settling == 0, 10)  # noqa: B023 (waited for in the loop)
+        settled[retain_mb] = worker.rss_bytes - worker.load_rss_bytes
+        supervisor.shutdown(grace_s=2)
+    assert settled[0] < 64 * MIB, settled
+    assert settled[1024] > 200 * MIB, settled
+
+
+def test_each_job_slot_keeps_its_own_share(make_supervisor: SupervisorFactory) -> None:
+    """Two jobs side by side leave twice what one leaves: 200 MiB a slot keeps a 300 MiB
+    job's memory in a worker with two slots, and hands it back in one with one."""
+    kept = {}
+    for threads in (1, 2):
+        supervisor = make_supervisor(workers=1, threads_per_worker=threads,
+                                     worker_retain_free_mb=200)
+        worker = supervisor.pools["chaos"].workers[0]
+        supervisor.submit("chaos", JobPayload(params={"spike_mb": 300})).future.result(timeout=60)
+        wait_for(lambda: worker.settling == 0, 10)  # noqa: B023 (waited for in the loop)
+        kept[threads] = worker.rss_bytes - worker.load_rss_bytes
+        supervisor.shutdown(grace_s=2)
+    assert kept[1] < 64 * MIB < 200 * MIB < kept[2], kept

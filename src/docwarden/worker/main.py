@@ -25,6 +25,7 @@ from docwarden.errors import DocwardenError, GpuMemory, InternalError
 from docwarden.jobdata import EngineResult
 from docwarden.monitoring.gpu import GpuProbe, worker_gpu_probe
 from docwarden.monitoring.logging import configure_logging
+from docwarden.readings import MIB
 from docwarden.worker import runtime
 from docwarden.worker.protocol import (
     ExitCode,
@@ -59,6 +60,10 @@ class WorkerLoop:
         self._jobs_done = 0
         self._in_flight = 0
         self._batch_hook_due = False
+        # Each job slot's working set stays mapped: two jobs side by side leave twice
+        # what one leaves, and handing that back made both fault it in again.
+        settings = spec.settings
+        self._retain_free_bytes = settings.worker_retain_free_mb * MIB * settings.threads_per_worker
 
     def send(self, message: FromWorker) -> None:
         with self._send_lock:
@@ -157,7 +162,7 @@ class WorkerLoop:
             jobs_done = self._jobs_done
         gc.collect(2 if jobs_done % FULL_GC_EVERY_JOBS == 0 else 1)
         if self.spec.trim_after_job:
-            runtime.trim_heap(runtime.RETAIN_FREE_BYTES)
+            runtime.trim_heap(self._retain_free_bytes)
         if self._hook_due(jobs_done, last_of_batch):
             self._call_after_jobs()
 

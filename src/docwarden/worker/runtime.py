@@ -84,7 +84,7 @@ def die_with_parent(parent_pid: int, on_orphaned: Callable[[], None]) -> None:
 # jemalloc never hands pages back on a timer: a decaying purge ran during jobs and made
 # every model run fault its buffers in again (the OCR detector: 76 000 page faults and
 # +80 % time a run; tests/integration/test_worker_allocator.py).  The worker purges them
-# after a job that leaves much of them (trim_heap, RETAIN_FREE_BYTES).
+# after a job that leaves more of them than WORKER_RETAIN_FREE_MB (trim_heap).
 JEMALLOC_CONF = "dirty_decay_ms:-1,muzzy_decay_ms:-1"
 # glibc the same way: blocks under 32 MiB come from the heap (the adaptive threshold
 # mapped and unmapped them, ~20 000 faults a detector run) and the heap's top is not
@@ -94,10 +94,6 @@ GLIBC_ENVIRONMENT = {
     "MALLOC_MMAP_THRESHOLD_": str(32 * 1024 * 1024),
     "MALLOC_TRIM_THRESHOLD_": str(1024 * 1024 * 1024),
 }
-# Freed memory a worker keeps mapped between jobs: an OCR job leaves ~150 MiB, and
-# handing that back after every job made the next one fault it in again (small OCR jobs
-# 129 -> 155 ms).  Past this, the job was a big one: it goes back to the OS.
-RETAIN_FREE_BYTES = 256 * 1024 * 1024
 # mallctl's "all arenas" index (MALLCTL_ARENAS_ALL).
 _JEMALLOC_ALL_ARENAS = 4096
 _UNMEASURED = 1 << 62  # free bytes when the allocator cannot tell: always hand back

@@ -124,7 +124,7 @@ class OrtMemoryOptions:
 
     300 varied jobs, one thread: with the CPU arena on RSS climbed from 214 to
     541 MiB and stayed there; arena off held at ~415 MiB (up to 256 MiB of it
-    freed memory the worker keeps for the next job, runtime.RETAIN_FREE_BYTES;
+    freed memory the worker keeps for the next job, WORKER_RETAIN_FREE_MB;
     peak ~460 MiB) for 0-3 % more CPU per job.  Memory patterns made no
     measurable difference either way; off drops a per-input-shape cache that
     dynamic OCR shapes never reuse.
