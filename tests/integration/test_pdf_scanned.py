@@ -123,19 +123,35 @@ def test_every_page_of_a_multipage_scan_keeps_its_first_line(ocr: OcrEngine) -> 
     assert " ".join(markdown.split()) == " ".join([SENTENCE] * 4)
 
 
-def test_a_printed_ruled_table_is_a_table(ocr: OcrEngine, tmp_path: Path) -> None:
-    # A word-processor page with a bordered table beside a text column, printed and
-    # scanned at 200 dpi: its cells wrap over up to eight lines each.
-    document = pdfium.PdfDocument(str(DATA / "generated" / "realset" / "tune_columns_docx.pdf"))
+def scanned_table_rows(ocr: OcrEngine, tmp_path: Path, name: str, page: int) -> list[str]:
+    """The table rows read from one page of a real-set PDF printed to a 200-dpi scan."""
+    document = pdfium.PdfDocument(str(DATA / "generated" / "realset" / f"{name}.pdf"))
     try:
-        shown = document[1].render(scale=200 / 72).to_pil().convert("L")
+        shown = document[page].render(scale=200 / 72).to_pil().convert("L")
     finally:
         document.close()
-    path = tmp_path / "ruled_table.pdf"
+    path = tmp_path / f"{name}_{page}.pdf"
     shown.save(path, resolution=200)
     markdown, _ = convert(ocr, path)
-    rows = [" ".join(line.split()) for line in markdown.splitlines() if line.startswith("|")]
+    return [" ".join(line.split()) for line in markdown.splitlines() if line.startswith("|")]
+
+
+def test_a_printed_ruled_table_is_a_table(ocr: OcrEngine, tmp_path: Path) -> None:
+    # A word-processor page with a bordered table beside a text column: its cells wrap
+    # over up to eight lines each.
+    rows = scanned_table_rows(ocr, tmp_path, "tune_columns_docx", 1)
     assert "| Unit | Profile other image finance total other | 5,993 | 6.5% |" in rows
     assert "| Rule target | Project result agency range handle basic growth centre | 3,991 | " \
            "23.4% |" in rows
     assert len(rows) == 8  # header, divider, six rows; the text column beside it is no cell
+
+
+def test_a_printed_table_without_borders_keeps_its_columns(ocr: OcrEngine,
+                                                           tmp_path: Path) -> None:
+    # Only a rule under the header; the OCR boxes' padding had bridged the gap between
+    # the wrapped second column and the numbers ("Media county 9,355 month ...").
+    rows = scanned_table_rows(ocr, tmp_path, "holdout_report_docx", 1)
+    assert rows[0] == "| National history | Year threshold | Council | Phase |"
+    assert "| Update | Media county month point large annual risk report regional | 9,355 | " \
+           "55.7% |" in rows
+    assert "| Industry | Support customer advice handle | 5,510 | 13.5% |" in rows

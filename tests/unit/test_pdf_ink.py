@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
-from PIL import Image, ImageDraw, ImageFont
+from PIL import Image, ImageDraw, ImageFont, ImageOps
 
-from docwarden.engines.pdf.ink import REDUCE, glyph_height_px, text_regions
+from docwarden.engines.pdf.ink import REDUCE, glyph_height_px, glyph_ink, ink_edges, text_regions
 
 WORDS = ["docwarden", "reads", "scanned", "pages", "with", "ink", "measured", "first"]
 
@@ -70,3 +71,24 @@ def test_word_spaces_of_large_print_lining_up_are_no_gutter() -> None:
     assert len(text_regions(slide, 200 / 72, glyph)) == 1
     paper = two_halves(24, 60)  # small print, a real gutter: still two columns
     assert len(text_regions(paper, 200 / 72, glyph_height_px(paper))) > 1
+
+
+def test_ink_edges_are_the_glyphs_not_the_detectors_padding() -> None:
+    page = Image.new("L", (900, 200), 250)
+    draw = ImageDraw.Draw(page)
+    font = ImageFont.load_default(size=40)
+    draw.text((200, 80), "Media county", fill=0, font=font)
+    draw.text((560, 80), "9,355", fill=0, font=font)  # the next column, 1.5 em on
+    ink = glyph_ink(np.asarray(page))
+    inverted = ImageOps.invert(page.crop((150, 60, 540, 140)))
+    glyphs = inverted.point(lambda v: 255 if v > 60 else 0).getbbox()
+    assert glyphs is not None
+    start, end = 150 + glyphs[0], 150 + glyphs[2]
+    # The detector's box: padded a third of its height each side, over "9"'s first stroke.
+    box = (start - 25.0, 70.0, 570.0, 140.0)
+    assert ink_edges(ink, box) == (start, end)
+    assert ink_edges(ink, (5.0, 5.0, 60.0, 40.0)) is None  # blank paper: keep the box
+
+
+def test_glyph_ink_of_an_empty_page() -> None:
+    assert glyph_ink(np.zeros((0, 0), dtype=np.uint8)).shape == (0, 0)

@@ -320,3 +320,34 @@ def test_numbered_lines_counting_up_in_a_row_are_a_list_even_when_measured_large
     assert "# 4. Introduction" in markdown and "# 5. Next steps" in markdown
     assert ("\n1. Guide stream trend\n2. Growth supply trade and price\n3. Capacity annual "
             "course contract") in markdown
+
+
+def table_rows(leading: float) -> list[Line]:
+    """A borderless table of two rows whose middle cells wrap, lines `leading` apart and
+    rows a cell padding more."""
+    lines = [line("Region", 60, 100, 60), line("Notes", 180, 100, 60),
+             line("Units", 300, 100, 40), line("Share", 420, 100, 40)]
+    y = 100 + leading + 4
+    for name, notes, units, share in (("North", ["Board plan", "building account"], "2,247",
+                                       "64.2%"),
+                                      ("South", ["Resource council", "main series"], "3,933",
+                                       "77.9%")):
+        lines += [line(name, 60, y, 60), line(units, 300, y, 40), line(share, 420, y, 40)]
+        lines += [line(text, 180, y + i * leading, 100) for i, text in enumerate(notes)]
+        y += len(notes) * leading + 4
+    return lines
+
+
+def test_a_page_number_under_a_borderless_table_is_no_wrapped_cell() -> None:
+    # The page number sits centred under the third column, two lines below the table.
+    lines = table_rows(12.0)
+    lines.append(line("2", 300, max(ln.y1 for ln in lines) + 16, 6))
+    found = layout_page(lines)
+    tables = [item for item in found if isinstance(item, Table)]
+    assert [row[2] for row in tables[0].rows] == ["Units", "2,247", "3,933"]
+
+
+def test_wrapped_cells_of_a_double_spaced_table_still_wrap() -> None:
+    tables = [item for item in layout_page(table_rows(24.0)) if isinstance(item, Table)]
+    assert [row[1] for row in tables[0].rows] == [
+        "Notes", "Board plan building account", "Resource council main series"]

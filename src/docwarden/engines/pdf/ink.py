@@ -40,6 +40,9 @@ SIDE_MIN_SHARE = 0.3  # of the gutter's rows inked on each side of it
 BLANK_ROW_SEARCH = 10  # reduced rows searched for a blank one where the gutter starts or ends
 CUT_MAX_INK = 0.04  # ... or for one this nearly blank (a few glyphs' descenders)
 
+GLYPH_INK_DROP = 60  # full resolution: a pixel this much darker than the paper is a glyph's
+EDGE_GAP_PER_HEIGHT = 0.5  # of a line box's height: wider than a word space (a fifth)
+EDGE_PAD_PER_HEIGHT = 0.35  # ... and the detector's padding on each side (about 0.31)
 GLYPH_MIN_CELLS = 2  # shorter blobs are specks and punctuation
 GLYPH_MIN_COUNT = 20  # fewer blobs tell nothing about the page's print
 GLYPH_PERCENTILE = 10  # the small print decides: a slide's footnote must stay legible
@@ -92,6 +95,41 @@ def glyph_height_px(image: Image.Image, mask: Mask | None = None) -> float | Non
     if heights.size < GLYPH_MIN_COUNT:
         return None
     return float(np.percentile(heights, GLYPH_PERCENTILE)) * REDUCE
+
+
+def glyph_ink(gray: npt.NDArray[np.uint8]) -> Mask:
+    """Full-resolution ink of an upright grey page (for ink_edges): the reduced mask
+    blurs a glyph's edge by up to REDUCE pixels."""
+    if gray.size == 0:
+        return np.zeros(gray.shape, dtype=np.bool_)
+    paper = int(np.median(gray[::REDUCE, ::REDUCE]))
+    return np.asarray(gray < paper - GLYPH_INK_DROP)
+
+
+def ink_edges(ink: Mask, box: tuple[float, float, float, float]) -> tuple[int, int] | None:
+    """Left and right pixel edges of the glyphs inside an OCR line's padded box.
+
+    The detector pads a box by about a third of its height on each side, often
+    over a neighbouring column's first glyph: ink apart from the line's own by
+    more than EDGE_GAP_PER_HEIGHT and within that padding is not the line's.
+    None when the box holds no ink (keep the box then).
+    """
+    x0, y0 = max(int(box[0]), 0), max(int(box[1]), 0)
+    x1, y1 = min(int(box[2]) + 1, ink.shape[1]), min(int(box[3]) + 1, ink.shape[0])
+    height = y1 - y0
+    cols = np.flatnonzero(ink[y0 + height // 4:y1 - height // 4, x0:x1].any(axis=0))
+    if cols.size == 0:
+        return None
+    breaks = np.flatnonzero(np.diff(cols) > EDGE_GAP_PER_HEIGHT * height)
+    starts = np.concatenate(([cols[0]], cols[breaks + 1]))
+    ends = np.concatenate((cols[breaks], [cols[-1]]))
+    runs = list(zip(starts.tolist(), ends.tolist(), strict=True))
+    pad = EDGE_PAD_PER_HEIGHT * height
+    if len(runs) > 1 and runs[0][1] < pad:  # ends inside the left padding
+        runs = runs[1:]
+    if len(runs) > 1 and runs[-1][0] > (x1 - x0) - pad:
+        runs = runs[:-1]
+    return x0 + runs[0][0], x0 + runs[-1][1] + 1
 
 
 def _unevenness(profile: npt.NDArray[np.float64]) -> float:

@@ -37,8 +37,11 @@ import pypdfium2.raw as pdfium_c
 from PIL import Image
 
 from docwarden.engines.pdf.ink import (
+    Mask,
     blank,
     glyph_height_px,
+    glyph_ink,
+    ink_edges,
     ink_mask,
     text_axis,
     text_regions,
@@ -191,9 +194,11 @@ def quality(lines: Sequence[OcrLineLike]) -> tuple[float, bool]:
 
 
 def to_lines(
-    found: Sequence[OcrLineLike], scale: float, offset: tuple[int, int] = (0, 0)
+    found: Sequence[OcrLineLike], scale: float, offset: tuple[int, int] = (0, 0),
+    ink: Mask | None = None,
 ) -> list[Line]:
-    """OCR boxes (pixels of a crop at `offset` in the page bitmap) as layout lines in points."""
+    """OCR boxes (pixels of a crop at `offset` in the page bitmap) as layout lines in points;
+    with the page's full-resolution `ink`, each line spans its glyphs' ink."""
     boxes: list[_Box] = []
     for item in found:
         xs = [(p[0] + offset[0]) / scale for p in item.box]
@@ -202,12 +207,24 @@ def to_lines(
             boxes.append((text, min(xs), min(ys), max(xs), max(ys)))
     boxes = _numbers_joined(boxes)
     lines: list[Line] = []
-    for (text, x0, y0, x1, y1), size in zip(boxes, line_sizes(boxes), strict=True):
-        # The box is padded past the glyphs: taken off the sides, columns keep their
-        # gutter and lines their true edges (indents, alignment).
-        inset = min(BOX_PAD_PER_HEIGHT * (y1 - y0) / 2, (x1 - x0) / 4)
-        lines.append(Line(text, x0 + inset, y0, x1 - inset, y1, size_pt=size))
+    for (text, *box), size in zip(boxes, line_sizes(boxes), strict=True):
+        left, right = _glyph_edges(box, scale, ink)
+        lines.append(Line(text, left, box[1], right, box[3], size_pt=size))
     return lines
+
+
+def _glyph_edges(box: Sequence[float], scale: float, ink: Mask | None) -> tuple[float, float]:
+    """Where a line's glyphs start and end, in points: the detector pads its box, and
+    without the padding columns keep their gutter and lines their true edges (indents,
+    alignment, a table's columns).  Measured in the ink, else the usual padding is
+    taken off."""
+    x0, y0, x1, y1 = box
+    edges = None if ink is None else ink_edges(ink, (x0 * scale, y0 * scale,
+                                                      x1 * scale, y1 * scale))
+    if edges is not None:
+        return edges[0] / scale, edges[1] / scale
+    inset = min(BOX_PAD_PER_HEIGHT * (y1 - y0) / 2, (x1 - x0) / 4)
+    return x0 + inset, x1 - inset
 
 
 def _numbers_joined(boxes: list[_Box]) -> list[_Box]:
@@ -268,10 +285,10 @@ def _read_turned(rendered: Rendered, turns: int, recognize: Recognizer) -> tuple
     image = rendered.image.transpose(_TRANSPOSE[turns]) if turns else rendered.image
     found = _read_regions(image, rendered.scale, recognize)
     score, confident = quality(found)
-    lines = to_lines(found, rendered.scale)
+    gray = np.asarray(image.convert("L"))
+    lines = to_lines(found, rendered.scale, ink=glyph_ink(gray))
     rules = []
     if confident:
-        gray = np.asarray(image.convert("L"))
         mark_bold(lines, gray, rendered.scale)
         rules = ruling_lines(gray, rendered.scale)
     page = OcrPage(lines, image.width / rendered.scale, image.height / rendered.scale, turns,

@@ -9,6 +9,7 @@ cell may continue there) is joined back into one.
 
 from __future__ import annotations
 
+import itertools
 import statistics
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -19,6 +20,8 @@ from docwarden.engines.pdf.layout import Area, Line
 
 ROW_OVERLAP = 0.5  # lines sharing this much of the smaller height are on one row
 TABLE_ROW_GAP_EM = 1.6  # rows further apart than this end a table
+WRAP_GAP_EM = 0.8  # a wrapped cell's next line sits closer than this below the row above
+WRAP_GAP_SLACK = 1.5  # ... or than this many times the run's widest row gap (double spacing)
 TABLE_MAX_MEAN_CELL_CHARS = 40  # longer cells look like prose columns, not a table
 PROSE_FULL_SHARE = 0.6  # of a band's cells filling its width: wrapped prose, not cells
 PROSE_FULL_WIDTH = 0.8
@@ -165,9 +168,19 @@ def _extends(run: list[list[Line]], row: list[Line]) -> bool:
     if not run:
         return len(row) >= 2
     em = max(*(c.size_pt for c in row), 1.0)
-    if min(c.y0 for c in row) - max(c.y1 for c in run[-1]) > TABLE_ROW_GAP_EM * em:
+    gap = _gap_between(run[-1], row)
+    if gap > TABLE_ROW_GAP_EM * em:
         return False
-    return len(row) >= 2 or _wraps_into(run, row[0])
+    if len(row) >= 2:
+        return True
+    # A wrap follows at the cell's own leading; a lone line set further below (the
+    # page number under a table at the foot of a page) is no part of it.
+    widest = max((_gap_between(a, b) for a, b in itertools.pairwise(run)), default=0.0)
+    return gap <= max(WRAP_GAP_EM * em, WRAP_GAP_SLACK * widest) and _wraps_into(run, row[0])
+
+
+def _gap_between(upper: list[Line], lower: list[Line]) -> float:
+    return min(c.y0 for c in lower) - max(c.y1 for c in upper)
 
 
 def _table_runs(rows: list[list[Line]]) -> list[list[list[Line]]]:
