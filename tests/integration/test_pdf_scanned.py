@@ -155,3 +155,18 @@ def test_a_printed_table_without_borders_keeps_its_columns(ocr: OcrEngine,
     assert "| Update | Media county month point large annual risk report regional | 9,355 | " \
            "55.7% |" in rows
     assert "| Industry | Support customer advice handle | 5,510 | 13.5% |" in rows
+
+
+def test_a_wrapped_bullet_item_stays_one_item(ocr: OcrEngine, tmp_path: Path) -> None:
+    # A slide's bullet sits apart from its text, inside the detector's padding: it is
+    # the line's own ink, so the item's wrapped line lines up under its text.
+    document = pdfium.PdfDocument(str(DATA / "generated" / "realset" /
+                                      "holdout_slides_pptx.pdf"))
+    try:
+        shown = document[1].render(scale=200 / 72).to_pil().convert("L")
+    finally:
+        document.close()
+    path = tmp_path / "slide.pdf"
+    shown.save(path, resolution=200)
+    markdown, _ = convert(ocr, path)
+    assert "- Measure answer update figure data interest small frame" in markdown.splitlines()

@@ -92,3 +92,14 @@ def test_ink_edges_are_the_glyphs_not_the_detectors_padding() -> None:
 
 def test_glyph_ink_of_an_empty_page() -> None:
     assert glyph_ink(np.zeros((0, 0), dtype=np.uint8)).shape == (0, 0)
+
+
+def test_a_bullet_the_line_reads_is_its_own_ink() -> None:
+    page = Image.new("L", (900, 200), 250)
+    draw = ImageDraw.Draw(page)
+    draw.ellipse((112, 100, 124, 112), fill=0)  # the bullet, then the item's text
+    draw.text((180, 80), "Measure answer", fill=0, font=ImageFont.load_default(size=40))
+    ink = glyph_ink(np.asarray(page))
+    box = (102.0, 70.0, 560.0, 140.0)  # the detector's box, padded over the bullet too
+    assert ink_edges(ink, box, own_left=True)[0] == 112  # type: ignore[index]
+    assert ink_edges(ink, box)[0] >= 180  # type: ignore[index]

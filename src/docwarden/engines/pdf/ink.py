@@ -106,13 +106,16 @@ def glyph_ink(gray: npt.NDArray[np.uint8]) -> Mask:
     return np.asarray(gray < paper - GLYPH_INK_DROP)
 
 
-def ink_edges(ink: Mask, box: tuple[float, float, float, float]) -> tuple[int, int] | None:
+def ink_edges(ink: Mask, box: tuple[float, float, float, float], *,
+              own_left: bool = False, own_right: bool = False) -> tuple[int, int] | None:
     """Left and right pixel edges of the glyphs inside an OCR line's padded box.
 
-    The detector pads a box by about a third of its height on each side, often
-    over a neighbouring column's first glyph: ink apart from the line's own by
-    more than EDGE_GAP_PER_HEIGHT and within that padding is not the line's.
-    None when the box holds no ink (keep the box then).
+    The detector pads a box by about a third of its height on each side, at
+    times over a neighbouring column's first glyph: ink apart from the line's
+    own by more than EDGE_GAP_PER_HEIGHT and within that padding is not the
+    line's, unless the text read there starts (`own_left`: a bullet or "1.")
+    or ends (`own_right`) with a token of its own.  None when the box holds no
+    ink (keep the box then).
     """
     x0, y0 = max(int(box[0]), 0), max(int(box[1]), 0)
     x1, y1 = min(int(box[2]) + 1, ink.shape[1]), min(int(box[3]) + 1, ink.shape[0])
@@ -125,9 +128,9 @@ def ink_edges(ink: Mask, box: tuple[float, float, float, float]) -> tuple[int, i
     ends = np.concatenate((cols[breaks], [cols[-1]]))
     runs = list(zip(starts.tolist(), ends.tolist(), strict=True))
     pad = EDGE_PAD_PER_HEIGHT * height
-    if len(runs) > 1 and runs[0][1] < pad:  # ends inside the left padding
+    if len(runs) > 1 and runs[0][1] < pad and not own_left:  # ends inside the padding
         runs = runs[1:]
-    if len(runs) > 1 and runs[-1][0] > (x1 - x0) - pad:
+    if len(runs) > 1 and runs[-1][0] > (x1 - x0) - pad and not own_right:
         runs = runs[:-1]
     return x0 + runs[0][0], x0 + runs[-1][1] + 1
 

@@ -63,6 +63,10 @@ CONFIDENT_HORIZONTAL_SHARE = 0.8
 # "3", "3.1", "IV." alone in an OCR box.
 SECTION_NUMBER_RE = re.compile(r"^(?:\d{1,3}(?:\.\d{1,3})*\.?|[IVX]{1,5}\.)$")
 NUMBER_GAP_PER_HEIGHT = 1.5  # a section number's quad, in its box's heights
+# A short token apart at a line's start or end ("•", "1.", a page's "12"): ink set apart
+# there is the line's own, not a neighbour's under the detector's padding.
+LEADING_TOKEN_RE = re.compile(r"^\S{1,3}\s")
+TRAILING_TOKEN_RE = re.compile(r"\s\S{1,3}$")
 ROW_OVERLAP = 0.6  # of the shorter box's height, for two boxes to share a row
 _Box = tuple[str, float, float, float, float]  # text, x0, y0, x1, y1 in points
 
@@ -208,19 +212,21 @@ def to_lines(
     boxes = _numbers_joined(boxes)
     lines: list[Line] = []
     for (text, *box), size in zip(boxes, line_sizes(boxes), strict=True):
-        left, right = _glyph_edges(box, scale, ink)
+        left, right = _glyph_edges(text, box, scale, ink)
         lines.append(Line(text, left, box[1], right, box[3], size_pt=size))
     return lines
 
 
-def _glyph_edges(box: Sequence[float], scale: float, ink: Mask | None) -> tuple[float, float]:
+def _glyph_edges(text: str, box: Sequence[float], scale: float, ink: Mask | None
+                 ) -> tuple[float, float]:
     """Where a line's glyphs start and end, in points: the detector pads its box, and
     without the padding columns keep their gutter and lines their true edges (indents,
     alignment, a table's columns).  Measured in the ink, else the usual padding is
     taken off."""
     x0, y0, x1, y1 = box
-    edges = None if ink is None else ink_edges(ink, (x0 * scale, y0 * scale,
-                                                      x1 * scale, y1 * scale))
+    edges = None if ink is None else ink_edges(
+        ink, (x0 * scale, y0 * scale, x1 * scale, y1 * scale),
+        own_left=bool(LEADING_TOKEN_RE.match(text)), own_right=bool(TRAILING_TOKEN_RE.search(text)))
     if edges is not None:
         return edges[0] / scale, edges[1] / scale
     inset = min(BOX_PAD_PER_HEIGHT * (y1 - y0) / 2, (x1 - x0) / 4)
