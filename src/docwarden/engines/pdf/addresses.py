@@ -12,10 +12,12 @@ import re
 _START = r"(?:[a-z][a-z0-9+.-]*://|www\.)"  # a scheme ("https://", "file://") or "www."
 _DOMAIN_END = r"\.(?:com|org|net|edu|gov|io)(?:/\S*)?"  # a bare "example.org/path"
 
-# A line that is one address and nothing else ("<...>" as RFC 3986 quotes them).
-ADDRESS_RE = re.compile(rf"^<?{_START}\S+?>?$", re.IGNORECASE)
+_WHOLE = rf"<?{_START}\S+?>?"  # one address and nothing else ("<...>" as RFC 3986 quotes it)
+
+# A line that is one address.
+ADDRESS_RE = re.compile(rf"^{_WHOLE}$", re.IGNORECASE)
 # ... or a bare domain: a heading that reads "example.org" names a site, not a section.
-BARE_ADDRESS_RE = re.compile(rf"^(?:<?{_START}\S+?>?|[^\s/:]+{_DOMAIN_END})$", re.IGNORECASE)
+BARE_ADDRESS_RE = re.compile(rf"^(?:{_WHOLE}|[^\s/:]+{_DOMAIN_END})$", re.IGNORECASE)
 # A line ending at one of an address's joints, and the next line going on with it.
 ADDRESS_END_RE = re.compile(rf"(?:^|\s)<?{_START}\S*[/.\-_?=&#%~]$", re.IGNORECASE)
 ADDRESS_GOES_ON_RE = re.compile(r"^(?:[a-z0-9]|\S*[/.=&?#_-]\w)")

@@ -97,13 +97,18 @@ def glyph_height_px(image: Image.Image, mask: Mask | None = None) -> float | Non
     return float(np.percentile(heights, GLYPH_PERCENTILE)) * REDUCE
 
 
+def paper_grey(gray: npt.NDArray[np.uint8]) -> float:
+    """The paper's grey level of a full-resolution page: the median of every REDUCE-th
+    pixel each way, the level the full-resolution measures count ink from."""
+    return float(np.median(gray[::REDUCE, ::REDUCE]))
+
+
 def glyph_ink(gray: npt.NDArray[np.uint8]) -> Mask:
     """Full-resolution ink of an upright grey page (for ink_edges): the reduced mask
     blurs a glyph's edge by up to REDUCE pixels."""
     if gray.size == 0:
         return np.zeros(gray.shape, dtype=np.bool_)
-    paper = int(np.median(gray[::REDUCE, ::REDUCE]))
-    return np.asarray(gray < paper - GLYPH_INK_DROP)
+    return np.asarray(gray < int(paper_grey(gray)) - GLYPH_INK_DROP)
 
 
 def ink_edges(ink: Mask, box: tuple[float, float, float, float], *,

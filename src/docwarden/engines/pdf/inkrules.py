@@ -16,6 +16,7 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 
+from docwarden.engines.pdf.ink import paper_grey
 from docwarden.engines.pdf.rules import THIN_PT, Rule
 
 INK_DROP = 80  # a pixel this much darker than the paper is ink (light cell shading is not)
@@ -23,14 +24,13 @@ MIN_RULE_PT = 12.0  # shorter runs are strokes of glyphs: a dash, the stem of a 
 SKEW_PER_LENGTH = 0.02  # a rule scanned about 1 degree askew spans this much more across
 MIN_LENGTH_PER_WIDTH = 12  # a letter's bar or stem in large print is stouter than a rule
 MIN_KERNEL_PX = 8
-PAPER_SAMPLE_STEP = 4  # the paper's grey level, from every 4th pixel each way
 
 
 def ruling_lines(gray: npt.NDArray[np.uint8], px_per_pt: float) -> list[Rule]:
     """The page's horizontal and vertical rules, in points; `gray` is the upright page."""
     if gray.size == 0:
         return []
-    paper = int(np.median(gray[::PAPER_SAMPLE_STEP, ::PAPER_SAMPLE_STEP]))
+    paper = int(paper_grey(gray))
     _, thresholded = cv2.threshold(gray, paper - INK_DROP - 1, 1, cv2.THRESH_BINARY_INV)
     ink = np.asarray(thresholded, dtype=np.uint8)
     length_px = max(round(MIN_RULE_PT * px_per_pt), MIN_KERNEL_PX)

@@ -22,6 +22,7 @@ from collections.abc import Sequence
 import numpy as np
 import numpy.typing as npt
 
+from docwarden.engines.pdf.ink import REDUCE, paper_grey
 from docwarden.engines.pdf.layout import Line
 
 INK_SHARE = 1 / 3  # of the way from paper to ink, a pixel is ink
@@ -31,7 +32,7 @@ FILL_STROKE_RATIO = 2.0  # ... and past this the box sits on a filled background
 BODY_SIZE_BAND = (0.85, 1.25)
 BODY_MIN_CHARS = 20  # lines this long are the page's body text
 MIN_BODY_LINES = 3
-SAMPLE_STEP = 4  # every 4th pixel each way is enough for the page's paper and ink
+SAMPLE_STEP = REDUCE  # every 4th pixel each way is enough for the page's ink (paper_grey's)
 
 
 def mark_bold(lines: Sequence[Line], gray: npt.NDArray[np.uint8], px_per_pt: float) -> None:
@@ -56,7 +57,7 @@ def _ink_threshold(gray: npt.NDArray[np.uint8]) -> float | None:
     sample = gray[::SAMPLE_STEP, ::SAMPLE_STEP]
     if sample.size == 0:
         return None
-    paper, ink = float(np.median(sample)), float(np.percentile(sample, 0.5))
+    paper, ink = paper_grey(gray), float(np.percentile(sample, 0.5))
     return None if paper - ink < MIN_CONTRAST else paper - INK_SHARE * (paper - ink)
 
 
