@@ -233,17 +233,20 @@ def _run(items: list[dict[str, Any]], args: argparse.Namespace) -> int:
     engine.load()
     engine.recognizer()  # OCR models loaded before timing, as in a warm worker
     rows: list[dict[str, Any]] = []
-    for item in items:
-        markdown, seconds, extra = run_docwarden(engine, item)
-        rows.append(_row(item, "docwarden", markdown, seconds) | extra)
-        print(f"{item['file']}: " + ", ".join(
-            f"{k}={v}" for k, v in rows[-1].items() if k in (*SCORES, "seconds")))
-    peers = run_peers(items, None if args.no_peers else args.peers_python)
-    for tool, results in peers["results"].items():
-        for item in items:
-            if item["path"] in results:
-                got = results[item["path"]]
-                rows.append(_row(item, tool, got["markdown"], got["seconds"]))
+    peers: dict[str, Any] = {"tools": {}, "skipped": {}}
+    for group in sorted({item["group"] for item in items}):
+        # Group by group, docwarden then the peers: the host's speed drifts over a long
+        # run, and each group's ratio is then taken over minutes, not the whole run.
+        members = [item for item in items if item["group"] == group]
+        for item in members:
+            markdown, seconds, extra = run_docwarden(engine, item)
+            rows.append(_row(item, "docwarden", markdown, seconds) | extra)
+            print(f"{item['file']}: " + ", ".join(
+                f"{k}={v}" for k, v in rows[-1].items() if k in (*SCORES, "seconds")))
+        report = run_peers(members, None if args.no_peers else args.peers_python)
+        peers["tools"].update(report["tools"])
+        peers["skipped"].update(report["skipped"])
+        rows += _peer_rows(members, report)
     tools = ["docwarden", *peers["tools"]]
     summary = summarise(rows, tools)
     print_table(summary)
@@ -254,6 +257,12 @@ def _run(items: list[dict[str, Any]], args: argparse.Namespace) -> int:
          "goals": _verdicts(summary), "files": rows}, indent=1, ensure_ascii=False) + "\n",
         "utf-8")
     return 0
+
+
+def _peer_rows(items: list[dict[str, Any]], report: dict[str, Any]) -> list[dict[str, Any]]:
+    return [_row(item, tool, results[item["path"]]["markdown"], results[item["path"]]["seconds"])
+            for tool, results in report["results"].items()
+            for item in items if item["path"] in results]
 
 
 def _row(item: dict[str, Any], tool: str, markdown: str, seconds: float) -> dict[str, Any]:

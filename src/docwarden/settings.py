@@ -26,6 +26,11 @@ class Device(StrEnum):
     CUDA = "cuda"
 
 
+class RecPrecision(StrEnum):
+    FP32 = "fp32"
+    INT8 = "int8"
+
+
 class Allocator(StrEnum):
     AUTO = "auto"
     JEMALLOC = "jemalloc"
@@ -126,6 +131,10 @@ class Settings(BaseSettings):
     ocr_max_side_px: int = Field(2000, ge=64, description="downscale OCR input to this side")
     ocr_det_limit_side_px: int = Field(960, ge=32, description="detector input bound")
     pdf_dpi: int = Field(200, ge=72, le=300, description="render DPI for scanned pages")
+    pdf_ocr_precision: RecPrecision = Field(
+        RecPrecision.INT8, description="scanned pages' text recogniser: docwarden's calibrated "
+        "int8 build of the OCR model (faster) or the wheel's fp32 model"
+    )
     enhance_model: str = Field("realesr-animevideov3", description="default enhancement model")
     enhance_model_dir: Path | None = Field(None, description="directory of user model plug-ins")
     enhance_max_output_pixels: int = Field(

@@ -17,7 +17,8 @@ import pytest
 from PIL import Image, ImageDraw, ImageFont
 
 from docwarden.engines.base import JobInput
-from docwarden.engines.ocr.engine import MODEL_DIR, OcrEngine, OcrLine, model_path, sample_image
+from docwarden.engines.ocr.engine import OcrEngine, OcrLine, sample_image
+from docwarden.engines.ocr.models import MODEL_DIR, model_path
 from docwarden.errors import InvalidInput, UnsupportedMediaType
 from docwarden.settings import Settings
 from tests.textmetrics import edit_distance
@@ -64,7 +65,7 @@ def run_file(engine: OcrEngine, path: Path) -> dict[str, Any]:
 def test_models_are_shipped_inside_the_rapidocr_wheel(engine: OcrEngine) -> None:
     from rapidocr.utils.parse_parameters import ParseParams
 
-    from docwarden.engines.ocr.engine import CONFIG_PATH
+    from docwarden.engines.ocr.models import CONFIG_PATH
 
     base = ParseParams.load(CONFIG_PATH)
     wheel_files = {str(f) for f in files("rapidocr") or []}

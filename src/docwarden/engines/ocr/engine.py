@@ -29,13 +29,11 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 import onnxruntime as ort
-import rapidocr
 from omegaconf import DictConfig, OmegaConf
 from PIL import Image, ImageDraw, ImageFont
 from rapidocr.ch_ppocr_cls import TextClassifier
 from rapidocr.ch_ppocr_det import TextDetector
 from rapidocr.ch_ppocr_rec import TextRecInput, TextRecognizer
-from rapidocr.inference_engine.base import FileInfo, InferSession
 from rapidocr.utils.parse_parameters import ParseParams
 from rapidocr.utils.process_img import (
     apply_vertical_padding,
@@ -44,15 +42,13 @@ from rapidocr.utils.process_img import (
 
 from docwarden.engines.base import Engine, JobInput, is_gpu_out_of_memory
 from docwarden.engines.images import open_image
+from docwarden.engines.ocr.models import CONFIG_PATH, model_path, rec_model_path
 from docwarden.engines.ocr.prep import Box, prepare, reading_order, to_bgr_array, unscale_box
 from docwarden.errors import GpuMemory, InvalidInput, UnsupportedMediaType
 from docwarden.jobdata import EngineResult
 from docwarden.media import sniff
-from docwarden.settings import Device, Settings
+from docwarden.settings import Device, RecPrecision, Settings
 
-RAPIDOCR_DIR = Path(rapidocr.__file__).resolve().parent
-MODEL_DIR = RAPIDOCR_DIR / "models"
-CONFIG_PATH = RAPIDOCR_DIR / "config.yaml"
 SAMPLE_TEXT = "docwarden 123"
 # Lines recognised one at a time: a batch is padded to its widest line, and a page's
 # lines differ in length (bench/accuracy/pdf.py, scanned: rec -25 % against batches of 6
@@ -137,26 +133,6 @@ class OrtMemoryOptions:
 DEFAULT_ORT_OPTIONS = OrtMemoryOptions()
 
 
-def model_path(section: DictConfig) -> Path:
-    """The wheel's model file for a det/cls/rec config section (never downloaded)."""
-    info = InferSession.get_model_url(
-        FileInfo(
-            engine_type=section.engine_type,
-            ocr_version=section.ocr_version,
-            task_type=section.task_type,
-            lang_type=section.lang_type,
-            model_type=section.model_type,
-        )
-    )
-    path = MODEL_DIR / Path(str(info["model_dir"])).name
-    if not path.is_file():
-        raise RuntimeError(
-            f"OCR model {path.name} is not in the rapidocr wheel ({MODEL_DIR}); docwarden "
-            "never downloads models: reinstall a rapidocr wheel that ships it"
-        )
-    return path
-
-
 def sample_image() -> Image.Image:
     """A small white image with black printed text, drawn with Pillow's built-in font."""
     image = Image.new("RGB", (640, 160), "white")
@@ -188,10 +164,12 @@ class OcrEngine(Engine):
     thread_safe: ClassVar[bool] = True
 
     def __init__(
-        self, settings: Settings, ort_options: OrtMemoryOptions = DEFAULT_ORT_OPTIONS
+        self, settings: Settings, ort_options: OrtMemoryOptions = DEFAULT_ORT_OPTIONS,
+        rec_precision: RecPrecision = RecPrecision.FP32,
     ) -> None:
         super().__init__(settings)
         self.ort_options = ort_options
+        self.rec_precision = rec_precision
         self._models: _Models | None = None
         self._text_score = 0.5
         self._cls_thresh = 0.9
@@ -202,12 +180,12 @@ class OcrEngine(Engine):
         logging.getLogger("RapidOCR").setLevel(logging.WARNING)
         base = ParseParams.load(CONFIG_PATH)
         det_limits = {"limit_type": "max", "limit_side_len": self.settings.ocr_det_limit_side_px}
-        rec = self._component_config(base.Rec, {
+        rec = self._component_config(base.Rec, rec_model_path(base.Rec, self.rec_precision), {
             "font_path": None, "rec_batch_num": REC_BATCH,
             "rec_img_shape": [3, REC_HEIGHT_PX, REC_MIN_WIDTH_PX]})
         self._models = _Models(
-            det=TextDetector(self._component_config(base.Det, det_limits)),
-            cls=TextClassifier(self._component_config(base.Cls, {})),
+            det=TextDetector(self._component_config(base.Det, model_path(base.Det), det_limits)),
+            cls=TextClassifier(self._component_config(base.Cls, model_path(base.Cls), {})),
             rec=TextRecognizer(rec), print_rec=_PrintTextRecognizer(rec),
         )
         self._text_score = float(base.Global.text_score)
@@ -230,7 +208,7 @@ class OcrEngine(Engine):
         return options
 
     def _component_config(
-        self, section: DictConfig, overrides: dict[str, Any]
+        self, section: DictConfig, path: Path, overrides: dict[str, Any]
     ) -> dict[str, Any]:
         """A det/cls/rec config carrying our own session (RapidOCR's `session` hook).
 
@@ -238,7 +216,7 @@ class OcrEngine(Engine):
         (attribute access), hence a DictConfig that allows the session object.
         """
         session = ort.InferenceSession(
-            str(model_path(section)),
+            str(path),
             sess_options=self._session_options(),
             providers=execution_providers(self.settings.device),
         )

@@ -1,0 +1,58 @@
+"""Where the OCR engine's ONNX models come from: the rapidocr wheel, or docwarden's own
+int8 build of its recogniser (PDF_OCR_PRECISION=int8, scanned pages).  Nothing is ever downloaded; a
+missing file is a load error, not a fetch."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import rapidocr
+from omegaconf import DictConfig
+from rapidocr.inference_engine.base import FileInfo, InferSession
+from rapidocr.utils.parse_parameters import ParseParams
+
+from docwarden.settings import RecPrecision
+
+RAPIDOCR_DIR = Path(rapidocr.__file__).resolve().parent
+MODEL_DIR = RAPIDOCR_DIR / "models"
+CONFIG_PATH = RAPIDOCR_DIR / "config.yaml"
+# Built by tools/quantize_rec.py from the wheel's fp32 recogniser (same weights,
+# calibrated int8); licence as the model's, src/docwarden/data/PP-OCR-NOTICE.txt.
+INT8_REC_PATH = Path(__file__).resolve().parents[2] / "data" / "PP-OCRv6_rec_small_int8.onnx"
+
+
+def model_path(section: DictConfig) -> Path:
+    """The wheel's model file for a det/cls/rec config section (never downloaded)."""
+    info = InferSession.get_model_url(
+        FileInfo(
+            engine_type=section.engine_type,
+            ocr_version=section.ocr_version,
+            task_type=section.task_type,
+            lang_type=section.lang_type,
+            model_type=section.model_type,
+        )
+    )
+    path = MODEL_DIR / Path(str(info["model_dir"])).name
+    if not path.is_file():
+        raise RuntimeError(
+            f"OCR model {path.name} is not in the rapidocr wheel ({MODEL_DIR}); docwarden "
+            "never downloads models: reinstall a rapidocr wheel that ships it"
+        )
+    return path
+
+
+def rec_model_path(section: DictConfig, precision: RecPrecision) -> Path:
+    """The recogniser to load: the wheel's fp32 model, or its int8 build."""
+    if precision is RecPrecision.FP32:
+        return model_path(section)
+    if not INT8_REC_PATH.is_file():
+        raise RuntimeError(
+            f"the int8 recogniser {INT8_REC_PATH} is missing: reinstall docwarden, rebuild it "
+            "(python tools/quantize_rec.py), or set DOCWARDEN_PDF_OCR_PRECISION=fp32"
+        )
+    return INT8_REC_PATH
+
+
+def fp32_rec_path() -> Path:
+    """The wheel's fp32 recogniser (what tools/quantize_rec.py starts from)."""
+    return model_path(ParseParams.load(CONFIG_PATH).Rec)

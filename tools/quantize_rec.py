@@ -1,0 +1,117 @@
+"""Build the int8 text recogniser docwarden ships (PDF_OCR_PRECISION=int8).
+
+The recogniser is ~90 % of a scanned page's time and its convolutions run
+~1.7x faster as int8 on onnxruntime's CPU kernels.  This script turns the
+rapidocr wheel's fp32 PP-OCRv6 recogniser into a static (calibrated) int8 QDQ
+model, per-channel weights, and writes it where the engine loads it from:
+
+    python tools/quantize_rec.py            # needs the `onnx` package
+
+Calibration inputs are the recogniser's own inputs while docwarden reads the
+images and scans under tests/data (Chinese and Latin, print and photo), so a
+clone rebuilds the same file.  The character list (model metadata) is copied
+over; rapidocr reads it from there.  bench/accuracy (ocr, idcard, pdf) measure
+what the switch costs in accuracy; README "PDF to Markdown" has the figures.
+"""
+
+from __future__ import annotations
+
+import sys
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import onnx
+from onnx import version_converter
+from onnxruntime.quantization import (
+    CalibrationDataReader,
+    QuantFormat,
+    QuantType,
+    quantize_static,
+)
+from onnxruntime.quantization.shape_inference import quant_pre_process
+
+from docwarden.engines.base import JobInput
+from docwarden.engines.ocr import models
+from docwarden.engines.ocr.engine import OcrEngine
+from docwarden.engines.pdf import PdfEngine
+from docwarden.settings import RecPrecision, Settings
+
+ROOT = Path(__file__).resolve().parents[1]
+DATA = ROOT / "tests" / "data"
+PER_CHANNEL_OPSET = 13  # DequantizeLinear's axis (per-channel weights) needs opset 13
+MAX_CALIBRATION_LINES = 400
+
+
+class _Recording:
+    """An onnxruntime session that keeps a copy of every input it runs on."""
+
+    def __init__(self, session: Any, seen: list[npt.NDArray[np.float32]]) -> None:
+        self._session, self._seen = session, seen
+
+    def run(self, names: Any, feeds: dict[str, npt.NDArray[np.float32]]) -> Any:
+        self._seen.extend(x.copy() for x in feeds.values())
+        return self._session.run(names, feeds)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._session, name)
+
+
+def calibration_inputs() -> list[npt.NDArray[np.float32]]:
+    """The fp32 recogniser's inputs while reading the repository's test images and scans."""
+    seen: list[npt.NDArray[np.float32]] = []
+    pdf = PdfEngine(Settings(pdf_ocr_precision=RecPrecision.FP32))
+    pdf.load()
+    pdf.recognizer()
+    ocr = pdf._ocr  # a build tool may reach inside: the recogniser's session is recorded
+    assert isinstance(ocr, OcrEngine) and ocr._models is not None
+    for recognizer in (ocr._models.rec, ocr._models.print_rec):
+        recognizer.session.session = _Recording(recognizer.session.session, seen)
+    for image in sorted([*DATA.glob("ocr/*.jpg"), *DATA.glob("ocr/*.png"),
+                         *DATA.glob("idcard/*.jpg")]):
+        ocr.run(JobInput(data=image.read_bytes()))
+    for scan in sorted(DATA.glob("pdf/docling/scanned/*.pdf")):
+        pdf.run(JobInput(data=scan.read_bytes()))
+    pdf.close()
+    pick = np.random.default_rng(0).permutation(len(seen))[:MAX_CALIBRATION_LINES]
+    return [seen[i] for i in sorted(pick)]
+
+
+class _Reader(CalibrationDataReader):  # type: ignore[misc]  # onnxruntime is untyped
+    def __init__(self, input_name: str, inputs: list[npt.NDArray[np.float32]]) -> None:
+        self._feeds: Iterator[dict[str, npt.NDArray[np.float32]]] = (
+            {input_name: x} for x in inputs)
+
+    def get_next(self) -> dict[str, npt.NDArray[np.float32]] | None:
+        return next(self._feeds, None)
+
+
+def quantize(source: Path, target: Path, inputs: list[npt.NDArray[np.float32]]) -> None:
+    model = onnx.load(str(source))
+    input_name = model.graph.input[0].name
+    with tempfile.TemporaryDirectory() as tmp:
+        upgraded, prepared = Path(tmp) / "opset13.onnx", Path(tmp) / "prepared.onnx"
+        onnx.save(version_converter.convert_version(model, PER_CHANNEL_OPSET), str(upgraded))
+        quant_pre_process(str(upgraded), str(prepared), skip_symbolic_shape=True)
+        quantize_static(str(prepared), str(target), _Reader(input_name, inputs),
+                        quant_format=QuantFormat.QDQ, per_channel=True,
+                        activation_type=QuantType.QUInt8, weight_type=QuantType.QInt8)
+    quantized = onnx.load(str(target))
+    onnx.helper.set_model_props(quantized, {p.key: p.value for p in model.metadata_props})
+    onnx.save(quantized, str(target))
+
+
+def main() -> int:
+    source, target = models.fp32_rec_path(), models.INT8_REC_PATH
+    inputs = calibration_inputs()
+    print(f"calibrating on {len(inputs)} recogniser inputs")
+    quantize(source, target, inputs)
+    print(f"wrote {target} ({target.stat().st_size / 2**20:.1f} MiB) from {source.name}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
