@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import onnxruntime as ort
 import pytest
@@ -75,3 +76,27 @@ def test_a_scan_reads_the_same_in_int8() -> None:
     result = engine.run(JobInput(data=SCAN.read_bytes()))
     assert isinstance(result, dict) and SENTENCE in result["markdown"]
     engine.close()
+
+
+def test_the_build_tool_makes_a_model_that_reads_print(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """tools/quantize_rec.py end to end, calibrated on one page of printed lines."""
+    from tools import quantize_rec
+
+    fp32 = OcrEngine(Settings())
+    fp32.load()
+    assert fp32._models is not None
+    seen: list[Any] = []
+    recognizer = fp32._models.print_rec
+    recognizer.session.session = quantize_rec._Recording(recognizer.session.session, seen)
+    fp32.recognize(printed_page(LINES), upright=True, printed=True)
+    assert len(seen) == len(LINES)
+    built = tmp_path / "rec_int8.onnx"
+    quantize_rec.quantize(models.fp32_rec_path(), built, seen)
+    monkeypatch.setattr(models, "INT8_REC_PATH", built)
+    assert characters(built) == characters(models.fp32_rec_path())
+    int8 = OcrEngine(Settings(), rec_precision=RecPrecision.INT8)
+    int8.load()
+    assert [line.text for line in int8.recognize(printed_page(LINES), upright=True,
+                                                 printed=True)] == LINES
