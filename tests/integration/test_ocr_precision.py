@@ -17,7 +17,7 @@ from docwarden.engines.base import JobInput
 from docwarden.engines.ocr import models
 from docwarden.engines.ocr.engine import OcrEngine
 from docwarden.engines.pdf import PdfEngine
-from docwarden.settings import RecPrecision, Settings
+from docwarden.settings import Device, RecPrecision, Settings
 
 SCAN = Path(__file__).resolve().parents[1] / "data" / "pdf" / "docling" / "scanned" / (
     "ocr_test_rotated_90.pdf")
@@ -100,3 +100,16 @@ def test_the_build_tool_makes_a_model_that_reads_print(
     int8.load()
     assert [line.text for line in int8.recognize(printed_page(LINES), upright=True,
                                                  printed=True)] == LINES
+
+
+def test_a_gpu_reads_scans_with_the_fp32_model(monkeypatch: pytest.MonkeyPatch,
+                                               tmp_path: Path) -> None:
+    """int8 kernels are the CPU's: with DEVICE=cuda the int8 file is not even looked for."""
+    from rapidocr.utils.parse_parameters import ParseParams
+
+    monkeypatch.setattr(models, "INT8_REC_PATH", tmp_path / "absent.onnx")
+    section = ParseParams.load(models.CONFIG_PATH).Rec
+    assert models.rec_model_path(section, RecPrecision.INT8, Device.CUDA) == (
+        models.fp32_rec_path())
+    with pytest.raises(RuntimeError, match="PDF_OCR_PRECISION"):
+        models.rec_model_path(section, RecPrecision.INT8, Device.CPU)

@@ -167,6 +167,8 @@ class OcrEngine(Engine):
         self, settings: Settings, ort_options: OrtMemoryOptions = DEFAULT_ORT_OPTIONS,
         rec_precision: RecPrecision = RecPrecision.FP32,
     ) -> None:
+        """`rec_precision`: the PDF engine reads print with the int8 recogniser (faster);
+        photos keep fp32, which int8 read less well (models.py, README "OCR")."""
         super().__init__(settings)
         self.ort_options = ort_options
         self.rec_precision = rec_precision
@@ -180,7 +182,8 @@ class OcrEngine(Engine):
         logging.getLogger("RapidOCR").setLevel(logging.WARNING)
         base = ParseParams.load(CONFIG_PATH)
         det_limits = {"limit_type": "max", "limit_side_len": self.settings.ocr_det_limit_side_px}
-        rec = self._component_config(base.Rec, rec_model_path(base.Rec, self.rec_precision), {
+        rec = self._component_config(base.Rec, rec_model_path(
+            base.Rec, self.rec_precision, self.settings.device), {
             "font_path": None, "rec_batch_num": REC_BATCH,
             "rec_img_shape": [3, REC_HEIGHT_PX, REC_MIN_WIDTH_PX]})
         self._models = _Models(

@@ -11,7 +11,7 @@ from omegaconf import DictConfig
 from rapidocr.inference_engine.base import FileInfo, InferSession
 from rapidocr.utils.parse_parameters import ParseParams
 
-from docwarden.settings import RecPrecision
+from docwarden.settings import Device, RecPrecision
 
 RAPIDOCR_DIR = Path(rapidocr.__file__).resolve().parent
 MODEL_DIR = RAPIDOCR_DIR / "models"
@@ -41,9 +41,10 @@ def model_path(section: DictConfig) -> Path:
     return path
 
 
-def rec_model_path(section: DictConfig, precision: RecPrecision) -> Path:
-    """The recogniser to load: the wheel's fp32 model, or its int8 build."""
-    if precision is RecPrecision.FP32:
+def rec_model_path(section: DictConfig, precision: RecPrecision, device: Device) -> Path:
+    """The recogniser to load: the wheel's fp32 model, or its int8 build (CPU only: the
+    int8 kernels are the CPU's; on a GPU the fp32 model is the fast one)."""
+    if precision is RecPrecision.FP32 or device is not Device.CPU:
         return model_path(section)
     if not INT8_REC_PATH.is_file():
         raise RuntimeError(
