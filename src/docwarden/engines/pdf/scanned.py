@@ -36,6 +36,7 @@ import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
 from PIL import Image
 
+from docwarden.engines.pdf.deskew import levelled
 from docwarden.engines.pdf.ink import (
     Mask,
     blank,
@@ -288,7 +289,7 @@ def _read_regions(image: Image.Image, scale: float, recognize: Recognizer) -> li
 
 def _read_turned(rendered: Rendered, turns: int, recognize: Recognizer) -> tuple[OcrPage, bool]:
     """One orientation read from the boxes around its ink, and whether it convinces."""
-    image = rendered.image.transpose(_TRANSPOSE[turns]) if turns else rendered.image
+    image = levelled(rendered.image.transpose(_TRANSPOSE[turns]) if turns else rendered.image)
     found = _read_regions(image, rendered.scale, recognize)
     score, confident = quality(found)
     gray = np.asarray(image.convert("L"))
