@@ -39,7 +39,9 @@ def test_the_turn_of_a_two_column_page_is_measured(degrees: float) -> None:
 def test_a_level_page_is_left_untouched() -> None:
     page = two_columns()
     assert skew_degrees(gray(page)) == 0.0
-    assert levelled(page) is page
+    level, level_gray = levelled(page)
+    assert level is page
+    assert np.array_equal(level_gray, gray(page))
 
 
 def test_a_blank_page_or_a_few_specks_have_no_turn() -> None:
@@ -52,7 +54,8 @@ def test_a_blank_page_or_a_few_specks_have_no_turn() -> None:
 @pytest.mark.parametrize("mode", ["L", "RGB"])
 def test_an_askew_page_is_turned_back_with_paper_in_its_corners(mode: str) -> None:
     page = turned(two_columns(mode), 1.5)
-    level = levelled(page)
+    level, level_gray = levelled(page)
     assert level.size == page.size and level.mode == mode
+    assert np.array_equal(level_gray, gray(level))
     assert abs(skew_degrees(gray(level))) < MIN_SKEW_DEG
     assert gray(level)[0, 0] == 255 and gray(level)[-1, -1] == 255  # no black wedges

@@ -64,13 +64,15 @@ def _peakedness(positions: npt.NDArray[np.float64], offsets: npt.NDArray[np.int6
     return float(np.dot(counts, counts))
 
 
-def levelled(image: Image.Image) -> Image.Image:
-    """The page turned back level when its lines are askew by MIN_SKEW_DEG or more."""
+def levelled(image: Image.Image) -> tuple[Image.Image, npt.NDArray[np.uint8]]:
+    """The page turned back level when its lines are askew by MIN_SKEW_DEG or more, and
+    its grey copy (measured here anyway; the page's later measures read it too)."""
     gray = np.asarray(image.convert("L"))
     angle = skew_degrees(gray)
     if abs(angle) < MIN_SKEW_DEG:
-        return image
+        return image, gray
     paper = round(paper_grey(gray))
     bands = len(image.getbands())
     fill = paper if bands == 1 else (paper,) * bands
-    return image.rotate(-angle, resample=Image.Resampling.BICUBIC, fillcolor=fill)
+    level = image.rotate(-angle, resample=Image.Resampling.BICUBIC, fillcolor=fill)
+    return level, np.asarray(level.convert("L"))

@@ -31,7 +31,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
-import numpy as np
 import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
 from PIL import Image
@@ -289,10 +288,10 @@ def _read_regions(image: Image.Image, scale: float, recognize: Recognizer) -> li
 
 def _read_turned(rendered: Rendered, turns: int, recognize: Recognizer) -> tuple[OcrPage, bool]:
     """One orientation read from the boxes around its ink, and whether it convinces."""
-    image = levelled(rendered.image.transpose(_TRANSPOSE[turns]) if turns else rendered.image)
+    image, gray = levelled(
+        rendered.image.transpose(_TRANSPOSE[turns]) if turns else rendered.image)
     found = _read_regions(image, rendered.scale, recognize)
     score, confident = quality(found)
-    gray = np.asarray(image.convert("L"))
     lines = to_lines(found, rendered.scale, ink=glyph_ink(gray))
     rules = []
     if confident:
