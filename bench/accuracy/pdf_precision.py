@@ -20,12 +20,11 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import pypdfium2 as pdfium
 from PIL import Image, ImageFilter
 
 from bench import RESULTS, ROOT
 from bench.accuracy.pdf_metrics import compare
-from bench.accuracy.pdf_scans import UNREAD_SCRIPTS
+from bench.accuracy.pdf_scans import UNREAD_SCRIPTS, rasterize
 from docwarden.engines.base import JobInput
 from docwarden.engines.pdf import PdfEngine
 from docwarden.settings import RecPrecision, Settings
@@ -64,14 +63,8 @@ WAYS: dict[str, tuple[int, Degrade]] = {
 
 def scan(source: Path, dpi: int, degrade: Degrade) -> bytes:
     """`source` printed to an image-only PDF, each page degraded."""
-    document = pdfium.PdfDocument(str(source))
-    try:
-        pages = [degrade(document[i].render(scale=dpi / 72).to_pil().convert("L"))
-                 for i in range(len(document))]
-    finally:
-        document.close()
     out = io.BytesIO()
-    pages[0].save(out, "PDF", resolution=dpi, save_all=True, append_images=pages[1:])
+    rasterize(source, out, dpi, degrade)
     return out.getvalue()
 
 

@@ -10,23 +10,34 @@ Korean and Arabic files are left out, the shipped OCR model reads neither.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import pypdfium2 as pdfium
+from PIL import Image
 
 SCAN_DPI = 200
 UNREAD_SCRIPTS = ("korean", "arabic")  # not in the shipped recognition model
 
 
-def rasterize(source: Path, target: Path, dpi: int = SCAN_DPI) -> int:
-    """Write `source` as an image-only PDF of grayscale pages; returns the page count."""
+def printed_pages(source: Path, dpi: int = SCAN_DPI) -> list[Image.Image]:
+    """Every page of `source` rendered to grayscale at `dpi`: what a scanner would see."""
     document = pdfium.PdfDocument(str(source))
     try:
-        images = [document[i].render(scale=dpi / 72).to_pil().convert("L")
-                  for i in range(len(document))]
+        return [document[i].render(scale=dpi / 72).to_pil().convert("L")
+                for i in range(len(document))]
     finally:
         document.close()
+
+
+def rasterize(source: Path, target: Path | IO[bytes], dpi: int = SCAN_DPI,
+              degrade: Callable[[Image.Image], Image.Image] | None = None) -> int:
+    """Write `source` as an image-only PDF of grayscale pages, each passed through
+    `degrade` when given; returns the page count."""
+    images = printed_pages(source, dpi)
+    if degrade is not None:
+        images = [degrade(image) for image in images]
     images[0].save(target, format="PDF", resolution=dpi, save_all=True,
                    append_images=images[1:])
     return len(images)
