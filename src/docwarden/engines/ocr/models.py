@@ -49,7 +49,7 @@ def rec_model_path(section: DictConfig, precision: RecPrecision, device: Device)
     if not INT8_REC_PATH.is_file():
         raise RuntimeError(
             f"the int8 recogniser {INT8_REC_PATH} is missing: reinstall docwarden, rebuild it "
-            "(python tools/quantize_rec.py), or set DOCWARDEN_PDF_OCR_PRECISION=fp32"
+            "(python -m tools.quantize_rec), or set DOCWARDEN_PDF_OCR_PRECISION=fp32"
         )
     return INT8_REC_PATH
 
