@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import onnxruntime as ort
 import pytest
 from PIL import Image, ImageDraw, ImageFont
@@ -52,6 +53,54 @@ def characters(path: Path) -> str:
 def test_the_int8_model_keeps_the_fp32_models_characters() -> None:
     """rapidocr decodes with the list stored in the model: a rebuild must carry it over."""
     assert characters(models.INT8_REC_PATH) == characters(models.fp32_rec_path())
+
+
+def test_the_int8_model_returns_only_each_steps_top_class() -> None:
+    session = ort.InferenceSession(str(models.INT8_REC_PATH), providers=["CPUExecutionProvider"])
+    (output,) = session.get_outputs()
+    assert output.name == models.TOP1_OUTPUT and output.shape[-1] == 2
+
+
+def test_the_top1_head_decodes_as_every_class_would() -> None:
+    """tools/quantize_rec.top1_head on a graph ending as the quantized recogniser does
+    (quantized logits, softmax, quantized probabilities): the same characters, and
+    each step's probability from the float softmax of the same logits."""
+    from onnx import TensorProto, helper
+    from rapidocr.ch_ppocr_rec.utils import CTCLabelDecode
+
+    from docwarden.engines.ocr.engine import _Top1Decode
+    from tools.quantize_rec import top1_head
+
+    classes = 40
+    qdq = [("logits", "q_logits", "s_in", "z_in"), ("probs", "q_probs", "s_out", "z_out")]
+    nodes = []
+    for name, quantized, scale, zero in qdq:
+        nodes += [helper.make_node("QuantizeLinear", [f"{name}_in", scale, zero], [quantized]),
+                  helper.make_node("DequantizeLinear", [quantized, scale, zero],
+                                   ["softmax_in" if name == "logits" else "out"])]
+    nodes.insert(2, helper.make_node("Softmax", ["softmax_in"], ["probs_in"], axis=-1))
+    graph = helper.make_graph(
+        nodes, "head", [helper.make_tensor_value_info("logits_in", TensorProto.FLOAT,
+                                                      ["b", "t", classes])],
+        [helper.make_tensor_value_info("out", TensorProto.FLOAT, ["b", "t", classes])],
+        [helper.make_tensor("s_in", TensorProto.FLOAT, [], [0.1]),
+         helper.make_tensor("z_in", TensorProto.UINT8, [], [128]),
+         helper.make_tensor("s_out", TensorProto.FLOAT, [], [1 / 255]),
+         helper.make_tensor("z_out", TensorProto.UINT8, [], [0])])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)])
+    top1_head(model)
+    session = ort.InferenceSession(model.SerializeToString(), providers=["CPUExecutionProvider"])
+    logits = np.random.default_rng(1).normal(0, 4, (3, 30, classes)).astype(np.float32)
+    logits[:, ::3, 0] += 12  # blanks between characters, as a CTC model emits
+    (top1,) = session.run(None, {"logits_in": logits})
+    assert session.get_outputs()[0].name == models.TOP1_OUTPUT and top1.shape == (3, 30, 2)
+    levels = np.clip(np.round(logits / 0.1) + 128, 0, 255)
+    probs = np.exp((levels - levels.max(-1, keepdims=True)) * 0.1)
+    probs /= probs.sum(-1, keepdims=True)
+    assert np.array_equal(top1[..., 1], probs.argmax(-1))
+    assert np.allclose(top1[..., 0], probs.max(-1), atol=1e-6)
+    ctc = CTCLabelDecode(character=[chr(ord("a") + i) for i in range(classes - 2)])
+    assert _Top1Decode(ctc)(top1)[0] == ctc(probs)[0]  # all classes, rapidocr's own way
 
 
 def test_printed_lines_read_exactly_in_int8(int8: OcrEngine) -> None:

@@ -34,6 +34,7 @@ from PIL import Image, ImageDraw, ImageFont
 from rapidocr.ch_ppocr_cls import TextClassifier
 from rapidocr.ch_ppocr_det import TextDetector
 from rapidocr.ch_ppocr_rec import TextRecInput, TextRecognizer
+from rapidocr.ch_ppocr_rec.utils import CTCLabelDecode
 from rapidocr.utils.parse_parameters import ParseParams
 from rapidocr.utils.process_img import (
     apply_vertical_padding,
@@ -42,7 +43,7 @@ from rapidocr.utils.process_img import (
 
 from docwarden.engines.base import Engine, JobInput, is_gpu_out_of_memory
 from docwarden.engines.images import open_image
-from docwarden.engines.ocr.models import CONFIG_PATH, model_path, rec_model_path
+from docwarden.engines.ocr.models import CONFIG_PATH, TOP1_OUTPUT, model_path, rec_model_path
 from docwarden.engines.ocr.prep import Box, prepare, reading_order, to_bgr_array, unscale_box
 from docwarden.errors import GpuMemory, InvalidInput, UnsupportedMediaType
 from docwarden.jobdata import EngineResult
@@ -93,6 +94,31 @@ class _PrintTextRecognizer(TextRecognizer):
         out = np.zeros((channels, height, padded_width), dtype=np.float32)
         out[:, :, :width] = normalised
         return out
+
+
+class _Top1Decode(CTCLabelDecode):
+    """CTC decoding of a recogniser that returns only each time step's top class
+    (probability, index): docwarden's int8 build (models.TOP1_OUTPUT).  rapidocr's
+    decoder takes the argmax and max of every class's probability itself."""
+
+    def __init__(self, ctc: CTCLabelDecode) -> None:
+        # ctc's character list already holds the blank and space its __init__ adds.
+        self.character, self.dict = ctc.character, ctc.dict
+
+    def __call__(self, preds: npt.NDArray[Any], return_word_box: bool = False,
+                 **kwargs: Any) -> tuple[list[tuple[str, float]], list[Any]]:
+        top1 = preds  # (batch, steps, [probability, index])
+        return self.decode(
+            top1[..., 1].astype(np.int64), top1[..., 0], return_word_box,
+            kwargs.get("wh_ratio_list", (1.0,)), kwargs.get("max_wh_ratio", 1.0),
+            remove_duplicate=True)
+
+
+def _decoding_its_output(recognizer: TextRecognizer) -> TextRecognizer:
+    """The recogniser, set to decode what its model returns (all classes or the top one)."""
+    if recognizer.session.session.get_outputs()[0].name == TOP1_OUTPUT:
+        recognizer.postprocess_op = _Top1Decode(recognizer.postprocess_op)
+    return recognizer
 
 
 @dataclass(frozen=True)
@@ -189,7 +215,8 @@ class OcrEngine(Engine):
         self._models = _Models(
             det=TextDetector(self._component_config(base.Det, model_path(base.Det), det_limits)),
             cls=TextClassifier(self._component_config(base.Cls, model_path(base.Cls), {})),
-            rec=TextRecognizer(rec), print_rec=_PrintTextRecognizer(rec),
+            rec=_decoding_its_output(TextRecognizer(rec)),
+            print_rec=_decoding_its_output(_PrintTextRecognizer(rec)),
         )
         self._text_score = float(base.Global.text_score)
         self._cls_thresh = float(base.Cls.cls_thresh)

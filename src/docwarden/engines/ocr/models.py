@@ -19,6 +19,9 @@ CONFIG_PATH = RAPIDOCR_DIR / "config.yaml"
 # Built by tools/quantize_rec.py from the wheel's fp32 recogniser (same weights,
 # calibrated int8); licence as the model's, src/docwarden/data/PP-OCR-NOTICE.txt.
 INT8_REC_PATH = Path(__file__).resolve().parents[2] / "data" / "PP-OCRv6_rec_small_int8.onnx"
+# The int8 build's one output: per time step the top class's probability and index
+# (as float), in place of every class's probability (tools/quantize_rec.top1_head).
+TOP1_OUTPUT = "top1_prob_index"
 
 
 def model_path(section: DictConfig) -> Path:
