@@ -99,6 +99,30 @@ def test_bullet_list_with_wrapped_item() -> None:
     assert build_markdown([page(lines)]) == expected
 
 
+def test_a_numbered_paragraph_wrapping_back_to_its_number_is_one_item() -> None:
+    # Legal clauses (KOMA-Script's scrjura): "(1) ..." wraps to the number's edge, not
+    # under its text; a full line whose sentence runs on carries the item on.
+    lines = [
+        line("(1) The name of this club shall be the Club for Club Hoppers and is", 74, 100, 447),
+        line("not registered in any club register.", 74, 114, 190),
+        line("(2) The club is a non-economic, useless club, and it has no office", 74, 135, 447),
+        line("because its members are elsewhere.", 74, 149, 200),
+        line("(3) The fiscal year ends on the first of April, a date on which the", 74, 170, 447),
+        line("club's treasurer balances its books.", 74, 184, 180),
+        line("An indented paragraph follows the list at the usual line gap and is", 89, 198, 432),
+        line("long enough to wrap.", 74, 212, 100),
+    ]
+    assert build_markdown([page(lines)]) == (
+        "1. The name of this club shall be the Club for Club Hoppers and is not registered"
+        " in any club register.\n"
+        "2. The club is a non-economic, useless club, and it has no office because its"
+        " members are elsewhere.\n"
+        "3. The fiscal year ends on the first of April, a date on which the club's"
+        " treasurer balances its books.\n\n"
+        "An indented paragraph follows the list at the usual line gap and is long enough"
+        " to wrap.\n")
+
+
 def test_two_columns_are_read_one_after_the_other() -> None:
     left = [f"left column line {i} with enough words in it" for i in range(6)]
     right = [f"right column line {i} with enough words in it" for i in range(6)]
@@ -149,6 +173,49 @@ def test_a_running_header_below_the_margin_band_goes_with_its_changing_half() ->
     markdown = build_markdown(pages)
     assert "CHAPTER" not in markdown and "SECTION NUMBER" not in markdown
     assert markdown.count("Body text of page") == 4
+
+
+def test_a_running_header_quoting_the_current_sections_title_is_dropped() -> None:
+    # KOMA-Script's scrjura: each page's header names the clause it is in, in body
+    # size, once as that page's heading and once carried over from an earlier page.
+    sections = {2: "§ 1 Name and Seat", 3: "§ 1 Name and Seat", 4: "§ 2 Members"}
+    pages = [page([line("By-Laws of the Club", 72, 200, 300, size=20),
+                   *paragraph(["Body text of the first page runs on for a while and",
+                               "it ends on the second line."], 72, 260)], 1)]
+    for n, section in sections.items():
+        lines = [line(section, 240, 40, 120)]
+        if n != 3:
+            lines.append(line(section, 72, 126, 200, size=14))
+        lines += paragraph([f"Body text of page {n} runs on for a while here and",
+                            "it ends on the second line."], 72, 164)
+        pages.append(page(lines, n))
+    markdown = build_markdown(pages)
+    assert markdown.count("§ 1 Name and Seat") == 1 and markdown.count("§ 2 Members") == 1
+    assert "## § 1 Name and Seat" in markdown and "## § 2 Members" in markdown
+
+
+def test_a_repeated_first_line_running_into_the_text_is_no_header() -> None:
+    # nemotron_multipage: every page holds the same sentence, its first line high up.
+    pages = [page(paragraph(["The same sentence opens every page of this scan and",
+                             "it goes on into the page's text, line after line,",
+                             "down past the top margin band and into the page",
+                             f"where page {n} says something of its own."], 72, 85), n)
+             for n in range(1, 4)]
+    assert build_markdown(pages).count("The same sentence opens every page") == 3
+
+
+def test_a_top_line_repeating_body_text_is_no_running_header() -> None:
+    # texdoc's manual: "(default: empty)" under a setting, set apart at the top of two
+    # pages and in the text of another; only a title is what a running header quotes.
+    pages = []
+    for n in range(1, 7):
+        lines = [line("(default: empty)", 72, 40, 80)] if n in (3, 5) else []
+        lines += paragraph([f"Body text of page {n} runs on for a while here and",
+                            "it ends on the second line."], 72, 120)
+        if n == 1:
+            lines.append(line("(default: empty)", 72, 300, 80))
+        pages.append(page(lines, n))
+    assert build_markdown(pages).count("(default: empty)") == 3
 
 
 def test_a_single_page_number_is_dropped_but_margin_text_kept() -> None:

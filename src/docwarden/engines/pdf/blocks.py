@@ -168,8 +168,12 @@ class Grouper:
         left = min(start(ln) for ln in column)
         right = max(end(ln) for ln in column)
         if block.kind == "item":
-            return start(line) > start(block.lines[0]) + 0.3 * em and not self._past_list(
-                block, line)
+            first = start(block.lines[0])
+            flush = any(abs(start(ln) - first) <= 0.3 * em for ln in block.lines[1:])
+            if start(line) > first + 0.3 * em:  # under the item's text: a hanging indent,
+                # unless the item wraps to its number's edge: then a paragraph's indent
+                return not flush and not self._past_list(block, line)
+            return self._wraps_to_marker(prev, start(line) - first, end(prev) - first, em)
         # Past a paragraph's first line (which may be indented) the column's edges hold,
         # or the edge its second line set (a hanging indent).
         settled = len(column) >= 2 or len(column) < len(block.lines)
@@ -177,6 +181,17 @@ class Grouper:
             return False
         short = end(prev) < right - 0.15 * (right - left)
         return not (settled and short and prev.text.endswith(SENTENCE_END))
+
+
+    def _wraps_to_marker(self, prev: Line, indent: float, reach: float, em: float) -> bool:
+        """A numbered paragraph wrapping back to its number's edge, not under its text
+        (legal clauses: "(1) The name ... is" / "not registered ..."): the next line
+        starts where the item does (`indent` from it), the item's last line reaches
+        across the column (`reach` from the item's start) and its sentence runs on.
+        A paragraph after a list starts past a line that ends one."""
+        return (self.column_width > 0 and abs(indent) <= 0.3 * em
+                and reach >= FULL_LINE_SHARE * self.column_width
+                and not prev.text.rstrip().endswith(SENTENCE_END))
 
 
 def _next_column(prev: Line, line: Line) -> bool:

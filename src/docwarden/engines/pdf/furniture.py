@@ -4,7 +4,10 @@ A line in the top or bottom margin band, or in a page's first or last row set
 apart from its text, is furniture when the same text (digits and a trailing
 roman numeral ignored) sits at about the same height on a good share of the
 pages, or when it is only a page number; so is a line in the same row, size and
-style as such a header (the section's title beside the chapter's).
+style as such a header (the section's title beside the chapter's), and a header
+that quotes the current section's title (`\\markright`, KOMA-Script's clauses):
+on two pages or more, at one height, a top line in body size repeating a title of
+that page or an earlier one.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ MARGIN_FRACTION = 0.12  # top and bottom bands where headers and footers live
 REPEAT_FRACTION = 0.4  # share of pages (alternating left/right headers: about half each)
 POSITION_TOLERANCE_PT = 8.0
 ATTACHED_GAP = 0.6  # of a line's height: closer to body text than this, it is body text
+TITLE_PT = 1.0  # larger than a page's text by this: a title a running header may quote
 _ROMAN = r"m{0,3}(?:cm|cd|d?c{0,3})(?:xc|xl|l?x{0,3})(?:ix|iv|v?i{0,3})"
 PAGE_NUMBER_RE = re.compile(
     rf"^(?:(?:page|p\.|seite)\s*)?[-–(\[]?\s*(?:\d{{1,5}}|(?=[mdclxvi])({_ROMAN}))\s*[-–)\]]?"
@@ -153,6 +157,27 @@ def _row_mates(rows: list[list[Line]], doomed: set[int]) -> set[int]:
     return mates
 
 
+def _quoting_headers(pages: Sequence[PageLayout], rows: list[list[Line]]
+                     ) -> list[tuple[int, float, Line]]:
+    """Top margin lines in body size repeating a title (a line set clearly larger than
+    its page's text) of their page or an earlier one: a running header naming the
+    current section.  Body text repeated (a syntax line, a default value) is no title."""
+    titles: set[str] = set()
+    found: list[tuple[int, float, Line]] = []
+    for index, (page, margin) in enumerate(zip(pages, rows, strict=True)):
+        lines = [item for item in page.items if isinstance(item, Line)]
+        if not lines:
+            continue
+        size = size_chars(lines).most_common(1)[0][0]
+        titles.update(furniture_key(ln.text) for ln in lines if ln.size_pt > size + TITLE_PT)
+        in_margin = {id(ln) for ln in margin}
+        text = [ln for ln in lines if id(ln) not in in_margin]
+        found += [(index, (ln.y0 + ln.y1) / 2, ln) for ln in margin
+                  if _zone(ln, page) == "top" and ln.size_pt <= size + 0.5
+                  and furniture_key(ln.text) in titles and not _attached(ln, text)]
+    return found
+
+
 def drop_furniture(pages: Sequence[PageLayout]) -> int:
     """Remove headers, footers and page numbers in place; returns how many lines went."""
     by_key: dict[tuple[str, str], list[tuple[int, float, Line]]] = defaultdict(list)
@@ -173,6 +198,7 @@ def drop_furniture(pages: Sequence[PageLayout]) -> int:
                 by_key[(zone, furniture_key(item.text))].append(
                     (index, (item.y0 + item.y1) / 2, item))
     min_pages = max(2, math.ceil(REPEAT_FRACTION * len(pages)))
+    doomed.update(id(line) for line in _repeated(_quoting_headers(pages, rows), 2))
     for occurrences in by_key.values():
         if len({p for p, _, _ in occurrences}) >= min_pages:
             doomed.update(id(line) for line in _repeated(occurrences, min_pages))
