@@ -59,6 +59,14 @@ def test_text_pdf_matches_reference(engine: PdfEngine) -> None:
     assert progress == [(n, 5) for n in range(1, 6)]
 
 
+def test_latex_accents_drawn_over_their_letters_are_read_on_them(engine: PdfEngine) -> None:
+    """pdfTeX with LaTeX's default OT1 fonts draws "ö" as "¨" over "o" (it read "G¨odel")."""
+    markdown = convert(engine, DATA / "generated" / "latex_ot1_accents.pdf")["markdown"]
+    assert markdown.startswith("# 1 Rôle of naïve café owners\n")
+    assert ("Kurt Gödel and Erwin Schrödinger met in Zürich. The rôle of the café is déjà vu;"
+            " façade, Čapek, Dvořák, Ångström, Mañana,") in markdown
+
+
 def test_cjk_pdf_is_exact(engine: PdfEngine) -> None:
     result = convert(engine, DATA / "generated" / "cjk_text.pdf")
     assert result["markdown"].strip() == (DATA / "generated" / "cjk_text.md").read_text(

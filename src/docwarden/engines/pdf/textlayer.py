@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
 
+from docwarden.engines.pdf.accents import composed
 from docwarden.engines.pdf.layout import SOFT_HYPHEN, UNMAPPED, Char, Line, Wall, build_lines
 
 INVISIBLE_RENDER_MODES = frozenset({3, 7})  # FPDF_TEXTRENDERMODE_INVISIBLE, _CLIP
@@ -189,7 +190,7 @@ def extract_text(
     reader = _Reader(textpage, (left, bottom, right, top))
     reader.read()
     width, height = right - left, top - bottom
-    chars = dominant_chars(reader.chars, width, height)
+    chars = composed(dominant_chars(reader.chars, width, height))
     turns = turns_of(reader.chars)
     if turns % 2:
         width, height = height, width
