@@ -197,6 +197,16 @@ def test_the_author_line_under_a_title_is_no_heading() -> None:
     assert "## Machine Learning and Data Mining" in markdown  # bold: a section, kept
 
 
+def test_the_author_line_over_a_larger_title_is_no_heading() -> None:
+    # Latin Modern's documentation: "B. Jackowski and J. M. Nowacki" over the title.
+    lines = [line("B. Jackowski and J. M. Nowacki", 200, 90, 190, size=14),
+             line("Latin Modern Family of Fonts", 150, 120, 300, size=20)]
+    lines += [line(f"Body text line {i} of the paper, long enough to be the body size.", 56,
+                   160 + 12 * i, 480) for i in range(4)]
+    markdown = page_markdown(lines)
+    assert markdown.startswith("B. Jackowski and J. M. Nowacki\n\n# Latin Modern Family")
+
+
 def test_a_bold_label_over_smaller_text_heads_it() -> None:
     # LaTeX's one-column abstract: "Abstract" in 9 pt bold over 9 pt text, 10 pt body.
     title = line("Abstract", 277, 167, 40, size=9)

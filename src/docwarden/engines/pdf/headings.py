@@ -257,13 +257,23 @@ def _names(text: str) -> bool:
         for part in parts)
 
 
+def _byline(block: Block) -> bool:
+    return not any(ln.bold for ln in block.lines) and _names(
+        " ".join(ln.text for ln in block.lines))
+
+
 def demote_byline(blocks: Sequence[Block]) -> None:
-    """The author line under a document's title is no heading (it is set larger than the
-    body, like a subtitle, but in the regular weight and as a list of names)."""
+    """The author line under a document's title, or over it and set smaller, is no
+    heading (it is set larger than the body, like a subtitle, but in the regular
+    weight and as a list of names)."""
     headings = [i for i, block in enumerate(blocks) if block.kind == "heading"]
     if not headings or headings[0] + 1 >= len(blocks):
         return
-    after = blocks[headings[0] + 1]
-    if after.kind == "heading" and not any(ln.bold for ln in after.lines) and _names(
-            " ".join(ln.text for ln in after.lines)):
+    first, after = blocks[headings[0]], blocks[headings[0] + 1]
+    if after.kind != "heading":
+        return
+    if _byline(after):
         after.kind, after.level = "para", 0
+    elif _byline(first) and max(ln.size_pt for ln in after.lines) > max(
+            ln.size_pt for ln in first.lines):
+        first.kind, first.level = "para", 0
