@@ -61,6 +61,12 @@ def test_list_markers() -> None:
     assert list_marker("a) letter") == ("-", "a) letter")
     assert list_marker("-5 degrees is cold") is None
     assert list_marker("5.1 Hyper Parameter Optimization") is None
+    assert list_marker("(2) second") == ("2.", "second")
+    assert list_marker("(b) letter") == ("-", "(b) letter")
+    # An opening bracket needs its closing one: a page reference wrapped to a line's
+    # start (TeX Live's guide: "(p. 15) describes this in more detail") is no item.
+    assert list_marker("(p. 15) describes this in more detail") is None
+    assert list_marker("(3. unclosed") is None
 
 
 def test_headings_from_size_ranks_and_bold_lines() -> None:

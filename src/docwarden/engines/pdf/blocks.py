@@ -27,8 +27,10 @@ PARA_GAP_EM = 0.5  # extra vertical gap (beyond the usual leading) that ends a p
 INDENT_EM = 1.0
 TYPESET_BULLET_RE = re.compile(r"^[•●○◦▪■□‣⁃∙]\s")  # no code starts so: a list item
 BULLET_RE = re.compile(r"^(?:[•●○◦▪■□‣⁃∙·]\s*|[-–—*]\s+)(?P<rest>\S.*)$")
-NUMBER_RE = re.compile(r"^\(?(?P<num>\d{1,3})[.)]\s+(?P<rest>\S.*)$")
-LETTER_RE = re.compile(r"^(?P<mark>\(?[a-z][.)])\s+(?P<rest>\S.*)$")
+# "1." "1)" "(1)" and "a." "a)" "(a)"; an opening bracket needs its closing one ("(p. 15)
+# describes ..." wrapped to a line's start is no item).
+NUMBER_RE = re.compile(r"^(?P<open>\()?(?P<num>\d{1,3})(?(open)\)|[.)])\s+(?P<rest>\S.*)$")
+LETTER_RE = re.compile(r"^(?P<mark>(?P<open>\()?[a-z](?(open)\)|[.)]))\s+(?P<rest>\S.*)$")
 # Code has assignments, braces, quotes, escapes, calls or comparisons; prose does not.
 CODE_MARK_RE = re.compile(r'[=<>{}\\"`;|]|\w\(|^\s*(?:#|//|\$)')
 PROSE_MIN_WORDS = 4
