@@ -67,6 +67,20 @@ def test_latex_accents_drawn_over_their_letters_are_read_on_them(engine: PdfEngi
             " façade, Čapek, Dvořák, Ångström, Mañana,") in markdown
 
 
+def test_a_printed_pages_backdrop_is_no_table_frame(engine: PdfEngine) -> None:
+    """A browser prints a page's colour as a filled box inside its margins; the boxes
+    behind inline code at its top edge touched it, and the page became one table."""
+    words = "the package must install its modules where every supported version finds them"
+    runs = [TextRun(50, 30, "python3-foo " + words), TextRun(50, 200, "1. Module Path", 16)]
+    runs += [TextRun(50, 230 + 16 * i, f"Line {i} of the section: {words}.") for i in range(8)]
+    fills = [(28, 28, 539, 786, 0.93), (28, 28, 539, 786, 1.0), (48, 30, 70, 12, 0.9),
+             (300, 262, 60, 12, 0.9), (48, 342, 40, 12, 0.9)]
+    data = build_pdf([PageSpec(runs=runs, fills=fills)])
+    markdown = engine.run(JobInput(data=data))["markdown"]
+    assert "|" not in markdown and "# 1. Module Path" in markdown
+    assert "Line 7 of the section" in markdown
+
+
 def test_cjk_pdf_is_exact(engine: PdfEngine) -> None:
     result = convert(engine, DATA / "generated" / "cjk_text.pdf")
     assert result["markdown"].strip() == (DATA / "generated" / "cjk_text.md").read_text(

@@ -10,6 +10,7 @@ cell wraps to.  Text outside the grid (a caption above it) stays outside.
 from __future__ import annotations
 
 import bisect
+import ctypes
 import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -31,6 +32,7 @@ MIN_FILLED_SHARE = 0.3  # of the cells: an empty grid is a drawing, not a table
 MIN_MARK_PT, MAX_MARK_PT = 1.5, 8.0  # a drawn bullet's size
 MARK_GAP_EM = 2.5  # ... and its distance to the text it marks
 MIN_FRAME_SHARE = 0.75  # of the grid's width: how much its top and bottom rules must cover
+BACKDROP_SHARE = 0.8  # of the page's width and height: an unbordered box this big is its colour
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,6 +99,20 @@ def _mark_sized(box: Box) -> bool:
             and max(width, height) <= 2 * min(width, height))
 
 
+def _page_sized(obj: pdfium.PdfObject, box: Box, page_size: tuple[float, float]) -> bool:
+    """A frame the page's width, or a filled box without a border over most of the
+    page: the page's colour as a browser prints it inside its margins.  Neither is a
+    table's frame (Sphinx's pages came out as one grid, joined to the small boxes
+    behind inline code near their edges)."""
+    width, height = box[2] - box[0], box[3] - box[1]
+    if width > 0.98 * page_size[0] and height > MIN_RULE_PT:
+        return True
+    fill, stroke = ctypes.c_int(), ctypes.c_int()
+    pdfium_c.FPDFPath_GetDrawMode(obj.raw, ctypes.byref(fill), ctypes.byref(stroke))
+    return (not stroke.value and width > BACKDROP_SHARE * page_size[0]
+            and height > BACKDROP_SHARE * page_size[1])
+
+
 def page_graphics(page: pdfium.PdfPage, bbox: tuple[float, float, float, float]) -> Graphics:
     """Rules, marks and drawings among the page's top-level path objects, and its
     pictures (caller holds the pdfium lock)."""
@@ -113,7 +129,7 @@ def page_graphics(page: pdfium.PdfPage, bbox: tuple[float, float, float, float])
             found.marks.append(box)
         elif not _rectangle(obj):
             found.drawings.append(box)
-        elif not (x1 - x0 > 0.98 * page_width and y1 - y0 > MIN_RULE_PT):  # no page frame
+        elif not _page_sized(obj, box, (page_width, top - bbox[1])):
             found.rules += _edges(*box)
     for seen, obj in enumerate(page.get_objects(filter=[pdfium_c.FPDF_PAGEOBJ_IMAGE],
                                                 max_depth=3)):

@@ -34,7 +34,9 @@ class PageSpec:
     """One page: text runs and/or a JPEG image filling it, its /Rotate, stroked boxes.
 
     `boxes` are (x, y, width, height) in points from the top-left, drawn as
-    rectangles (ruled tables, frames and sidebars).
+    rectangles (ruled tables, frames and sidebars); `fills` are (x, y, width,
+    height, grey) filled without a border, under the text (a browser's page
+    colour, the box behind inline code).
     """
 
     runs: Sequence[TextRun] = ()
@@ -42,6 +44,7 @@ class PageSpec:
     jpeg: bytes | None = None
     size_pt: tuple[float, float] = A4_PT
     boxes: Sequence[tuple[float, float, float, float]] = ()
+    fills: Sequence[tuple[float, float, float, float, float]] = ()
 
 
 def _escape(text: str) -> bytes:
@@ -54,6 +57,8 @@ def _content(page: PageSpec) -> bytes:
     out = io.BytesIO()
     if page.jpeg is not None:
         out.write(f"q {width} 0 0 {height} 0 0 cm /Im1 Do Q\n".encode())
+    for x, y, w, h, grey in page.fills:
+        out.write(f"{grey} g {x} {height - y - h} {w} {h} re f 0 g\n".encode())
     for x, y, w, h in page.boxes:
         out.write(f"0.5 w {x} {height - y - h} {w} {h} re S\n".encode())
     for run in page.runs:
