@@ -184,7 +184,6 @@ class Grouper:
         short = end(prev) < right - 0.15 * (right - left)
         return not (settled and short and prev.text.endswith(SENTENCE_END))
 
-
     def _wraps_to_marker(self, prev: Line, indent: float, reach: float, em: float) -> bool:
         """A numbered paragraph wrapping back to its number's edge, not under its text
         (legal clauses: "(1) The name ... is" / "not registered ..."): the next line
