@@ -129,6 +129,21 @@ def test_a_numbered_paragraph_wrapping_back_to_its_number_is_one_item() -> None:
         " to wrap.\n")
 
 
+def test_a_sentence_naming_functions_in_typewriter_type_stays_in_its_paragraph() -> None:
+    # zlib's how-to printed by Chromium: half the line is monospaced function names.
+    lines = paragraph(["From zlib.h we use the basic compression functions deflateInit(),",
+                       "deflate(), and deflateEnd(), and the basic"], 34, 100, 480)
+    named = line("decompression functions inflateInit(), inflate(), and inflateEnd().", 34,
+                 124, 360)
+    named.mono = True
+    code = line("inflate(&strm, Z_NO_FLUSH);", 34, 160, 200)
+    code.mono = True
+    markdown = build_markdown([page([*lines, named, code])])
+    assert "the basic decompression functions inflateInit(), inflate(), and inflateEnd()." in (
+        markdown)
+    assert "```\ninflate(&strm, Z_NO_FLUSH);\n```" in markdown
+
+
 def test_two_columns_are_read_one_after_the_other() -> None:
     left = [f"left column line {i} with enough words in it" for i in range(6)]
     right = [f"right column line {i} with enough words in it" for i in range(6)]

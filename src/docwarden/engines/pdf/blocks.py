@@ -33,6 +33,9 @@ NUMBER_RE = re.compile(r"^(?P<open>\()?(?P<num>\d{1,3})(?(open)\)|[.)])\s+(?P<re
 LETTER_RE = re.compile(r"^(?P<mark>(?P<open>\()?[a-z](?(open)\)|[.)]))\s+(?P<rest>\S.*)$")
 # Code has assignments, braces, quotes, escapes, calls or comparisons; prose does not.
 CODE_MARK_RE = re.compile(r'[=<>{}\\"`;|]|\w\(|^\s*(?:#|//|\$)')
+# A function named in a sentence ("functions inflateInit(), inflate(), and
+# inflateEnd()."): empty brackets before a space, comma or full stop call nothing.
+NAMED_FUNCTION_RE = re.compile(r"\w\(\)(?=[\s,.:]|$)")
 PROSE_MIN_WORDS = 4
 LIST_GAP_SLACK_EM = 0.25
 FULL_LINE_SHARE = 0.85  # of the column's width: a full line of a paragraph
@@ -112,7 +115,8 @@ class Grouper:
         letters = [ch for ch in text if ch.isalpha()]
         return (
             block.kind in ("para", "item") and not block.lines[-1].text.endswith(":")
-            and len(text.split()) >= PROSE_MIN_WORDS and not CODE_MARK_RE.search(text)
+            and len(text.split()) >= PROSE_MIN_WORDS
+            and not CODE_MARK_RE.search(NAMED_FUNCTION_RE.sub("", text))
             and sum(ch.islower() for ch in letters) >= PROSE_MIN_LOWER * max(len(letters), 1)
             and self._continues(block, line)
         )
