@@ -144,6 +144,18 @@ def test_a_sentence_naming_functions_in_typewriter_type_stays_in_its_paragraph()
     assert "```\ninflate(&strm, Z_NO_FLUSH);\n```" in markdown
 
 
+def test_a_phrase_in_italics_ending_a_paragraph_stays_in_it() -> None:
+    # "... are given in Section 7," / "*Using the extra symbols.*" (AMSFonts' guide).
+    first = line("Detailed instructions for accessing the msam and msbm fonts are given in", 72,
+                 100, 440)
+    last = line("Section 7, Using the extra symbols.", 72, 112, 180, italic=True)
+    body = paragraph(["Another paragraph follows after a gap and is long enough to wrap",
+                      "onto a second line."], 72, 140, 440)
+    markdown = build_markdown([page([first, last, *body])])
+    assert markdown.startswith("Detailed instructions for accessing the msam and msbm fonts are"
+                               " given in Section 7, Using the extra symbols.\n\n")
+
+
 def test_two_columns_are_read_one_after_the_other() -> None:
     left = [f"left column line {i} with enough words in it" for i in range(6)]
     right = [f"right column line {i} with enough words in it" for i in range(6)]

@@ -132,10 +132,11 @@ class Grouper:
         return 0 <= item_gap < gap - LIST_GAP_SLACK_EM * line.size_pt
 
     def _full_run_on(self, prev: Line, line: Line) -> bool:
-        """Two full lines of one sentence: a change of style between them is a phrase set
-        in italics filling most of a line, no heading (a heading is short or ends)."""
+        """A full line whose sentence runs on: a change of style after it is a phrase set
+        in italics or bold that fills most of a line or ends the paragraph, no heading
+        (a heading is short or ends)."""
         full = FULL_LINE_SHARE * self.column_width
-        return (self.column_width > 0 and prev.width >= full and line.width >= full
+        return (self.column_width > 0 and prev.width >= full
                 and not prev.text.endswith(SENTENCE_END))
 
     def _code_continues(self, block: Block, line: Line) -> bool:
