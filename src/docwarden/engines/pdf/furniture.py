@@ -157,24 +157,23 @@ def _row_mates(rows: list[list[Line]], doomed: set[int]) -> set[int]:
     return mates
 
 
-def _quoting_headers(pages: Sequence[PageLayout], rows: list[list[Line]]
+def _quoting_headers(pages: Sequence[PageLayout], loose: list[list[Line]]
                      ) -> list[tuple[int, float, Line]]:
-    """Top margin lines in body size repeating a title (a line set clearly larger than
-    its page's text) of their page or an earlier one: a running header naming the
-    current section.  Body text repeated (a syntax line, a default value) is no title."""
+    """Of each page's `loose` margin lines (set apart from its text), those in the top
+    band and in body size repeating a title (a line set clearly larger than its page's
+    text) of their page or an earlier one: a running header naming the current
+    section.  Body text repeated (a syntax line, a default value) is no title."""
     titles: set[str] = set()
     found: list[tuple[int, float, Line]] = []
-    for index, (page, margin) in enumerate(zip(pages, rows, strict=True)):
+    for index, (page, candidates) in enumerate(zip(pages, loose, strict=True)):
         lines = [item for item in page.items if isinstance(item, Line)]
         if not lines:
             continue
         size = size_chars(lines).most_common(1)[0][0]
         titles.update(furniture_key(ln.text) for ln in lines if ln.size_pt > size + TITLE_PT)
-        in_margin = {id(ln) for ln in margin}
-        text = [ln for ln in lines if id(ln) not in in_margin]
-        found += [(index, (ln.y0 + ln.y1) / 2, ln) for ln in margin
+        found += [(index, (ln.y0 + ln.y1) / 2, ln) for ln in candidates
                   if _zone(ln, page) == "top" and ln.size_pt <= size + 0.5
-                  and furniture_key(ln.text) in titles and not _attached(ln, text)]
+                  and furniture_key(ln.text) in titles]
     return found
 
 
@@ -183,6 +182,7 @@ def drop_furniture(pages: Sequence[PageLayout]) -> int:
     by_key: dict[tuple[str, str], list[tuple[int, float, Line]]] = defaultdict(list)
     doomed: set[int] = set()
     rows: list[list[Line]] = []  # each page's margin and edge lines
+    loose: list[list[Line]] = []  # ... those set apart from its text
     for index, page in enumerate(pages):
         margin = _margin_lines(page)
         margin += [(zone, line) for zone, line in _edge_rows(page)
@@ -193,12 +193,14 @@ def drop_furniture(pages: Sequence[PageLayout]) -> int:
         body = [item for item in page.items
                 if isinstance(item, Line) and id(item) not in in_margin]
         rows.append([line for _, line in margin])
-        for zone, item in margin:
-            if id(item) not in stamped and not _attached(item, body):
+        apart = [(zone, item) for zone, item in margin if not _attached(item, body)]
+        loose.append([item for _, item in apart])
+        for zone, item in apart:
+            if id(item) not in stamped:
                 by_key[(zone, furniture_key(item.text))].append(
                     (index, (item.y0 + item.y1) / 2, item))
     min_pages = max(2, math.ceil(REPEAT_FRACTION * len(pages)))
-    doomed.update(id(line) for line in _repeated(_quoting_headers(pages, rows), 2))
+    doomed.update(id(line) for line in _repeated(_quoting_headers(pages, loose), 2))
     for occurrences in by_key.values():
         if len({p for p, _, _ in occurrences}) >= min_pages:
             doomed.update(id(line) for line in _repeated(occurrences, min_pages))
