@@ -26,7 +26,8 @@ ADDRESS_SPACE_LIMIT_BYTES = 4 * 1024**3
 
 
 def no_text(image: Image.Image, *, upright: bool = False,
-            glyph_px: float | None = None, printed: bool = False) -> list[Any]:
+            glyph_px: float | None = None, printed: bool = False,
+            latin_first: bool = True) -> list[Any]:
     return []
 
 

@@ -143,10 +143,13 @@ def test_the_build_tool_makes_a_model_that_reads_print(
     assert len(seen) == len(LINES)
     built = tmp_path / "rec_int8.onnx"
     quantize_rec.quantize(models.fp32_rec_path(), built, seen)
+    latin = built.with_name(models.LATIN_REC_PATH.name)  # built beside it
     monkeypatch.setattr(models, "INT8_REC_PATH", built)
-    assert characters(built) == characters(models.fp32_rec_path())
+    monkeypatch.setattr(models, "LATIN_REC_PATH", latin)
+    assert characters(built) == characters(latin) == characters(models.fp32_rec_path())
     int8 = OcrEngine(Settings(), rec_precision=RecPrecision.INT8)
     int8.load()
+    assert int8._models is not None and int8._models.latin_rec is not None
     assert [line.text for line in int8.recognize(printed_page(LINES), upright=True,
                                                  printed=True)] == LINES
 
@@ -157,8 +160,13 @@ def test_a_gpu_reads_scans_with_the_fp32_model(monkeypatch: pytest.MonkeyPatch,
     from rapidocr.utils.parse_parameters import ParseParams
 
     monkeypatch.setattr(models, "INT8_REC_PATH", tmp_path / "absent.onnx")
+    monkeypatch.setattr(models, "LATIN_REC_PATH", tmp_path / "absent_latin.onnx")
     section = ParseParams.load(models.CONFIG_PATH).Rec
     assert models.rec_model_path(section, RecPrecision.INT8, Device.CUDA) == (
         models.fp32_rec_path())
+    assert models.latin_rec_path(RecPrecision.INT8, Device.CUDA) is None
+    assert models.latin_rec_path(RecPrecision.FP32, Device.CPU) is None
     with pytest.raises(RuntimeError, match="PDF_OCR_PRECISION"):
         models.rec_model_path(section, RecPrecision.INT8, Device.CPU)
+    with pytest.raises(RuntimeError, match="PDF_OCR_PRECISION"):
+        models.latin_rec_path(RecPrecision.INT8, Device.CPU)

@@ -110,7 +110,8 @@ def test_a_picture_beside_other_content_or_not_covering_the_page_is_rendered() -
 
 
 def never_called(image: Image.Image, *, upright: bool = False,
-                 glyph_px: float | None = None, printed: bool = False) -> list[object]:
+                 glyph_px: float | None = None, printed: bool = False,
+                 latin_first: bool = True) -> list[object]:
     raise AssertionError("a page without ink was shown to the OCR")
 
 

@@ -37,11 +37,12 @@ class Recording:
         self.glyphs: list[float | None] = []
 
     def __call__(self, image: Image.Image, *, upright: bool = False,
-                 glyph_px: float | None = None, printed: bool = False
-                 ) -> Sequence[OcrLineLike]:
+                 glyph_px: float | None = None, printed: bool = False,
+                 latin_first: bool = True) -> Sequence[OcrLineLike]:
         self.sizes.append(image.size)
         self.glyphs.append(glyph_px)
-        return self.ocr.recognize(image, upright=upright, glyph_px=glyph_px, printed=printed)
+        return self.ocr.recognize(image, upright=upright, glyph_px=glyph_px, printed=printed,
+                                  latin_first=latin_first)
 
 
 @pytest.fixture(scope="module")

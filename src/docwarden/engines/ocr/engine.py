@@ -22,6 +22,7 @@ import os
 os.environ["ORT_DISABLE_TELEMETRY"] = "1"
 
 from dataclasses import asdict, dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any, ClassVar, cast
 
@@ -43,8 +44,16 @@ from rapidocr.utils.process_img import (
 
 from docwarden.engines.base import Engine, JobInput, is_gpu_out_of_memory
 from docwarden.engines.images import open_image
-from docwarden.engines.ocr.models import CONFIG_PATH, TOP1_OUTPUT, model_path, rec_model_path
+from docwarden.engines.ocr.models import (
+    CONFIG_PATH,
+    LATIN_OUTPUT,
+    TOP1_OUTPUT,
+    latin_rec_path,
+    model_path,
+    rec_model_path,
+)
 from docwarden.engines.ocr.prep import Box, prepare, reading_order, to_bgr_array, unscale_box
+from docwarden.engines.ocr.printed import Crop, LatinFirst, Reader, Reading
 from docwarden.errors import GpuMemory, InvalidInput, UnsupportedMediaType
 from docwarden.jobdata import EngineResult
 from docwarden.media import sniff
@@ -116,7 +125,7 @@ class _Top1Decode(CTCLabelDecode):
 
 def _decoding_its_output(recognizer: TextRecognizer) -> TextRecognizer:
     """The recogniser, set to decode what its model returns (all classes or the top one)."""
-    if recognizer.session.session.get_outputs()[0].name == TOP1_OUTPUT:
+    if recognizer.session.session.get_outputs()[0].name in (TOP1_OUTPUT, LATIN_OUTPUT):
         recognizer.postprocess_op = _Top1Decode(recognizer.postprocess_op)
     return recognizer
 
@@ -129,6 +138,7 @@ class _Models:
     cls: TextClassifier
     rec: TextRecognizer
     print_rec: TextRecognizer  # the same model, lines framed smaller (printed pages)
+    latin_rec: TextRecognizer | None  # the int8 model's Latin build, framed as print_rec
 
 
 @dataclass(frozen=True)
@@ -208,21 +218,26 @@ class OcrEngine(Engine):
         logging.getLogger("RapidOCR").setLevel(logging.WARNING)
         base = ParseParams.load(CONFIG_PATH)
         det_limits = {"limit_type": "max", "limit_side_len": self.settings.ocr_det_limit_side_px}
+        rec_overrides = {"font_path": None, "rec_batch_num": REC_BATCH,
+                         "rec_img_shape": [3, REC_HEIGHT_PX, REC_MIN_WIDTH_PX]}
         rec = self._component_config(base.Rec, rec_model_path(
-            base.Rec, self.rec_precision, self.settings.device), {
-            "font_path": None, "rec_batch_num": REC_BATCH,
-            "rec_img_shape": [3, REC_HEIGHT_PX, REC_MIN_WIDTH_PX]})
+            base.Rec, self.rec_precision, self.settings.device), rec_overrides)
+        latin = latin_rec_path(self.rec_precision, self.settings.device)
         self._models = _Models(
             det=TextDetector(self._component_config(base.Det, model_path(base.Det), det_limits)),
             cls=TextClassifier(self._component_config(base.Cls, model_path(base.Cls), {})),
             rec=_decoding_its_output(TextRecognizer(rec)),
             print_rec=_decoding_its_output(_PrintTextRecognizer(rec)),
+            latin_rec=None if latin is None else _decoding_its_output(_PrintTextRecognizer(
+                self._component_config(base.Rec, latin, rec_overrides))),
         )
         self._text_score = float(base.Global.text_score)
         self._cls_thresh = float(base.Cls.cls_thresh)
         self._pad_ratio = float(base.Global.width_height_ratio)
         self._pad_min_height_px = float(base.Global.min_height)
-        self.recognize(sample_image())  # warm-up: first-run allocations happen before ready
+        # Warm-up: first-run allocations happen before ready.
+        self.recognize(sample_image())
+        self.recognize(sample_image(), upright=True, printed=True)
 
     def _session_options(self) -> ort.SessionOptions:
         options = ort.SessionOptions()
@@ -276,7 +291,8 @@ class OcrEngine(Engine):
         }
 
     def recognize(self, image: Image.Image, *, upright: bool = False,
-                  glyph_px: float | None = None, printed: bool = False) -> list[OcrLine]:
+                  glyph_px: float | None = None, printed: bool = False,
+                  latin_first: bool = True) -> list[OcrLine]:
         """Lines of an upright PIL image (any mode), in reading order, boxes in its pixels.
 
         `upright`: the caller knows which way is up (a page it turned itself), so no
@@ -285,14 +301,16 @@ class OcrEngine(Engine):
         height of the image's smaller glyphs, when the caller has measured it; large
         print is then detected on a smaller copy (DET_GLYPH_PX).  `printed`: a page of
         print (a scan), whose lines are recognised framed smaller and faster
-        (REC_PRINT_TEXT_HEIGHT_PX).
+        (REC_PRINT_TEXT_HEIGHT_PX), read Latin-first (printed.py) unless `latin_first` is
+        off because the caller has seen other scripts on the page.
         """
         if image.width < 1 or image.height < 1:
             return []
         prepared = prepare(image, self.settings.ocr_max_side_px)
         det_glyph_px = None if glyph_px is None else glyph_px * prepared.scale_y
         try:
-            found = self._ocr(to_bgr_array(prepared.image), upright, det_glyph_px, printed)
+            found = self._ocr(to_bgr_array(prepared.image), upright, det_glyph_px,
+                              printed, latin_first)
         except Exception as exc:
             if is_gpu_out_of_memory(exc):
                 raise GpuMemory(f"the GPU ran out of memory during OCR: {exc}") from None
@@ -304,7 +322,8 @@ class OcrEngine(Engine):
         return [lines[index] for index in reading_order([line.box for line in lines])]
 
     def _ocr(self, bgr: npt.NDArray[np.uint8], upright: bool = False,
-             glyph_px: float | None = None, printed: bool = False) -> list[RawLine]:
+             glyph_px: float | None = None, printed: bool = False,
+             latin_first: bool = True) -> list[RawLine]:
         """det -> crop -> angle cls -> rec on a prepared image; boxes in its pixels."""
         models = self._loaded()
         padded, record = apply_vertical_padding(bgr, {}, self._pad_ratio, self._pad_min_height_px)
@@ -313,8 +332,8 @@ class OcrEngine(Engine):
         if not boxes:
             return []
         crops = [get_rotate_crop_image(padded, box) for box in boxes]
-        rec = models.print_rec if printed else models.rec
-        readings = self._read(rec, crops) if upright else self._read_crops(models, rec, crops)
+        read = self._reader(models, printed, latin_first)
+        readings = read(crops) if upright else self._read_crops(models, read, crops)
         lines: list[RawLine] = []
         for box, (text, score) in zip(boxes, readings, strict=True):
             if text.strip() and score >= self._text_score:
@@ -344,8 +363,15 @@ class OcrEngine(Engine):
         return self._models
 
     @staticmethod
-    def _read(rec: TextRecognizer, crops: list[npt.NDArray[np.uint8]]
-              ) -> list[tuple[str, float]]:
+    def _reader(models: _Models, printed: bool, latin_first: bool) -> Reader:
+        """How lines are read: print Latin-first (printed.py) when the Latin build is
+        loaded, else all lines at once by the recogniser for their kind."""
+        if printed and latin_first and models.latin_rec is not None:
+            return LatinFirst(models.latin_rec, models.print_rec)
+        return partial(OcrEngine._read, models.print_rec if printed else models.rec)
+
+    @staticmethod
+    def _read(rec: TextRecognizer, crops: list[Crop]) -> list[Reading]:
         recognised = rec(TextRecInput(img=crops))
         texts, scores = recognised.txts or (), recognised.scores or ()
         readings = [(str(t), float(s)) for t, s in zip(texts, scores, strict=True)]
@@ -353,9 +379,7 @@ class OcrEngine(Engine):
             raise RuntimeError(f"recogniser returned {len(readings)} results for {len(crops)}")
         return readings
 
-    def _read_crops(
-        self, models: _Models, rec: TextRecognizer, crops: list[npt.NDArray[np.uint8]]
-    ) -> list[tuple[str, float]]:
+    def _read_crops(self, models: _Models, read: Reader, crops: list[Crop]) -> list[Reading]:
         """Text and score per crop, upright as the angle classifier says, when it is right.
 
         The classifier squeezes a line into 192x48 px and calls long lines
@@ -369,7 +393,7 @@ class OcrEngine(Engine):
             for index, (label, score) in enumerate(labels)
             if "180" in label and score > self._cls_thresh
         ]
-        readings = self._read(rec, list(upright) + [crops[index] for index in turned])
+        readings = read(list(upright) + [crops[index] for index in turned])
         for offset, index in enumerate(turned):
             as_is = readings[len(crops) + offset]
             if as_is[1] > readings[index][1]:

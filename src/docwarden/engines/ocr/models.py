@@ -4,6 +4,7 @@ missing file is a load error, not a fetch."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 import rapidocr
@@ -22,6 +23,13 @@ INT8_REC_PATH = Path(__file__).resolve().parents[2] / "data" / "PP-OCRv6_rec_sma
 # The int8 build's one output: per time step the top class's probability and index
 # (as float), in place of every class's probability (tools/quantize_rec.top1_head).
 TOP1_OUTPUT = "top1_prob_index"
+# The same int8 model with its last layer cut to the classes below LATIN_LIMIT (9 % of
+# them: Latin, Greek, punctuation, symbols), which is most of that layer's work.  Its
+# output adds the top class's logit, the sign of a glyph it has no class for
+# (engines/ocr/printed.py); the index is the full model's class.
+LATIN_REC_PATH = INT8_REC_PATH.with_name("PP-OCRv6_rec_small_int8_latin.onnx")
+LATIN_OUTPUT = "top1_prob_index_logit"
+LATIN_LIMIT = 0x2E80  # CJK radicals, kana, Hangul and Han ideographs start here
 
 
 def model_path(section: DictConfig) -> Path:
@@ -55,6 +63,31 @@ def rec_model_path(section: DictConfig, precision: RecPrecision, device: Device)
             "(python -m tools.quantize_rec), or set DOCWARDEN_PDF_OCR_PRECISION=fp32"
         )
     return INT8_REC_PATH
+
+
+def latin_rec_path(precision: RecPrecision, device: Device) -> Path | None:
+    """The Latin build that goes with the int8 recogniser, when that is the one loaded."""
+    if precision is RecPrecision.FP32 or device is not Device.CPU:
+        return None
+    if not LATIN_REC_PATH.is_file():
+        raise RuntimeError(
+            f"the int8 recogniser's Latin build {LATIN_REC_PATH} is missing: reinstall "
+            "docwarden, rebuild it (python -m tools.quantize_rec), or set "
+            "DOCWARDEN_PDF_OCR_PRECISION=fp32")
+    return LATIN_REC_PATH
+
+
+def latin_classes(characters: Sequence[str]) -> list[int]:
+    """The classes the Latin build keeps, of a recogniser whose classes are the CTC
+    blank (0), `characters` (the model's list) and the space rapidocr appends (last)."""
+    inside = [index + 1 for index, char in enumerate(characters)
+              if char and ord(char[0]) < LATIN_LIMIT]
+    return [0, *inside, len(characters) + 1]
+
+
+def is_latin(text: str) -> bool:
+    """Whether the Latin build has a class for every character of `text`."""
+    return all(ord(char) < LATIN_LIMIT for char in text)
 
 
 def fp32_rec_path() -> Path:

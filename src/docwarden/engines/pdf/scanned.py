@@ -48,7 +48,7 @@ from docwarden.engines.pdf.ink import (
 )
 from docwarden.engines.pdf.inkrules import ruling_lines
 from docwarden.engines.pdf.layout import Line
-from docwarden.engines.pdf.ocrsize import BOX_PAD_PER_HEIGHT, line_sizes
+from docwarden.engines.pdf.ocrsize import BOX_PAD_PER_HEIGHT, CJK_RE, line_sizes
 from docwarden.engines.pdf.picture import page_picture, picture_scale
 from docwarden.engines.pdf.rules import Rule
 from docwarden.engines.pdf.tables import overlap
@@ -91,11 +91,12 @@ class Recognizer(Protocol):
     """The OCR engine's `recognize`: lines of an image; `upright` skips the per-line
     angle classifier when the caller has turned the image itself, `glyph_px` (the
     measured height of the smaller glyphs) lets large print be detected on a smaller copy,
-    `printed` recognises lines the faster way that suits print."""
+    `printed` recognises lines the faster way that suits print, `latin_first` (print)
+    tries the recogniser's faster Latin build on each line first."""
 
     def __call__(self, image: Image.Image, *, upright: bool = False,
-                 glyph_px: float | None = None, printed: bool = False
-                 ) -> Sequence[OcrLineLike]: ...
+                 glyph_px: float | None = None, printed: bool = False,
+                 latin_first: bool = True) -> Sequence[OcrLineLike]: ...
 
 
 @dataclass(slots=True)
@@ -278,9 +279,11 @@ def _read_regions(image: Image.Image, scale: float, recognize: Recognizer) -> li
     mask = ink_mask(image)
     glyph_px = glyph_height_px(image, mask)
     regions = text_regions(image, scale, glyph_px, mask) or [(0, 0, image.width, image.height)]
+    latin_first = True  # until a region reads Han or kana: the page's others will too
     for x0, y0, x1, y1 in regions:
         lines = recognize(image.crop((x0, y0, x1, y1)), upright=True, glyph_px=glyph_px,
-                          printed=True)
+                          printed=True, latin_first=latin_first)
+        latin_first = latin_first and not any(CJK_RE.search(line.text) for line in lines)
         found += [_Placed(line.text, line.score, [[x + x0, y + y0] for x, y in line.box])
                   for line in lines]
     return found
