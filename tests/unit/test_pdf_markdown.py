@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from docwarden.engines.pdf.blocks import list_marker
 from docwarden.engines.pdf.furniture import PageLayout
 from docwarden.engines.pdf.layout import SOFT_HYPHEN, Line
@@ -85,6 +87,32 @@ def test_headings_from_size_ranks_and_bold_lines() -> None:
     assert "### Bold Subsection" in markdown
     assert ("Body text of the first section that is long enough to be body and continues on "
             "the next line of the same paragraph.") in markdown
+
+
+def test_a_manuals_bold_terms_are_no_headings() -> None:
+    """A definition list as pandoc's Word and HTML exports of a man page set it: each
+    term bold on its own line (options, variables, values, syntax), its meaning below.
+    They had all become headings (ls: 43 of 52); a bold "Exit Status" stays one."""
+    terms = ["-a, –all", "--block-size SIZE", "TAR_GNAME", "none, off", "/regexp/",
+             "#comment", "Exit Status"]
+    lines = [line("Options", 72, 60, 120, size=14)]
+    for row, term in enumerate(terms):
+        top = 90 + row * 40
+        lines += [line(term, 72, top, 90, bold=True),
+                  line(f"what {term} means, in a sentence of its own.", 72, top + 14, 300)]
+    markdown = build_markdown([page(lines)])
+    headings = [ln for ln in markdown.splitlines() if re.match(r"#{1,6} ", ln)]
+    assert headings == ["# Options", "## Exit Status"]
+    assert "-a, –all\n\nwhat -a, –all means" in markdown
+
+
+def test_a_paragraph_starting_with_markdown_syntax_stays_a_paragraph() -> None:
+    texts = ["# of users rose to four hundred in the first year of the trial.",
+             "> is the prompt the shell prints when a command goes on.", "---"]
+    lines = [line(text, 72, 60 + row * 40, 400) for row, text in enumerate(texts)]
+    assert build_markdown([page(lines)]).strip().split("\n\n") == [
+        "\\# of users rose to four hundred in the first year of the trial.",
+        "\\> is the prompt the shell prints when a command goes on.", "\\---"]
 
 
 def test_paragraph_breaks_on_vertical_gap() -> None:

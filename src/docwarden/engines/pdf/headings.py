@@ -29,6 +29,8 @@ STYLED_HEADING_WIDTH = 0.75  # a bold/italic heading is shorter than this share 
 MAX_NUMBERED_HEADING_CHARS = 90
 # Headings hold no code: angle brackets, braces, semicolons, assignments, calls.
 CODE_LIKE_RE = re.compile(r"[<>{};=]|\w\(|^\W*$")
+# A term starts so: options ("-a", "–all" as "--all" is typeset) and syntax (":label").
+TERM_STARTS = "-\u2010\u2011\u2012\u2013\u2014\u2212:#/\\"
 # ... nor is a web address alone one ("ibm.com/redbooks" on a cover).
 DRAWN_LABEL_MAX_RATIO = 1.3  # text over a drawing this close to body size is a label
 BYLINE_SPLIT_RE = re.compile(r",|;|&|\band\b")
@@ -164,11 +166,22 @@ def _drawn_label(block: Block, body: float) -> bool:
         block.lines[0].size_pt < body * DRAWN_LABEL_MAX_RATIO)
 
 
+def _term(text: str) -> bool:
+    """A definition list's term, set bold on a line of its own as manuals set their
+    options, variables, values and commands ("-a, --all", "TAR_GNAME", "none, off",
+    "/regexp/"): it starts with a dash or a sign of syntax, its first word is an
+    identifier, or it starts in lower case (a heading starts with a capital, a digit
+    or an opening mark; "iPhone" keeps its capital)."""
+    first = text.split(maxsplit=1)[0]
+    return first[0] in TERM_STARTS or "_" in first or (
+        first[0].islower() and not any(char.isupper() for char in first))
+
+
 def _styled_heading(block: Block, text: str, body: float, column_width: float) -> bool:
     """A short bold (or italic, few words) line standing alone, at least body size."""
     few_words = len(text.split()) <= MAX_ITALIC_HEADING_WORDS
     return (
-        all(ln.styled for ln in block.lines) and len(block.lines) <= 2
+        all(ln.styled for ln in block.lines) and len(block.lines) <= 2 and not _term(text)
         and (all(ln.bold for ln in block.lines) or few_words)
         and (max(ln.width for ln in block.lines) <= STYLED_HEADING_WIDTH * (column_width or 1e9)
              or few_words)  # a narrow column's heading may fill most of it

@@ -38,6 +38,9 @@ CJK_RE = re.compile(
     "\uf900-\ufaff\ufe30-\ufe4f\uff00-\uffef]"
 )
 HANGUL_RE = re.compile("[\uac00-\ud7a3]")
+# What would turn a paragraph into another block, backslash-escaped: a heading's "# ",
+# a quote's ">", a rule's "---" ("# of users" is a paragraph).
+BLOCK_SYNTAX_RE = re.compile(r"^(?:#{1,6}(?=\s|$)|>|[-*_](?=(?:\s*[-*_]){2,}\s*$))")
 MIN_MIDWORD_WRAPS = 2  # wraps inside known words that show a document wraps anywhere
 WORD_EDGE_MARKS = ".,;:!?()[]\"'“”‘’"
 CROWDED_ROW_MATES = 2  # lines beside a line in its row that make it a table's cell
@@ -228,7 +231,7 @@ def render_block(block: Block, lexicon: Lexicon | None = None) -> str:
     if block.kind == "item":
         found = list_marker(text)
         return f"{block.marker} {found[1] if found else text}"
-    return text
+    return BLOCK_SYNTAX_RE.sub(r"\\\g<0>", text, count=1)
 
 
 def _continues_across(prev: Block, nxt: Block) -> bool:
