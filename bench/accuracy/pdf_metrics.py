@@ -63,7 +63,9 @@ def _heading_text(text: str) -> str:
 
 
 def headings(markdown: str) -> list[str]:
-    found = re.findall(r"^#{1,6}\s+(.+)$", markdown, flags=re.M)
+    """Heading texts, not counting "# comment" lines inside fenced code."""
+    prose = re.sub(r"^(`{3,}|~{3,}).*?^\1[ \t]*$", "", markdown, flags=re.M | re.S)
+    found = re.findall(r"^#{1,6}\s+(.+)$", prose, flags=re.M)
     return [h for h in (_heading_text(m) for m in found) if h]
 
 
