@@ -20,10 +20,12 @@ with a message.  Set it up once:
 dependency on it, and without it the peer is skipped as not installed.)
 
     python -m bench.accuracy.pdf [--only SUBSTRING] [--peers-python PATH | --no-peers]
-                                 [--scans]
+                                 [--scans] [--manuals]
 
 `--scans` adds `real-scanned`: the real-producer set's Latin-script PDFs printed
 to image-only PDFs at 200 dpi (bench/accuracy/pdf_scans.py), read by OCR.
+`--manuals` adds `manuals`: this machine's GNU man pages exported through Word and
+Chromium (bench/accuracy/pdf_manuals.py; needs pandoc, LibreOffice, Chromium).
 
 Writes bench/results/pdf_accuracy.json.
 """
@@ -45,6 +47,7 @@ import pypdfium2 as pdfium
 
 from bench import RESULTS as RESULTS_DIR
 from bench import ROOT
+from bench.accuracy.pdf_manuals import manual_items
 from bench.accuracy.pdf_metrics import compare, norm
 from bench.accuracy.pdf_scans import scanned_items
 from docwarden.engines.base import JobInput
@@ -217,14 +220,18 @@ def main() -> int:
     parser.add_argument("--no-peers", action="store_true")
     parser.add_argument("--scans", action="store_true",
                         help="add the real set printed to scans (group real-scanned; slow)")
+    parser.add_argument("--manuals", action="store_true",
+                        help="add this machine's man pages as PDFs (group manuals)")
     args = parser.parse_args()
     if not TESTDATA.is_dir():
         print(f"test data not found at {TESTDATA}")
         return 1
-    with tempfile.TemporaryDirectory() as scans:
+    with tempfile.TemporaryDirectory() as made:
         items = dataset(args.only)
         if args.scans:
-            items += scanned_items(GENERATED / "realset", Path(scans), args.only)
+            items += scanned_items(GENERATED / "realset", Path(made), args.only)
+        if args.manuals:
+            items += manual_items(Path(made), args.only)
         return _run(items, args)
 
 
