@@ -22,6 +22,7 @@ from docwarden.engines.geometry import DisjointSets
 from docwarden.engines.pdf.figures import Box, Region, figure_regions, holds
 from docwarden.engines.pdf.layout import Line
 from docwarden.engines.pdf.markdown import join_lines
+from docwarden.engines.pdf.objects import page_objects
 from docwarden.engines.pdf.tables import Table
 
 THIN_PT = 2.5  # a rule is at most this thick
@@ -119,8 +120,7 @@ def page_graphics(page: pdfium.PdfPage, bbox: tuple[float, float, float, float])
     left, _, right, top = bbox
     page_width = right - left
     found = Graphics()
-    for seen, obj in enumerate(page.get_objects(filter=[pdfium_c.FPDF_PAGEOBJ_PATH],
-                                                max_depth=1)):
+    for seen, obj in enumerate(page_objects(page, [pdfium_c.FPDF_PAGEOBJ_PATH], max_depth=1)):
         if seen >= MAX_PATHS:
             break
         x0, y0, x1, y1 = obj.get_bounds()
@@ -131,8 +131,7 @@ def page_graphics(page: pdfium.PdfPage, bbox: tuple[float, float, float, float])
             found.drawings.append(box)
         elif not _page_sized(obj, box, (page_width, top - bbox[1])):
             found.rules += _edges(*box)
-    for seen, obj in enumerate(page.get_objects(filter=[pdfium_c.FPDF_PAGEOBJ_IMAGE],
-                                                max_depth=3)):
+    for seen, obj in enumerate(page_objects(page, [pdfium_c.FPDF_PAGEOBJ_IMAGE], max_depth=3)):
         if seen >= MAX_PATHS:
             break
         x0, y0, x1, y1 = obj.get_bounds()

@@ -73,7 +73,26 @@ def _font_style(textpage: pdfium.PdfTextPage, index: int) -> tuple[bool, bool, b
     return bold, italic, mono
 
 
-def _style(textpage: pdfium.PdfTextPage, index: int, text_obj: object) -> _Style:
+FontStyles = dict[int, tuple[bool, bool, bool]]  # _font_style by font handle
+
+
+def _face(textpage: pdfium.PdfTextPage, index: int, text_obj: object,
+          fonts: FontStyles) -> tuple[bool, bool, bool]:
+    """_font_style, once per font: Chromium draws nearly every glyph as a text object
+    of its own, so the per-object style cache misses and the font's name was read,
+    decoded and matched for each character (a fifth of a long manual's time)."""
+    font = pdfium_c.FPDFTextObj_GetFont(text_obj) if text_obj else None
+    key = ctypes.cast(font, ctypes.c_void_p).value if font else None
+    if key is None:
+        return _font_style(textpage, index)
+    face = fonts.get(key)
+    if face is None:
+        face = fonts[key] = _font_style(textpage, index)
+    return face
+
+
+def _style(textpage: pdfium.PdfTextPage, index: int, text_obj: object,
+           fonts: FontStyles) -> _Style:
     """Effective font size (font size times the text matrix scale), weight, visibility."""
     matrix = pdfium_c.FS_MATRIX()
     scale = 1.0
@@ -86,7 +105,7 @@ def _style(textpage: pdfium.PdfTextPage, index: int, text_obj: object) -> _Style
     angle = pdfium_c.FPDFText_GetCharAngle(textpage, index)
     # pdfium measures the angle clockwise; turns count counter-clockwise quarter turns.
     turns = -round(angle / (math.pi / 2)) % 4 if angle >= 0 else 0
-    bold, italic, mono = _font_style(textpage, index)
+    bold, italic, mono = _face(textpage, index, text_obj, fonts)
     return _Style(size_pt, bold, italic, invisible, turns, mono)
 
 
@@ -106,6 +125,7 @@ class _Reader:
         self.rect = pdfium_c.FS_RECTF()
         self.left, self.top = bbox[0], bbox[3]
         self.styles: dict[int, _Style] = {}  # by text object address
+        self.fonts: FontStyles = {}
         self.chars: list[tuple[Char, int]] = []
         self.invisible: list[Char] = []
         self.space = self.real_space = self.brk = False
@@ -133,7 +153,7 @@ class _Reader:
         key = ctypes.c_void_p.from_buffer(text_obj).value or -index - 1
         style = self.styles.get(key)
         if style is None:
-            style = self.styles[key] = _style(textpage, index, text_obj)
+            style = self.styles[key] = _style(textpage, index, text_obj, self.fonts)
         if pdfium_c.FPDFText_HasUnicodeMapError(textpage, index) == 1:
             code = ord(UNMAPPED)
         if pdfium_c.FPDFText_GetLooseCharBox(textpage, index, self.rect):
