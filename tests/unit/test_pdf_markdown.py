@@ -106,6 +106,42 @@ def test_a_manuals_bold_terms_are_no_headings() -> None:
     assert "-a, –all\n\nwhat -a, –all means" in markdown
 
 
+def code(texts: list[str], x0: float, y0: float, size: float = 8.0) -> list[Line]:
+    return [Line(t, x0, y0 + i * size * 1.3, x0 + 6 * len(t), y0 + i * size * 1.3 + size,
+                 size, mono=True) for i, t in enumerate(texts)]
+
+
+def test_an_api_references_headings_name_code_set_larger_than_the_text() -> None:
+    """Node.js's manual heads each section with what it documents ("os.arch()",
+    15.8 pt bold over 9 pt text); code-like lines had all been refused as headings.
+    Code itself stays code, however large or bold."""
+    lines = [line("os.arch()", 72, 60, 80, size=15.8, bold=True),
+             line("Returns the operating system CPU architecture for which the Node.js",
+                  72, 90, 400, size=9),
+             line("binary was compiled, such as 'arm' or 'x64'.", 72, 101, 250, size=9),
+             *code(["const os = require('node:os');", "console.log(os.arch());"], 72, 130),
+             line("setTimeout(callback[, delay])", 72, 170, 200, size=13.5, bold=True),
+             line("Schedules execution of a one-time callback after delay milliseconds.",
+                  72, 200, 400, size=9)]
+    headings = [ln for ln in build_markdown([page(lines)]).splitlines() if ln.startswith("#")]
+    assert headings == ["# os.arch()", "## setTimeout(callback[, delay])"]
+
+
+def test_prose_between_listings_is_no_heading_on_a_page_mostly_of_code() -> None:
+    """bzip2's manual: a page mostly of 10 pt listings made its 12 pt prose "larger
+    than the page's text", and a sentence between two listings became a heading.
+    The body is the prose's size; code does not count."""
+    listing = [f"  Return value = BZ_SEQUENCE_ERROR_{n:02d} if called wrongly" for n in range(12)]
+    lines = [*code(listing, 72, 60, size=10),
+             line("That still looks complicated? Well, fair enough. The usual sequence",
+                  72, 240, 430, size=12),
+             line("of calls for compressing a load of data is:", 72, 255, 280, size=12),
+             *code(listing, 72, 290, size=10)]
+    markdown = build_markdown([page(lines)])
+    assert "#" not in markdown.replace("```", "")
+    assert "That still looks complicated? Well, fair enough." in markdown
+
+
 def test_a_paragraph_starting_with_markdown_syntax_stays_a_paragraph() -> None:
     texts = ["# of users rose to four hundred in the first year of the trial.",
              "> is the prompt the shell prints when a command goes on.", "---"]

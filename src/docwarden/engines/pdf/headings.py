@@ -46,7 +46,11 @@ PAGE_BODY_SHARE = 0.5  # ... set mostly in one size
 
 
 def _size_chars(pages: Sequence[PageLayout]) -> Counter[float]:
-    return size_chars(item for page in pages for item in page.items if isinstance(item, Line))
+    """Characters per size in the pages' prose: code (monospaced) is not the body, and a
+    page of a C manual that is mostly listing had made its 12 pt prose "larger than the
+    page's text", so a sentence between two listings became a heading."""
+    lines = [item for page in pages for item in page.items if isinstance(item, Line)]
+    return size_chars([line for line in lines if not line.mono] or lines)
 
 
 def body_size(pages: Sequence[PageLayout]) -> float:
@@ -131,10 +135,10 @@ def heading_level(
     text = " ".join(ln.text for ln in block.lines)
     if not (block.kind == "para" or _numbered_heading(block, body)):
         return 0
-    if not any(ch.isalpha() for ch in text) or CODE_LIKE_RE.search(text) or (
+    size = round(block.lines[0].size_pt * 2) / 2
+    if not any(ch.isalpha() for ch in text) or _code_like(block, text, size, body) or (
             BARE_ADDRESS_RE.match(text)) or _drawn_label(block, body):
         return 0
-    size = round(block.lines[0].size_pt * 2) / 2
     short = len(block.lines) <= 3 and len(text) <= MAX_HEADING_CHARS
     if size in sizes and short:
         return min(sizes.index(size), MAX_SIZE_LEVELS - 1) + 1
@@ -145,6 +149,15 @@ def heading_level(
     if _numbered_section(block, text, local_body):
         return max(2, min(len(sizes), MAX_SIZE_LEVELS) + 1)
     return 0
+
+
+def _code_like(block: Block, text: str, size: float, body: float) -> bool:
+    """Code, not a heading: a line that reads as code (CODE_LIKE_RE) set in type of
+    code or no larger than the text.  An API reference heads its sections with what
+    they document, larger than the text and in its headings' face ("os.arch()",
+    "setTimeout(callback[, delay])" in Node.js's manual: 15.8 pt bold over 9 pt)."""
+    return bool(CODE_LIKE_RE.search(text)) and (
+        any(ln.mono for ln in block.lines) or size < body * HEADING_SIZE_RATIO)
 
 
 def _numbered_section(block: Block, text: str, body: float) -> bool:
