@@ -39,3 +39,19 @@ def test_styles_by_font_are_the_styles_read_glyph_by_glyph(
     monkeypatch.setattr(textlayer, "_face", every_glyph)
     assert lines(REALSET / name) == cached
     assert calls and any(bold for _, bold, *_ in cached)
+
+
+@pytest.mark.parametrize(("name", "weight", "bold"), [
+    ("NotoSans-Regular", 625, False),  # Chromium's body text: pdfium's guessed weight
+    ("LMMono10-Regular", 840, False),
+    ("NotoSans-Bold", 828, True),
+    ("Helvetica", 700, True),  # a name that says nothing: the weight decides
+    ("Helvetica", 400, False),
+    ("CMBX12", -1, True),  # TeX's bold extended
+    ("TimesNewRomanPS-BoldMT", 700, True),
+])
+def test_a_faces_name_says_whether_it_is_bold_before_its_reported_weight(
+    name: str, weight: int, bold: bool
+) -> None:
+    assert textlayer.is_bold(name, weight, 0) is bold
+    assert textlayer.is_bold(name, weight, textlayer.FORCE_BOLD_FLAG)

@@ -33,6 +33,11 @@ ITALIC_NAME_RE = re.compile(r"italic|oblique|^[a-z]{0,4}ti\d*$", re.IGNORECASE)
 BOLD_WEIGHT = 600
 # "Bold", "Black" ... and TeX's bold-extended faces (CMBX12, SFBX1000).
 BOLD_NAME_RE = re.compile(r"bold|black|heavy|demi|^[a-z]{0,4}bx\d*$", re.IGNORECASE)
+# A face named for a lighter weight is not bold, whatever weight pdfium reports: it
+# estimates one from the stems when the font gives none, and put Chromium's embedded
+# NotoSans-Regular at 625 (a whole printed page counted as bold, every short line a
+# heading).  The weight still decides for faces whose names say nothing.
+LIGHTER_NAME_RE = re.compile(r"regular|book|light|thin|medium|roman|normal", re.IGNORECASE)
 
 
 @dataclass(slots=True)
@@ -58,6 +63,13 @@ class PageText:
     turns: int = 0  # quarter turns the text was drawn at (and turned back from)
 
 
+def is_bold(name: str, weight: int, flags: int) -> bool:
+    """Whether a face is bold, from its name (subset prefix stripped), the weight pdfium
+    reports and its descriptor's flags; a name's own weight wins over the reported one."""
+    heavy = weight >= BOLD_WEIGHT and not LIGHTER_NAME_RE.search(name)
+    return bool(BOLD_NAME_RE.search(name)) or heavy or bool(flags & FORCE_BOLD_FLAG)
+
+
 def _font_style(textpage: pdfium.PdfTextPage, index: int) -> tuple[bool, bool, bool]:
     """(bold, italic, monospaced) from the font name, weight and flags."""
     name_buf = ctypes.create_string_buffer(128)
@@ -65,9 +77,7 @@ def _font_style(textpage: pdfium.PdfTextPage, index: int) -> tuple[bool, bool, b
     pdfium_c.FPDFText_GetFontInfo(textpage, index, name_buf, len(name_buf), ctypes.byref(flags))
     name = name_buf.value.decode("latin-1", "replace").split("+")[-1]
     weight = pdfium_c.FPDFText_GetFontWeight(textpage, index)
-    bold = bool(BOLD_NAME_RE.search(name)) or weight >= BOLD_WEIGHT or bool(
-        flags.value & FORCE_BOLD_FLAG
-    )
+    bold = is_bold(name, weight, flags.value)
     italic = bool(ITALIC_NAME_RE.search(name)) or bool(flags.value & ITALIC_FLAG)
     mono = bool(MONO_NAME_RE.search(name)) or bool(flags.value & FIXED_PITCH_FLAG)
     return bold, italic, mono
