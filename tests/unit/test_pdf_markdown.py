@@ -142,6 +142,17 @@ def test_prose_between_listings_is_no_heading_on_a_page_mostly_of_code() -> None
     assert "That still looks complicated? Well, fair enough." in markdown
 
 
+def test_a_styled_sentence_ending_inside_brackets_is_no_heading() -> None:
+    """Ninja's manual sets "(Available since Ninja 1.3.)" in italics on a line of its
+    own: a sentence, its full stop inside the bracket.  An italic title stays one."""
+    lines = [line("Further reading", 72, 60, 100, italic=True),
+             line("(Available since Ninja 1.3.)", 72, 90, 160, italic=True),
+             *paragraph(["It turns out that for large projects loading these dependency",
+                         "files on startup is slow."], 72, 110)]
+    headings = [ln for ln in build_markdown([page(lines)]).splitlines() if ln.startswith("#")]
+    assert headings == ["## Further reading"]
+
+
 def test_a_paragraph_starting_with_markdown_syntax_stays_a_paragraph() -> None:
     texts = ["# of users rose to four hundred in the first year of the trial.",
              "> is the prompt the shell prints when a command goes on.", "---"]

@@ -29,6 +29,8 @@ STYLED_HEADING_WIDTH = 0.75  # a bold/italic heading is shorter than this share 
 MAX_NUMBERED_HEADING_CHARS = 90
 # Headings hold no code: angle brackets, braces, semicolons, assignments, calls.
 CODE_LIKE_RE = re.compile(r"[<>{};=]|\w\(|^\W*$")
+# Closing brackets and quotes after a sentence's full stop: "(Available since 1.3.)".
+CLOSING_MARKS = ")]}\"'”’»"
 # A term starts so: options ("-a", "–all" as "--all" is typeset) and syntax (":label").
 TERM_STARTS = "-\u2010\u2011\u2012\u2013\u2014\u2212:#/\\"
 # ... nor is a web address alone one ("ibm.com/redbooks" on a cover).
@@ -199,7 +201,7 @@ def _styled_heading(block: Block, text: str, body: float, column_width: float) -
         and (max(ln.width for ln in block.lines) <= STYLED_HEADING_WIDTH * (column_width or 1e9)
              or few_words)  # a narrow column's heading may fill most of it
         and len(text) <= MAX_BOLD_HEADING_CHARS and block.lines[0].size_pt >= body * 0.95
-        and not text.endswith((".", ",", ";", ":", "。", "，"))
+        and not text.rstrip(CLOSING_MARKS).endswith((".", ",", ";", ":", "。", "，"))
     )
 
 
