@@ -124,7 +124,7 @@ def _numbered_heading(block: Block, body: float) -> bool:
 
 def heading_level(
     block: Block, body: float, sizes: list[float], column_width: float, local_body: float,
-    next_size: float = 0.0,
+    next_size: float = 0.0, typed: bool = True,
 ) -> int:
     """Heading level of a block, 0 when it is not a heading.
 
@@ -132,13 +132,14 @@ def heading_level(
     than the text of its own page is a heading even below the document's body size.
     `next_size` is the size of the paragraph that follows: a bold line heading text
     set smaller than the body (LaTeX's "Abstract" over its 9 pt abstract) is judged
-    against that text.
+    against that text.  `typed`: the page's text came with its fonts (not from OCR,
+    whose lines have no monospaced face to tell code by).
     """
     text = " ".join(ln.text for ln in block.lines)
     if not (block.kind == "para" or _numbered_heading(block, body)):
         return 0
     size = round(block.lines[0].size_pt * 2) / 2
-    if not any(ch.isalpha() for ch in text) or _code_like(block, text, size, body) or (
+    if not any(ch.isalpha() for ch in text) or _code_like(block, text, size, body, typed) or (
             BARE_ADDRESS_RE.match(text)) or _drawn_label(block, body):
         return 0
     short = len(block.lines) <= 3 and len(text) <= MAX_HEADING_CHARS
@@ -153,13 +154,15 @@ def heading_level(
     return 0
 
 
-def _code_like(block: Block, text: str, size: float, body: float) -> bool:
+def _code_like(block: Block, text: str, size: float, body: float, typed: bool) -> bool:
     """Code, not a heading: a line that reads as code (CODE_LIKE_RE) set in type of
     code or no larger than the text.  An API reference heads its sections with what
     they document, larger than the text and in its headings' face ("os.arch()",
-    "setTimeout(callback[, delay])" in Node.js's manual: 15.8 pt bold over 9 pt)."""
+    "setTimeout(callback[, delay])" in Node.js's manual: 15.8 pt bold over 9 pt).
+    On a scan nothing tells code's type, and an OCR line's size is rough: code there
+    is never a heading (a scanned report's listing had given two)."""
     return bool(CODE_LIKE_RE.search(text)) and (
-        any(ln.mono for ln in block.lines) or size < body * HEADING_SIZE_RATIO)
+        not typed or any(ln.mono for ln in block.lines) or size < body * HEADING_SIZE_RATIO)
 
 
 def _numbered_section(block: Block, text: str, body: float) -> bool:

@@ -144,7 +144,7 @@ def page_blocks(
         prose = after is not None and after.kind == "para" and len(after.lines) >= 2
         next_size = after.lines[0].size_pt if after is not None and prose else 0.0
         levels.append(heading_level(block, body, sizes, grouper.column_width, local_body,
-                                    next_size))
+                                    next_size, typed=page.method != "ocr"))
     gutter = prose_gutter(lines) if any(levels) else None
     for block, level in zip(blocks, levels, strict=True):
         # A cell of a row of three or more is a table's, however it is set.
