@@ -129,14 +129,18 @@ def test_an_api_references_headings_name_code_set_larger_than_the_text() -> None
 
 def test_code_read_by_ocr_is_never_a_heading_however_large_it_measures() -> None:
     """A scanned report's listing: OCR gives no monospaced face to tell code by and
-    measures sizes roughly, and "total += item.size" had become a heading."""
+    measures sizes roughly, and "total += item.size" had become a heading; a call
+    ("add_sizes(items, limit)") set larger on a typed page is an API heading."""
     lines = [*paragraph(["The loop below adds up the sizes of the items that pass the",
                          "limit, one by one, before the report is written out."], 72, 60),
-             line("total += item.size", 90, 100, 130, size=11.5),
+             line("add_sizes(items, limit)", 90, 100, 130, size=11.5),
              *paragraph(["The total is then compared with the budget of the month."], 72, 125)]
     scanned = PageLayout(1, 595.0, 842.0, "ocr", layout_page(lines), 0)
     assert "#" not in build_markdown([scanned])
-    assert "# total += item.size" in build_markdown([page(lines)])  # typed: set larger
+    assert "# add_sizes(items, limit)" in build_markdown([page(lines)])  # typed, larger
+    signs = [ln if ln.text != "add_sizes(items, limit)" else line(
+        "total += item.size", 90, 100, 130, size=11.5) for ln in lines]
+    assert "#" not in build_markdown([page(signs)])  # code's signs: never a heading
 
 
 def test_prose_between_listings_is_no_heading_on_a_page_mostly_of_code() -> None:

@@ -27,8 +27,10 @@ MAX_SIZE_LEVELS = 3
 MAX_ITALIC_HEADING_WORDS = 8
 STYLED_HEADING_WIDTH = 0.75  # a bold/italic heading is shorter than this share of a column
 MAX_NUMBERED_HEADING_CHARS = 90
-# Headings hold no code: angle brackets, braces, semicolons, assignments, calls.
-CODE_LIKE_RE = re.compile(r"[<>{};=]|\w\(|^\W*$")
+# Headings hold no code: angle brackets, braces, semicolons, assignments ...
+CODE_SIGN_RE = re.compile(r"[<>{};=]|^\W*$")
+# ... nor calls, but for an API reference's ("os.arch()", see _code_like).
+CALL_RE = re.compile(r"\w\(")
 # Closing brackets and quotes after a sentence's full stop: "(Available since 1.3.)".
 CLOSING_MARKS = ")]}\"'”’»"
 # A term starts so: options ("-a", "–all" as "--all" is typeset) and syntax (":label").
@@ -155,13 +157,16 @@ def heading_level(
 
 
 def _code_like(block: Block, text: str, size: float, body: float, typed: bool) -> bool:
-    """Code, not a heading: a line that reads as code (CODE_LIKE_RE) set in type of
-    code or no larger than the text.  An API reference heads its sections with what
-    they document, larger than the text and in its headings' face ("os.arch()",
-    "setTimeout(callback[, delay])" in Node.js's manual: 15.8 pt bold over 9 pt).
-    On a scan nothing tells code's type, and an OCR line's size is rough: code there
-    is never a heading (a scanned report's listing had given two)."""
-    return bool(CODE_LIKE_RE.search(text)) and (
+    """Code, not a heading: a line with code's signs (CODE_SIGN_RE; a Redpaper's
+    "CREATE PERMISSION <permission name>" set larger than its text), or naming a call
+    in type of code or no larger than the text.  An API reference heads its sections
+    with the calls they document, larger than the text and in its headings' face
+    ("os.arch()", "setTimeout(callback[, delay])" in Node.js's manual: 15.8 pt bold
+    over 9 pt).  On a scan nothing tells code's type, and an OCR line's size is
+    rough: code there is never a heading (a scanned report's listing had given two)."""
+    if CODE_SIGN_RE.search(text):
+        return True
+    return bool(CALL_RE.search(text)) and (
         not typed or any(ln.mono for ln in block.lines) or size < body * HEADING_SIZE_RATIO)
 
 
