@@ -55,26 +55,28 @@ def model_path(section: DictConfig) -> Path:
 def rec_model_path(section: DictConfig, precision: RecPrecision, device: Device) -> Path:
     """The recogniser to load: the wheel's fp32 model, or its int8 build (CPU only: the
     int8 kernels are the CPU's; on a GPU the fp32 model is the fast one)."""
-    if precision is RecPrecision.FP32 or device is not Device.CPU:
-        return model_path(section)
-    if not INT8_REC_PATH.is_file():
-        raise RuntimeError(
-            f"the int8 recogniser {INT8_REC_PATH} is missing: reinstall docwarden, rebuild it "
-            "(python -m tools.quantize_rec), or set DOCWARDEN_PDF_OCR_PRECISION=fp32"
-        )
-    return INT8_REC_PATH
+    return _built(INT8_REC_PATH, "the int8 recogniser") if _int8(precision, device) else (
+        model_path(section))
 
 
 def latin_rec_path(precision: RecPrecision, device: Device) -> Path | None:
     """The Latin build that goes with the int8 recogniser, when that is the one loaded."""
-    if precision is RecPrecision.FP32 or device is not Device.CPU:
+    if not _int8(precision, device):
         return None
-    if not LATIN_REC_PATH.is_file():
+    return _built(LATIN_REC_PATH, "the int8 recogniser's Latin build")
+
+
+def _int8(precision: RecPrecision, device: Device) -> bool:
+    return precision is RecPrecision.INT8 and device is Device.CPU
+
+
+def _built(path: Path, what: str) -> Path:
+    """One of docwarden's own builds (tools/quantize_rec.py), which must be installed."""
+    if not path.is_file():
         raise RuntimeError(
-            f"the int8 recogniser's Latin build {LATIN_REC_PATH} is missing: reinstall "
-            "docwarden, rebuild it (python -m tools.quantize_rec), or set "
-            "DOCWARDEN_PDF_OCR_PRECISION=fp32")
-    return LATIN_REC_PATH
+            f"{what} {path} is missing: reinstall docwarden, rebuild it "
+            "(python -m tools.quantize_rec), or set DOCWARDEN_PDF_OCR_PRECISION=fp32")
+    return path
 
 
 def latin_classes(characters: Sequence[str]) -> list[int]:
