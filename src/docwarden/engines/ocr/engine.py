@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import io
 import logging
-import math
 import os
 
 # Must precede the first import of onnxruntime (through rapidocr below).
@@ -53,7 +52,13 @@ from docwarden.engines.ocr.models import (
     rec_model_path,
 )
 from docwarden.engines.ocr.prep import Box, prepare, reading_order, to_bgr_array, unscale_box
-from docwarden.engines.ocr.printed import Crop, LatinFirst, Reader, Reading
+from docwarden.engines.ocr.printed import (
+    Crop,
+    LatinFirst,
+    PrintTextRecognizer,
+    Reader,
+    Reading,
+)
 from docwarden.errors import GpuMemory, InvalidInput, UnsupportedMediaType
 from docwarden.jobdata import EngineResult
 from docwarden.media import sniff
@@ -68,12 +73,6 @@ REC_BATCH = 1
 # field of two characters then costs as much as a line of twenty.  Read at its own width
 # (an upright scanned page: OCR -16 %; bench/accuracy: same CER and card fields).
 REC_HEIGHT_PX, REC_MIN_WIDTH_PX = 48, 48
-# A printed page's line is shown to the recogniser 40 px high, centred in its 48 px input
-# on copies of its own top and bottom rows: 17 % narrower, so 17 % less work (cost
-# follows width), and no worse read (OCR set CER 1.57 % either way, 36 px lost a file;
-# real-set scans token F1 0.995 -> 0.996, 2.62 -> 2.22 s a page).  Not for photos: an
-# ID card's small fields in blurred or low-resolution shots lost 1 in 750.
-REC_PRINT_TEXT_HEIGHT_PX = 40
 # A caller that knows its text's glyph height (a scanned page's ink) lets the detector
 # see large print no larger than needed: glyphs of this height at its input, above the
 # ~8 px that dense 10 pt body text at 200 dpi gets within OCR_DET_LIMIT_SIDE_PX.  Only
@@ -84,25 +83,6 @@ DET_MIN_SAVING = 0.5
 # large blobs of ink, a picture) must not shrink small text out of sight.
 DET_MIN_SHARE = 0.25
 RawLine = tuple[list[list[float]], str, float]
-
-
-class _PrintTextRecognizer(TextRecognizer):
-    """rapidocr's recogniser with each line scaled to REC_PRINT_TEXT_HEIGHT_PX, framed to
-    the model's REC_HEIGHT_PX (rapidocr stretches it to the full height)."""
-
-    def resize_norm_img(self, img: npt.NDArray[np.uint8], max_wh_ratio: float
-                        ) -> npt.NDArray[np.float32]:
-        channels, height, _ = self.rec_image_shape
-        padded_width = math.ceil(REC_PRINT_TEXT_HEIGHT_PX * max_wh_ratio)
-        width = min(math.ceil(REC_PRINT_TEXT_HEIGHT_PX * img.shape[1] / img.shape[0]), padded_width)
-        top = (height - REC_PRINT_TEXT_HEIGHT_PX) // 2
-        framed = cv2.copyMakeBorder(cv2.resize(img, (width, REC_PRINT_TEXT_HEIGHT_PX)), top,
-                                    height - REC_PRINT_TEXT_HEIGHT_PX - top, 0, 0,
-                                    cv2.BORDER_REPLICATE)
-        normalised = framed.astype(np.float32).transpose((2, 0, 1)) / 127.5 - 1.0
-        out = np.zeros((channels, height, padded_width), dtype=np.float32)
-        out[:, :, :width] = normalised
-        return out
 
 
 class _Top1Decode(CTCLabelDecode):
@@ -227,17 +207,19 @@ class OcrEngine(Engine):
             det=TextDetector(self._component_config(base.Det, model_path(base.Det), det_limits)),
             cls=TextClassifier(self._component_config(base.Cls, model_path(base.Cls), {})),
             rec=_decoding_its_output(TextRecognizer(rec)),
-            print_rec=_decoding_its_output(_PrintTextRecognizer(rec)),
-            latin_rec=None if latin is None else _decoding_its_output(_PrintTextRecognizer(
+            print_rec=_decoding_its_output(PrintTextRecognizer(rec)),
+            latin_rec=None if latin is None else _decoding_its_output(PrintTextRecognizer(
                 self._component_config(base.Rec, latin, rec_overrides))),
         )
         self._text_score = float(base.Global.text_score)
         self._cls_thresh = float(base.Cls.cls_thresh)
         self._pad_ratio = float(base.Global.width_height_ratio)
         self._pad_min_height_px = float(base.Global.min_height)
-        # Warm-up: first-run allocations happen before ready.
+        # Warm-up: first-run allocations happen before ready (the Latin build's session
+        # is the only one a printed read adds; print_rec shares rec's).
         self.recognize(sample_image())
-        self.recognize(sample_image(), upright=True, printed=True)
+        if self._models.latin_rec is not None:
+            self.recognize(sample_image(), upright=True, printed=True)
 
     def _session_options(self) -> ort.SessionOptions:
         options = ort.SessionOptions()
