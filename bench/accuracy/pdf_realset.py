@@ -81,8 +81,17 @@ CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic
                   "--disable-component-update", "--disable-sync"]
 
 
-def run(*args: str, cwd: Path | None = None) -> None:
-    subprocess.run(list(args), cwd=cwd, check=True, capture_output=True, timeout=300)
+def run(*args: str, cwd: Path | None = None, timeout_s: float = 300) -> None:
+    subprocess.run(list(args), cwd=cwd, check=True, capture_output=True, timeout=timeout_s)
+
+
+def chromium_pdf(page: Path, out: Path, chrome: bool, timeout_s: float = 300) -> None:
+    """Chromium's print to PDF of an HTML file, in a profile of its own; `chrome` keeps
+    its date/title and URL/page footer."""
+    with tempfile.TemporaryDirectory() as profile:
+        flags = [] if chrome else ["--no-pdf-header-footer"]
+        run("chromium", *CHROMIUM_FLAGS, f"--user-data-dir={profile}", *flags,
+            f"--print-to-pdf={out}", page.as_uri(), timeout_s=timeout_s)
 
 
 def soffice_pdf(source: Path, out: Path) -> None:
@@ -159,9 +168,7 @@ def web_pdf(html_body: str, out: Path, title: str, chrome: bool, rtl: bool = Fal
     with tempfile.TemporaryDirectory() as tmp:
         source = Path(tmp) / "page.html"
         source.write_text(page, "utf-8")
-        flags = [] if chrome else ["--no-pdf-header-footer"]
-        run("chromium", *CHROMIUM_FLAGS, f"--user-data-dir={tmp}/profile", *flags,
-            f"--print-to-pdf={out}", source.as_uri())
+        chromium_pdf(source, out, chrome)
 
 
 def html(markdown: str) -> str:

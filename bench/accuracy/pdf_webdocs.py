@@ -20,7 +20,6 @@ import argparse
 import json
 import re
 import statistics
-import subprocess
 import tempfile
 import time
 from html.parser import HTMLParser
@@ -30,7 +29,7 @@ from typing import Any
 from bench import RESULTS as RESULTS_DIR
 from bench.accuracy.pdf import PEERS_PYTHON, run_peers
 from bench.accuracy.pdf_metrics import headings, norm, precision, recall
-from bench.accuracy.pdf_realset import CHROMIUM_FLAGS
+from bench.accuracy.pdf_realset import chromium_pdf
 from docwarden.engines.base import JobInput
 from docwarden.engines.pdf import PdfEngine
 from docwarden.settings import Settings
@@ -77,13 +76,6 @@ def html_headings(path: Path) -> list[str]:
     return [text for text in parser.found if text]
 
 
-def print_pdf(page: Path, out: Path) -> None:
-    with tempfile.TemporaryDirectory() as profile:
-        subprocess.run(["chromium", *CHROMIUM_FLAGS, f"--user-data-dir={profile}",
-                        "--no-pdf-header-footer", f"--print-to-pdf={out}", page.as_uri()],
-                       capture_output=True, check=True, timeout=180)
-
-
 def _score(reference: list[str], markdown: str) -> dict[str, float | None]:
     found = [norm(text) for text in headings(markdown)]
     return {"heading_recall": recall(reference, found),
@@ -107,7 +99,7 @@ def main() -> int:
         items = []
         for name, page in docs.items():
             pdf = Path(tmp) / f"{name}.pdf"
-            print_pdf(page, pdf)
+            chromium_pdf(page, pdf, chrome=False, timeout_s=180)
             items.append({"name": name, "path": str(pdf), "pages": None, "reference": "html",
                           "headings": html_headings(page)})
         peers = run_peers(items, None if args.no_peers else args.peers_python)
