@@ -42,3 +42,16 @@ def make_supervisor(tmp_path: Any) -> Iterator[SupervisorFactory]:
     yield factory
     for supervisor in started:
         supervisor.shutdown(grace_s=2)
+
+
+@pytest.fixture(scope="module")
+def int8() -> Iterator[Any]:
+    """An OCR engine with the int8 recogniser (and its Latin build), as the PDF engine
+    reads scans; one per module, as tests wrap its sessions."""
+    from docwarden.engines.ocr.engine import OcrEngine
+    from docwarden.settings import RecPrecision
+
+    engine = OcrEngine(Settings(), rec_precision=RecPrecision.INT8)
+    engine.load()
+    yield engine
+    engine.close()

@@ -6,7 +6,7 @@ line holding a glyph it has no class for (Han, kana, Hangul) through the full mo
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +20,6 @@ from docwarden.engines.ocr import models
 from docwarden.engines.ocr.engine import OcrEngine
 from docwarden.engines.pdf import scanned
 from docwarden.engines.pdf.scanned import OcrLineLike
-from docwarden.settings import RecPrecision, Settings
 from tests.cardgen import font, fonts_available
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "pdf"
@@ -41,14 +40,6 @@ class Counted:
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.session, name)
-
-
-@pytest.fixture(scope="module")
-def int8() -> Iterator[OcrEngine]:
-    engine = OcrEngine(Settings(), rec_precision=RecPrecision.INT8)
-    engine.load()
-    yield engine
-    engine.close()
 
 
 def counting(engine: OcrEngine) -> tuple[Counted, Counted]:

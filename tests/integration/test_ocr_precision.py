@@ -5,7 +5,6 @@ Built by tools/quantize_rec.py; bench/accuracy measures what it costs in accurac
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -27,14 +26,6 @@ SENTENCE = ("Docling bundles PDF document conversion to JSON and Markdown in an 
 LINES = ["Invoice 2024-117: total due 1,482.50 EUR",
          "Questions? Write to billing@example.org",
          "The quick brown fox jumps over the lazy dog."]
-
-
-@pytest.fixture(scope="module")
-def int8() -> Iterator[OcrEngine]:
-    engine = OcrEngine(Settings(), rec_precision=RecPrecision.INT8)
-    engine.load()
-    yield engine
-    engine.close()
 
 
 def printed_page(lines: list[str]) -> Image.Image:
