@@ -83,6 +83,19 @@ def test_browser_margins_are_dropped_even_on_a_single_page() -> None:
     assert not is_stamp("Chapter 12") and not is_stamp("3.5")
 
 
+def test_a_letterheads_large_initial_is_no_page_number_and_keeps_its_row() -> None:
+    # KOMA-Script's letter: the sender's lines beside a logo "M" (a roman numeral) set
+    # 40 pt high in the top band; the "M" is no page number, so its row is no browser's.
+    sender = ["Peter Musterfrau", "Hinter dem Tal 2", "54321 Musterheim",
+              "Telefon: 0 12 34 56 78", "E-Mail: Peter@Musterfrau.invalid"]
+    lines = [line(text, 50, 20 + 12 * i, 120) for i, text in enumerate(sender)]
+    lines.append(line("M", 480, 40, 40, size=40))
+    lines += [line(f"Body line {i} of the letter, which runs on in plain prose.", 50,
+                   300 + 12 * i, 400) for i in range(4)]
+    markdown = page_markdown(lines)
+    assert all(text in markdown for text in sender)
+
+
 def test_a_paragraph_broken_at_a_column_end_is_one_paragraph() -> None:
     left = ["An opening paragraph of the left column that is long.",
             "It ends on this line of the first column with a stop.",

@@ -101,6 +101,12 @@ def is_stamp(text: str) -> bool:
     return is_page_number(plain) or bool(STAMP_RE.match(plain) or ADDRESS_RE.match(plain))
 
 
+def _body_pt(page: PageLayout) -> float:
+    """The size most of the page's text is set in."""
+    sizes = size_chars(item for item in page.items if isinstance(item, Line))
+    return sizes.most_common(1)[0][0] if sizes else 0.0
+
+
 def _margin_lines(page: PageLayout) -> list[tuple[str, Line]]:
     return [(zone, item) for item in page.items
             if isinstance(item, Line) and (zone := _zone(item, page)) is not None]
@@ -114,7 +120,7 @@ def _edge_rows(page: PageLayout) -> list[tuple[str, Line]]:
                    key=lambda ln: ln.y0)
     if len(lines) < 3:
         return []
-    body = size_chars(lines).most_common(1)[0][0]
+    body = _body_pt(page)
     rows: list[tuple[str, Line]] = []
     for zone, edge, inner, below in (("top", lines[0], lines, True),
                                      ("bottom", lines[-1], lines[::-1], False)):
@@ -135,12 +141,14 @@ def _in_row_of(line: Line, other: Line) -> bool:
 
 
 def _stamped_rows(margin: list[tuple[str, Line]]) -> set[int]:
-    """Margin lines that are stamps, and the small lines sharing a row with one
-    (a browser's header: the date, then the page title, in one small font)."""
+    """Margin lines that are stamps, and the small lines sharing a row with one (a
+    browser's header: the date, then the page title, in one small font).  A line under
+    half a stamp's size is no part of it: a letterhead's sender beside its logo "M"."""
     stamps = [line for _, line in margin if is_stamp(line.text)]
     doomed = {id(line) for line in stamps}
     for _, line in margin:
-        if any(_in_row_of(line, s) and line.size_pt <= s.size_pt + 0.5 for s in stamps):
+        if any(_in_row_of(line, s) and s.size_pt / 2 <= line.size_pt <= s.size_pt + 0.5
+               for s in stamps):
             doomed.add(id(line))
     return doomed
 
@@ -169,7 +177,7 @@ def _quoting_headers(pages: Sequence[PageLayout], loose: list[list[Line]]
         lines = [item for item in page.items if isinstance(item, Line)]
         if not lines:
             continue
-        size = size_chars(lines).most_common(1)[0][0]
+        size = _body_pt(page)
         titles.update(furniture_key(ln.text) for ln in lines if ln.size_pt > size + TITLE_PT)
         found += [(index, (ln.y0 + ln.y1) / 2, ln) for ln in candidates
                   if _zone(ln, page) == "top" and ln.size_pt <= size + 0.5
