@@ -29,7 +29,7 @@ from docwarden.engines.pdf.headings import (
     snap_ocr_sizes,
 )
 from docwarden.engines.pdf.layout import SOFT_HYPHEN, Line, runs_on, same_row
-from docwarden.engines.pdf.tables import Table, continue_table, prose_gutter
+from docwarden.engines.pdf.tables import Table, continue_table, overlap, prose_gutter
 
 # Scripts written without spaces between words (Han, kana, CJK punctuation); Hangul
 # separates words with spaces and is not among them.
@@ -282,13 +282,26 @@ def _join_blocks(blocks: Sequence[Block], lexicon: Lexicon | None = None) -> str
     return "".join(parts)
 
 
+def _join_column_breaks(blocks: list[Block]) -> list[Block]:
+    """A page's blocks with a table that a column break cut joined again: the next
+    table in reading order stands beside it, starting higher up (the next column)."""
+    joined: list[Block] = []
+    for block in blocks:
+        prev = joined[-1].table if joined else None
+        if (prev is None or block.table is None or block.table.y0 >= prev.y1
+                or overlap(prev.x0, prev.x1, block.table.x0, block.table.x1) > 0
+                or not continue_table(prev, block.table)):
+            joined.append(block)
+    return joined
+
+
 def build_markdown(pages: Sequence[PageLayout], page_separators: bool = False) -> str:
     """The document's Markdown; page furniture is removed from `pages` in place."""
     drop_furniture(pages)
     body = body_size(pages)
     snap_ocr_sizes(pages, body)
     sizes = heading_sizes(pages, body)
-    per_page = [page_blocks(page, body, sizes, first=index == 0)
+    per_page = [_join_column_breaks(page_blocks(page, body, sizes, first=index == 0))
                 for index, page in enumerate(pages)]
     lexicon = Lexicon(item.text for page in pages for item in page.items
                       if isinstance(item, Line))

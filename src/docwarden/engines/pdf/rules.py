@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import bisect
 import ctypes
+import itertools
 import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -33,6 +34,7 @@ MIN_FILLED_SHARE = 0.3  # of the cells: an empty grid is a drawing, not a table
 MIN_MARK_PT, MAX_MARK_PT = 1.5, 8.0  # a drawn bullet's size
 MARK_GAP_EM = 2.5  # ... and its distance to the text it marks
 MIN_FRAME_SHARE = 0.75  # of the grid's width: how much its top and bottom rules must cover
+OPEN_ROW_MAX = 1.5  # a cut row is at most this much taller than the table's tallest row
 BACKDROP_SHARE = 0.8  # of the page's width and height: an unbordered box this big is its colour
 
 
@@ -201,11 +203,33 @@ def _framed(grid: Sequence[Rule], xs: Sequence[float], ys: Sequence[float]) -> b
     return all(_covered(grid, y, xs[0], xs[-1]) >= MIN_FRAME_SHARE for y in (ys[0], ys[-1]))
 
 
+def _open_end(grid: Sequence[Rule], xs: Sequence[float], ys: Sequence[float],
+              lines: Sequence[Line]) -> list[float]:
+    """`ys`, closed under a last row that a page or column break cut: no rule closes
+    it, but both side rules run on past the last horizontal rule, and no text follows
+    below them within two lines (WeasyPrint and LibreOffice draw a split row so).  Side
+    rules running on into more rows (a table whose lower rows are ruled apart) are no
+    break, nor is a table ruled only down its columns: its body would make one row
+    taller than any row the rules close (OPEN_ROW_MAX)."""
+    verticals = [r for r in grid if not r.horizontal]
+    sides = [[r.y1 for r in verticals if abs(r.x0 - x) <= SNAP_PT] for x in (xs[0], xs[-1])]
+    if not all(sides):
+        return list(ys)
+    bottom = min(max(side) for side in sides)
+    below = [ln for ln in lines if xs[0] <= (ln.x0 + ln.x1) / 2 <= xs[-1]
+             and bottom - SNAP_PT <= ln.y0 <= bottom + 2 * ln.height]
+    tallest = max(b - a for a, b in itertools.pairwise(ys))
+    if bottom <= ys[-1] + MIN_RULE_PT or below or bottom - ys[-1] > OPEN_ROW_MAX * tallest:
+        return list(ys)
+    return [*ys, bottom]
+
+
 def _grid_table(grid: Sequence[Rule], lines: Sequence[Line]) -> Table | None:
     ys = _snap([r.y0 for r in grid if r.horizontal])
     xs = _snap([r.x0 for r in grid if not r.horizontal])
     if (len(ys) < 3 and len(xs) < 3) or len(ys) < 2 or len(xs) < 2 or not _framed(grid, xs, ys):
         return None
+    ys = _open_end(grid, xs, ys, lines)
     inside = [ln for ln in lines if xs[0] <= (ln.x0 + ln.x1) / 2 <= xs[-1]
               and ys[0] <= (ln.y0 + ln.y1) / 2 <= ys[-1]]
     if not inside:
