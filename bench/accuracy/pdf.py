@@ -20,12 +20,14 @@ with a message.  Set it up once:
 dependency on it, and without it the peer is skipped as not installed.)
 
     python -m bench.accuracy.pdf [--only SUBSTRING] [--peers-python PATH | --no-peers]
-                                 [--scans] [--manuals]
+                                 [--scans] [--manuals] [--producers]
 
 `--scans` adds `real-scanned`: the real-producer set's Latin-script PDFs printed
 to image-only PDFs at 200 dpi (bench/accuracy/pdf_scans.py), read by OCR.
 `--manuals` adds `manuals`: this machine's GNU man pages exported through Word and
 Chromium (bench/accuracy/pdf_manuals.py; needs pandoc, LibreOffice, Chromium).
+`--producers` adds `producers`: reports made by WeasyPrint, Typst and ReportLab
+(bench/accuracy/pdf_producers.py; needs them in the peers' interpreter).
 
 Writes bench/results/pdf_accuracy.json.
 """
@@ -49,6 +51,7 @@ from bench import RESULTS as RESULTS_DIR
 from bench import ROOT
 from bench.accuracy.pdf_manuals import manual_items
 from bench.accuracy.pdf_metrics import compare, norm
+from bench.accuracy.pdf_producers import producer_items
 from bench.accuracy.pdf_scans import scanned_items
 from docwarden.engines.base import JobInput
 from docwarden.engines.pdf import PdfEngine
@@ -222,6 +225,8 @@ def main() -> int:
                         help="add the real set printed to scans (group real-scanned; slow)")
     parser.add_argument("--manuals", action="store_true",
                         help="add this machine's man pages as PDFs (group manuals)")
+    parser.add_argument("--producers", action="store_true",
+                        help="add reports by WeasyPrint, Typst, ReportLab (group producers)")
     args = parser.parse_args()
     if not TESTDATA.is_dir():
         print(f"test data not found at {TESTDATA}")
@@ -232,6 +237,9 @@ def main() -> int:
             items += scanned_items(GENERATED / "realset", Path(made), args.only)
         if args.manuals:
             items += manual_items(Path(made), args.only)
+        if args.producers:
+            (Path(made) / "producers").mkdir()
+            items += producer_items(Path(made) / "producers", args.only, args.peers_python)
         return _run(items, args)
 
 
