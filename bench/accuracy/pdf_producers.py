@@ -5,7 +5,8 @@ services make their PDFs with other programs: WeasyPrint (HTML and CSS paged med
 running header and "Page n of m" in the page margins, two CSS columns), Typst and
 ReportLab's platypus.  Each one here sets the real set's report text (headings, a
 bullet and a numbered list, a ruled table with long cells, a code block) from two
-seeds never tuned on, one column and (WeasyPrint, Typst) two.  The reference is the
+seeds never tuned on, one column and (WeasyPrint, Typst) two, and Typst sets the
+real set's paper in two columns under a title block.  The reference is the
 Markdown the report is made from.  The producers are bench-only and run with the
 peers' interpreter (`pip install weasyprint typst reportlab` there); without them the
 group is left out with a message.  The files go to a temporary folder for one run.
@@ -89,12 +90,50 @@ def typst_source(markdown: str, columns: bool) -> str:
 
 
 def typst_pdf(markdown: str, out: Path, columns: bool) -> None:
+    _typst_compile(typst_source(markdown, columns), out)
+
+
+def _typst_compile(source: str, out: Path) -> None:
     import typst
 
     with tempfile.TemporaryDirectory() as tmp:
-        source = Path(tmp) / "report.typ"
-        source.write_text(typst_source(markdown, columns), "utf-8")
-        typst.compile(str(source), output=str(out))
+        path = Path(tmp) / "document.typ"
+        path.write_text(source, "utf-8")
+        typst.compile(str(path), output=str(out))
+
+
+def typst_paper(seed: int, out: Path) -> str:
+    """A paper in two columns under a title block across the page, numbered sections,
+    a drawn figure with its caption, a table and references; returns its reference."""
+    from bench.accuracy import pdf_realset_text as text
+
+    paper = text.paper(seed)
+    reference = [f"# {paper.title}", paper.authors, "## Abstract", paper.abstract]
+    body = []
+    for number, (name, blocks) in enumerate(paper.sections, start=1):
+        body.append(f"= {_typst_text(name)}")
+        reference.append(f"## {number} {name}")
+        for index, block in enumerate(blocks):
+            body.append(typst_source(block, False).split("\n\n", 1)[1].strip())
+            reference.append(block)
+            if number == 3 and index == 0:
+                body.append("#figure(rect(width: 90%, height: 3cm, fill: luma(200)), caption: ["
+                            f"{_typst_text(paper.figure_caption)}])")
+                reference.append(f"Figure 1: {paper.figure_caption}")
+    body.append("#heading(numbering: none)[References]\n" + "\n".join(
+        f"[{i}] {_typst_text(entry)} \\" for i, entry in enumerate(paper.references, start=1)))
+    reference.append("## References")
+    reference += [f"[{i}] {entry}" for i, entry in enumerate(paper.references, start=1)]
+    source = (
+        '#set page(paper: "a4", margin: 2cm, numbering: "1", columns: 2)\n'
+        '#set text(size: 10pt)\n#set par(justify: true)\n#set heading(numbering: "1")\n'
+        "#place(top + center, float: true, scope: \"parent\", clearance: 2em)[\n"
+        f"#align(center)[#text(size: 17pt, weight: \"bold\")[{_typst_text(paper.title)}]\n\n"
+        f"{_typst_text(paper.authors)}]\n\n"
+        f"#heading(numbering: none)[Abstract]\n{_typst_text(paper.abstract)}]\n\n"
+        + "\n\n".join(body) + "\n")
+    _typst_compile(source, out)
+    return "\n\n".join(reference) + "\n"
 
 
 def reportlab_pdf(markdown: str, out: Path, columns: bool) -> None:
@@ -157,6 +196,8 @@ def _make_all(folder: Path) -> None:
                 name = f"{producer}_{'columns' if columns else 'report'}_{seed}"
                 make(markdown, folder / f"{name}.pdf", columns)
                 (folder / f"{name}.md").write_text(markdown, "utf-8")
+        paper = typst_paper(seed, folder / f"typst_paper_{seed}.pdf")
+        (folder / f"typst_paper_{seed}.md").write_text(paper, "utf-8")
 
 
 def producer_items(folder: Path, only: str, python: Path) -> list[dict[str, Any]]:
