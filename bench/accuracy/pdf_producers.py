@@ -17,6 +17,7 @@ group is left out with a message.  The files go to a temporary folder for one ru
 from __future__ import annotations
 
 import html
+import itertools
 import re
 import subprocess
 import sys
@@ -33,6 +34,7 @@ CSS = """@page { size: A4; margin: 2cm;
 body { font-family: 'DejaVu Serif', serif; font-size: 10.5pt; line-height: 1.35; }
 table { border-collapse: collapse; } td, th { border: 0.5pt solid #444; padding: 2pt 4pt; }
 pre { background: #eee; padding: 4pt; } .columns { columns: 2; column-gap: 1cm; }"""
+FONTS = {"ar": "Noto Naskh Arabic", "ko": "Noto Serif CJK KR"}  # Debian's fonts-noto-*
 TYPST_PAGE = ('#set page(paper: "a4", margin: 2cm, numbering: "1", '
               'header: align(right)[#text(size: 8pt)[Quarterly review]])\n'
               "#set text(size: 10pt)\n#set par(justify: true)\n")
@@ -51,7 +53,7 @@ def _rows(block: str) -> list[list[str]]:
             for line in block.splitlines() if not line.startswith("|-")]
 
 
-def weasyprint_pdf(markdown: str, out: Path, columns: bool) -> None:
+def weasyprint_pdf(markdown: str, out: Path, columns: bool, lang: str = "en") -> None:
     import weasyprint
 
     from bench.accuracy.pdf_realset import html as to_html
@@ -60,16 +62,19 @@ def weasyprint_pdf(markdown: str, out: Path, columns: bool) -> None:
     if columns:  # the title across the page, the rest in two columns
         title, rest = body.split("</h1>", 1)
         body = f'{title}</h1><div class="columns">{rest}</div>'
-    weasyprint.HTML(string=f"<html><head><style>{CSS}</style></head><body>{body}</body></html>"
-                    ).write_pdf(out)
+    font = f"body {{ font-family: '{FONTS[lang]}'; }}" if lang in FONTS else ""
+    direction = ' dir="rtl"' if lang == "ar" else ""
+    weasyprint.HTML(string=f'<html lang="{lang}"{direction}><head><style>{CSS}{font}</style>'
+                    f"</head><body>{body}</body></html>").write_pdf(out)
 
 
 def _typst_text(text: str) -> str:
     return re.sub(r"([#\[\]*_`$<>@\\])", r"\\\1", text)
 
 
-def typst_source(markdown: str, columns: bool) -> str:
-    out = [TYPST_PAGE + ("#set page(columns: 2)\n" if columns else "")]
+def typst_source(markdown: str, columns: bool, lang: str = "en") -> str:
+    font = f'#set text(lang: "{lang}", font: "{FONTS[lang]}")\n' if lang in FONTS else ""
+    out = [TYPST_PAGE + font + ("#set page(columns: 2)\n" if columns else "")]
     for kind, block in _blocks(markdown):
         lines = block.splitlines()
         if kind == "code":
@@ -89,8 +94,8 @@ def typst_source(markdown: str, columns: bool) -> str:
     return "\n\n".join(out) + "\n"
 
 
-def typst_pdf(markdown: str, out: Path, columns: bool) -> None:
-    _typst_compile(typst_source(markdown, columns), out)
+def typst_pdf(markdown: str, out: Path, columns: bool, lang: str = "en") -> None:
+    _typst_compile(typst_source(markdown, columns, lang), out)
 
 
 def _typst_compile(source: str, out: Path) -> None:
@@ -179,23 +184,31 @@ def reportlab_pdf(markdown: str, out: Path, columns: bool) -> None:
                                                    onLaterPages=footer)
 
 
-MAKERS: dict[str, tuple[Callable[[str, Path, bool], None], tuple[bool, ...]]] = {
-    "weasyprint": (weasyprint_pdf, (False, True)), "typst": (typst_pdf, (False, True)),
-    "reportlab": (reportlab_pdf, (False,)),
+Maker = Callable[[str, Path, bool, str], None]
+KINDS = {"en": "report", "ar": "arabic", "ko": "korean"}
+# Each producer's layouts (two columns or one) and languages.
+MAKERS: dict[str, tuple[Maker, tuple[bool, ...], tuple[str, ...]]] = {
+    "weasyprint": (weasyprint_pdf, (False, True), ("en", "ar", "ko")),
+    "typst": (typst_pdf, (False, True), ("en", "ar", "ko")),
+    "reportlab": (lambda md, out, columns, lang: reportlab_pdf(md, out, columns), (False,),
+                  ("en",)),
 }
 
 
 def _make_all(folder: Path) -> None:
-    """Run in the peers' interpreter: every report written to `folder`, with its .md."""
+    """Run in the peers' interpreter: every document written to `folder`, with its .md."""
     from bench.accuracy import pdf_realset_text as text
 
     for seed in SEEDS:
-        markdown = text.report(seed)
-        for producer, (make, layouts) in MAKERS.items():
-            for columns in layouts:
-                name = f"{producer}_{'columns' if columns else 'report'}_{seed}"
-                make(markdown, folder / f"{name}.pdf", columns)
-                (folder / f"{name}.md").write_text(markdown, "utf-8")
+        texts = {"en": text.report(seed), "ar": text.arabic(seed), "ko": text.korean(seed)}
+        for producer, (make, layouts, langs) in MAKERS.items():
+            for columns, lang in itertools.product(layouts, langs):
+                if columns and lang != "en":
+                    continue
+                kind = "columns" if columns else KINDS[lang]
+                name = f"{producer}_{kind}_{seed}"
+                make(texts[lang], folder / f"{name}.pdf", columns, lang)
+                (folder / f"{name}.md").write_text(texts[lang], "utf-8")
         paper = typst_paper(seed, folder / f"typst_paper_{seed}.pdf")
         (folder / f"typst_paper_{seed}.md").write_text(paper, "utf-8")
 

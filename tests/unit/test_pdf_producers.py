@@ -312,3 +312,34 @@ def test_a_running_header_with_its_page_number_is_dropped_below_the_margin_band(
     chapter = [line("1", 120, 100, 8, 14), line("Introduction", 140, 100, 90, 14)]
     assert page_markdown(lines).startswith("Body line 0")
     assert "Introduction" in page_markdown(chapter + lines[2:])  # a larger first row stays
+
+
+def test_a_number_and_its_unit_in_a_right_to_left_line_stay_two_words() -> None:
+    # Typst writes "زمن 240 ms" in reading order and draws it "ms 240 زمن", the
+    # spaces between the left-to-right words narrower than a gap tells.
+    arabic = [Char(ch, 520 - 6 * i, 100.0, 526 - 6 * i, 112.0, 12.0, False)
+              for i, ch in enumerate("زمن")]
+    chars = arabic + run("240", 482, 6, generated=frozenset({0})) + run(
+        "ms", 466, 7, generated=frozenset({0}))
+    words = build_lines(chars)[0].text.split()
+    assert "240" in words and "ms" in words
+
+
+def test_a_space_between_stream_neighbours_drawn_apart_is_kept() -> None:
+    # "240", a space, "ms", drawn "ms 240" (a right-to-left paragraph's cell, written in
+    # reading order) with 2 pt between the boxes: one space, however narrow.
+    chars = run("240", 482, 6) + run("ms", 466, 7, generated=frozenset({0}))
+    assert [ln.text for ln in build_lines(chars)] == ["ms 240"]
+    # A space before a fragment belongs to its seam with the fragment before it in the
+    # stream, not to one drawn beside it later: "ome" then "H" is one word.
+    chars = run("ome", 106, 6, generated=frozenset({0})) + run("H", 99, 7)
+    assert [ln.text for ln in build_lines(chars)] == ["Home"]
+
+
+def test_a_cell_border_keeps_right_to_left_cells_apart() -> None:
+    # An Arabic table row: "زمن" in the right cell, "240" in the left one, a rule between.
+    arabic = [Char(ch, 520 - 6 * i, 100.0, 526 - 6 * i, 112.0, 12.0, False)
+              for i, ch in enumerate("زمن")]
+    chars = arabic + run("240", 486, 6, generated=frozenset({0}))
+    assert len(build_lines(chars)) == 1
+    assert [ln.text for ln in build_lines(chars, [(506.0, 90.0, 120.0)])] == ["240", "زمن"]

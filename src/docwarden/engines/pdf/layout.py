@@ -57,6 +57,10 @@ class Line(Extent):
     italic: bool = False
     mono: bool = False
     in_drawing: bool = False  # set over a drawing (a diagram's label), see figures.py
+    # The content stream's fragments it holds (first, last) and whether the stream had a
+    # space before the first: _merge's word break between stream neighbours.
+    stream_span: tuple[int, int] = (-1, -1)
+    space_before: bool = False
 
     @property
     def styled(self) -> bool:
@@ -126,7 +130,8 @@ def _size_jump(a: Char | Line, b: Char | Line) -> bool:
     return large >= SIZE_JUMP_RATIO * small and gap > BREAK_GAP_EM * small
 
 
-def _fragment_line(frag: list[Char], pairs: set[tuple[int, int]]) -> Line:
+def _fragment_line(frag: list[Char], pairs: set[tuple[int, int]], index: int) -> Line:
+    space_before = frag[0].space_before  # before spaced() sets it for reading order
     parts: list[str] = []
     sizes: Counter[float] = Counter()
     bold = italic = mono = 0
@@ -147,16 +152,24 @@ def _fragment_line(frag: list[Char], pairs: set[tuple[int, int]]) -> Line:
         x1=max(c.x1 for c in frag), y1=max(c.y1 for c in frag),
         size_pt=sizes.most_common(1)[0][0], bold=bold * 2 > len(frag),
         italic=italic * 2 > len(frag), mono=mono * 2 > len(frag),
+        stream_span=(index, index), space_before=space_before,
     )
 
 
 def _walled(last: Char, char: Char, walls: Sequence[Wall]) -> bool:
-    """A vertical rule runs through the gap between two neighbours: a table's cell border
-    (lines of a drawing crossing its labels touch the glyphs and split nothing)."""
-    left, right = last.x1, char.x0
-    if right - left < WALL_GAP_EM * char.size_pt:
+    """A vertical rule runs through the gap between two neighbours, drawn either way
+    round (right to left too): a table's cell border (lines of a drawing crossing its
+    labels touch the glyphs and split nothing)."""
+    return _wall_between((last.x0, last.x1), (char.x0, char.x1), char, walls)
+
+
+def _wall_between(a: tuple[float, float], b: tuple[float, float], at: Char,
+                  walls: Sequence[Wall]) -> bool:
+    """A wall in the gap between the spans `a` and `b` (x0, x1), at the height of `at`."""
+    left, right = (a[1], b[0]) if a[1] <= b[0] else (b[1], a[0])
+    if right - left < WALL_GAP_EM * at.size_pt:
         return False
-    mid = (char.y0 + char.y1) / 2
+    mid = (at.y0 + at.y1) / 2
     return any(left < x < right and y0 <= mid <= y1 for x, y0, y1 in walls)
 
 
@@ -188,16 +201,21 @@ def _beside(a: list[Char], b: list[Char]) -> bool:
     return gap <= MERGE_GAP_EM * max(a[0].size_pt, b[0].size_pt, 1.0)
 
 
-def join_rtl_fragments(frags: list[list[Char]]) -> list[list[Char]]:
-    """Char groups of one right-to-left line joined before reordering (not after, as text)."""
+def join_rtl_fragments(frags: list[list[Char]], walls: Sequence[Wall] = ()
+                       ) -> list[list[Char]]:
+    """Char groups of one right-to-left line joined before reordering (not after, as
+    text); a cell border between two keeps them apart."""
     if not any(direction(c.text) == "R" for frag in frags for c in frag):
         return frags
     out: list[list[Char]] = []
     for frag in frags:
         rtl = any(direction(c.text) == "R" for c in frag)
+        span = (min(c.x0 for c in frag), max(c.x1 for c in frag))
         for i in range(len(out) - 1, max(len(out) - 40, 0) - 1, -1):
             other_rtl = any(direction(c.text) == "R" for c in out[i])
-            if (rtl or other_rtl) and _beside(out[i], frag):
+            if (rtl or other_rtl) and _beside(out[i], frag) and not _wall_between(
+                    (min(c.x0 for c in out[i]), max(c.x1 for c in out[i])), span, frag[0],
+                    walls):
                 out[i] = out[i] + frag
                 break
         else:
@@ -267,9 +285,21 @@ def _mergeable(left: Line, right: Line, walls: Sequence[Wall] = (),
     return not any(left.x1 - 1 <= x <= right.x0 + 1 and y0 <= mid <= y1 for x, y0, y1 in walls)
 
 
+def _spaced_after(later: Line, earlier: Line) -> bool:
+    """`later` follows `earlier` in the stream, a space between them."""
+    return later.space_before and later.stream_span[0] == earlier.stream_span[1] + 1
+
+
 def _merge(left: Line, right: Line) -> Line:
-    """Two fragments of one line; on a right-to-left line the right one is read first."""
-    sep = "" if right.x0 - left.x1 < SPACE_GAP_EM * left.size_pt else " "
+    """Two fragments of one line; on a right-to-left line the right one is read first.
+
+    A space the stream put between them is kept however narrow their gap: Typst writes
+    a right-to-left paragraph in reading order, so "240 ms" comes as "240", " ", "ms"
+    and is drawn "ms 240", the boxes nearer than a space.
+    """
+    stream_space = _spaced_after(left, right) or _spaced_after(right, left)
+    narrow = right.x0 - left.x1 < SPACE_GAP_EM * left.size_pt
+    sep = "" if narrow and not stream_space else " "
     longer = left if len(left.text) >= len(right.text) else right
     first, second = left.text, right.text
     if is_rtl_line(first + second):
@@ -279,6 +309,9 @@ def _merge(left: Line, right: Line) -> Line:
         x0=left.x0, y0=min(left.y0, right.y0), x1=max(left.x1, right.x1),
         y1=max(left.y1, right.y1), size_pt=longer.size_pt, bold=longer.bold,
         italic=longer.italic, mono=left.mono and right.mono,
+        stream_span=(min(left.stream_span[0], right.stream_span[0]),
+                     max(left.stream_span[1], right.stream_span[1])),
+        space_before=min(left, right, key=lambda ln: ln.stream_span[0]).space_before,
     )
 
 
@@ -303,8 +336,8 @@ def merge_fragments(frags: list[Line], walls: Sequence[Wall] = ()) -> list[Line]
 def build_lines(chars: list[Char], walls: Sequence[Wall] = ()) -> list[Line]:
     """Chars in stream order -> visual lines (stream order kept where it is sane)."""
     pairs = {(id(chars[i - 1]), id(c)) for i, c in enumerate(chars) if i and c.space_before}
-    frags = join_rtl_fragments(_fragments(chars, walls))
-    lines = [_fragment_line(frag, pairs) for frag in frags]
+    frags = join_rtl_fragments(_fragments(chars, walls), walls)
+    lines = [_fragment_line(frag, pairs, index) for index, frag in enumerate(frags)]
     return _drop_overprints(merge_fragments([line for line in lines if line.text], walls))
 
 

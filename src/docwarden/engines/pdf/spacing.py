@@ -123,5 +123,15 @@ def spaced(frag: list[G], pairs: set[tuple[int, int]]) -> list[G]:
         gap = _widest_gap(visual, slot[id(prev)], slot[id(char)])
         em_gap = (RTL_SPACE_GAP_EM if rtl else SPACE_GAP_EM) * char.size_pt
         char.space_before = i > 0 and (
-            (id(prev), id(char)) in pairs or (id(char), id(prev)) in pairs or gap > em_gap)
+            (id(prev), id(char)) in pairs or (id(char), id(prev)) in pairs or gap > em_gap
+            or _starts_ltr_word(char))
     return ordered
+
+
+def _starts_ltr_word(char: Spaced) -> bool:
+    """The stream put a space before a Latin letter or a digit: it opens a word, whatever
+    glyph precedes it in reading order.  Typst writes a right-to-left paragraph in
+    reading order, so a cell's "240 ms" is drawn "ms 240" with its space narrower than a
+    gap can tell.  Other glyphs are left out: a stream in drawing order puts its space
+    before a right-to-left word's last letter, and before the "%" of "15%" drawn "%15"."""
+    return char.space_before and (direction(char.text) == "L" or char.text.isdigit())
