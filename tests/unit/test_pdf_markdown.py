@@ -94,7 +94,7 @@ def test_a_manuals_bold_terms_are_no_headings() -> None:
     term bold on its own line (options, variables, values, syntax), its meaning below.
     They had all become headings (ls: 43 of 52); a bold "Exit Status" stays one."""
     terms = ["-a, –all", "--block-size SIZE", "TAR_GNAME", "none, off", "/regexp/",
-             "#comment", "Exit Status"]
+             "#comment", "0,addr2", "addr1,+N", "1,000 Users", "Exit Status"]
     lines = [line("Options", 72, 60, 120, size=14)]
     for row, term in enumerate(terms):
         top = 90 + row * 40
@@ -102,7 +102,7 @@ def test_a_manuals_bold_terms_are_no_headings() -> None:
                   line(f"what {term} means, in a sentence of its own.", 72, top + 14, 300)]
     markdown = build_markdown([page(lines)])
     headings = [ln for ln in markdown.splitlines() if re.match(r"#{1,6} ", ln)]
-    assert headings == ["# Options", "## Exit Status"]
+    assert headings == ["# Options", "## 1,000 Users", "## Exit Status"]
     assert "-a, –all\n\nwhat -a, –all means" in markdown
 
 

@@ -35,6 +35,8 @@ CALL_RE = re.compile(r"\w\(")
 CLOSING_MARKS = ")]}\"'”’»"
 # A term starts so: options ("-a", "–all" as "--all" is typeset) and syntax (":label").
 TERM_STARTS = "-\u2010\u2011\u2012\u2013\u2014\u2212:#/\\"
+# ... as is a word with a comma glued to a letter or a sign: an address range "addr1,+N".
+GLUED_COMMA_RE = re.compile(r",[^\s\d]")
 # ... nor is a web address alone one ("ibm.com/redbooks" on a cover).
 DRAWN_LABEL_MAX_RATIO = 1.3  # text over a drawing this close to body size is a label
 BYLINE_SPLIT_RE = re.compile(r",|;|&|\band\b")
@@ -192,11 +194,12 @@ def _drawn_label(block: Block, body: float) -> bool:
 def _term(text: str) -> bool:
     """A definition list's term, set bold on a line of its own as manuals set their
     options, variables, values and commands ("-a, --all", "TAR_GNAME", "none, off",
-    "/regexp/"): it starts with a dash or a sign of syntax, its first word is an
-    identifier, or it starts in lower case (a heading starts with a capital, a digit
+    "/regexp/", sed's "0,addr2"): it starts with a dash or a sign of syntax, its first
+    word is an identifier or holds a comma glued to what follows ("1,000" aside), or it
+    starts in lower case (a heading starts with a capital, a digit
     or an opening mark; "iPhone" keeps its capital)."""
     first = text.split(maxsplit=1)[0]
-    return first[0] in TERM_STARTS or "_" in first or (
+    return first[0] in TERM_STARTS or "_" in first or bool(GLUED_COMMA_RE.search(first)) or (
         first[0].islower() and not any(char.isupper() for char in first))
 
 
