@@ -259,6 +259,24 @@ def test_korean_wrapped_between_words_keeps_its_space() -> None:
     assert join_lines(lines, lexicon) == " ".join(lines)
 
 
+def test_a_space_typst_keeps_at_a_korean_wrap_is_a_space_where_it_keeps_no_other() -> None:
+    # Typst wraps Korean between syllables and keeps the space of a wrap between words
+    # ("수 " / "있습니다"), none inside one; LibreOffice keeps one at every wrap.
+    lines = ["회사는 현지 협력사와 계약을 맺었습니다 그리고 모바일 앱을 통해 가입",
+             "해외 시장 진출을 위해 현지 협력사와 계",
+             "약을 맺었습니다 신규 고객의 절반 이상이 모바일 앱",
+             "을 통해 가입하였습니다 운영 비용을 줄이기 위해 서",
+             "버를 도입하였습니다 자세한 내용은 확인할 수",
+             "있습니다"]
+    spaced = [False, False, False, False, False, True]
+    typst = Lexicon(lines, spaced)
+    assert typst.anywhere and typst.spaces_tell
+    assert join_lines(lines[4:], typst, spaced[4:]).endswith("확인할 수 있습니다")
+    libreoffice = Lexicon(lines, [False, False, True, False, False, True])  # "계 " / "약을"
+    assert not libreoffice.spaces_tell
+    assert join_lines(lines[4:], libreoffice, spaced[4:]).endswith("확인할 수있습니다")
+
+
 def test_a_cell_border_in_a_gap_splits_a_run_but_a_drawing_through_glyphs_does_not() -> None:
     cell = run("비중", 100, 11) + run("22%", 140, 6)  # a 18 pt gap with a border at 130
     assert [ln.text for ln in build_lines(cell, [(130.0, 90.0, 120.0)])] == ["비중", "22%"]

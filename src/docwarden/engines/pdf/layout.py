@@ -58,9 +58,11 @@ class Line(Extent):
     mono: bool = False
     in_drawing: bool = False  # set over a drawing (a diagram's label), see figures.py
     # The content stream's fragments it holds (first, last) and whether the stream had a
-    # space before the first: _merge's word break between stream neighbours.
+    # space before the first (a space character: real_space_before): _merge's word
+    # break between stream neighbours, markdown.join_lines's between a line and the last.
     stream_span: tuple[int, int] = (-1, -1)
     space_before: bool = False
+    real_space_before: bool = False
 
     @property
     def styled(self) -> bool:
@@ -131,7 +133,7 @@ def _size_jump(a: Char | Line, b: Char | Line) -> bool:
 
 
 def _fragment_line(frag: list[Char], pairs: set[tuple[int, int]], index: int) -> Line:
-    space_before = frag[0].space_before  # before spaced() sets it for reading order
+    space_before, real_space_before = frag[0].space_before, frag[0].real_space_before
     parts: list[str] = []
     sizes: Counter[float] = Counter()
     bold = italic = mono = 0
@@ -153,6 +155,7 @@ def _fragment_line(frag: list[Char], pairs: set[tuple[int, int]], index: int) ->
         size_pt=sizes.most_common(1)[0][0], bold=bold * 2 > len(frag),
         italic=italic * 2 > len(frag), mono=mono * 2 > len(frag),
         stream_span=(index, index), space_before=space_before,
+        real_space_before=real_space_before,
     )
 
 
@@ -311,7 +314,9 @@ def _merge(left: Line, right: Line) -> Line:
         italic=longer.italic, mono=left.mono and right.mono,
         stream_span=(min(left.stream_span[0], right.stream_span[0]),
                      max(left.stream_span[1], right.stream_span[1])),
-        space_before=min(left, right, key=lambda ln: ln.stream_span[0]).space_before,
+        space_before=(first_drawn := min(left, right, key=lambda ln: ln.stream_span[0])
+                      ).space_before,
+        real_space_before=first_drawn.real_space_before,
     )
 
 

@@ -63,15 +63,18 @@ class Lexicon:
     word of its own, elsewhere only a wrap inside a known word joins.
     """
 
-    def __init__(self, texts: Iterable[str]) -> None:
+    def __init__(self, texts: Iterable[str], spaced: Iterable[bool] = ()) -> None:
         lines = list(texts)
         self.words: set[str] = set()
         for text in lines:
             tokens = text.split()  # a line's first and last tokens may be halves
             self.words.update(_bare(t) for t in tokens[1:-1] if HANGUL_RE.search(t))
-        inside = sum(1 for before, after in itertools.pairwise(lines)
-                     if self._halves(before, after) == WordSplit.INSIDE)
-        self.anywhere = inside >= MIN_MIDWORD_WRAPS
+        splits = [self._halves(before, after) for before, after in itertools.pairwise(lines)]
+        self.anywhere = splits.count(WordSplit.INSIDE) >= MIN_MIDWORD_WRAPS
+        # Whether a space the stream keeps at a wrap marks one between words: Typst keeps
+        # one only there, LibreOffice at every wrap ("불량률 " / "이" of "불량률이").
+        self.spaces_tell = not any(split == WordSplit.INSIDE and flag for split, flag in zip(
+            splits, list(spaced)[1:], strict=False))
 
     def _halves(self, before: str, after: str) -> WordSplit:
         before, after = before.rstrip(), after.lstrip()  # `before` may be a long paragraph
@@ -83,8 +86,11 @@ class Lexicon:
             return WordSplit.INSIDE
         return WordSplit.BETWEEN if halves else WordSplit.UNKNOWN
 
-    def glued(self, before: str, after: str) -> bool:
-        """Whether `after` continues the word `before` ends with."""
+    def glued(self, before: str, after: str, spaced: bool = False) -> bool:
+        """Whether `after` continues the word `before` ends with; `spaced`: the stream
+        has a space character between them."""
+        if spaced and self.spaces_tell:
+            return False
         split = self._halves(before, after)
         return split == WordSplit.INSIDE or (self.anywhere and split == WordSplit.UNKNOWN)
 
@@ -102,23 +108,29 @@ def _bare(token: str) -> str:
     return token.strip(WORD_EDGE_MARKS)
 
 
-def join_lines(texts: Sequence[str], lexicon: Lexicon | None = None) -> str:
-    """Re-flow wrapped lines into one paragraph string."""
-    texts = [t.strip() for t in texts if t.strip()]
-    if not texts:
+def join_lines(texts: Sequence[str], lexicon: Lexicon | None = None,
+               spaced: Sequence[bool] = ()) -> str:
+    """Re-flow wrapped lines into one paragraph string.
+
+    `spaced[i]`: the content stream has a space character before line i, at the wrap
+    (a space pdfium generates from a gap says nothing); for Korean the lexicon weighs it.
+    """
+    pairs = [(t.strip(), bool(spaced) and spaced[i]) for i, t in enumerate(texts) if t.strip()]
+    if not pairs:
         return ""
+    texts = [t for t, _ in pairs]
     cjk = sum(len(CJK_RE.findall(t)) for t in texts)
     latin = sum(1 for t in texts for ch in t if ch.isascii() and ch.isalpha())
     cjk_block = cjk > latin
     out = texts[0]
-    for text in texts[1:]:
+    for text, between_words in pairs[1:]:
         hyphenated = out.endswith("-") and len(out) > 1 and out[-2].isalpha()
         if wrapped_inside_address(out, text):
             out += text
         elif out.endswith(SOFT_HYPHEN) or (hyphenated and text[0].islower()):
             out = out[:-1] + text
         elif cjk_block or _is_cjk(out[-1]) or _is_cjk(text[0]) or (
-                lexicon is not None and lexicon.glued(out, text)):
+                lexicon is not None and lexicon.glued(out, text, between_words)):
             out += text
         else:
             out += " " + text
@@ -225,7 +237,8 @@ def render_block(block: Block, lexicon: Lexicon | None = None) -> str:
         return block.figure.text
     if block.kind == "code":
         return render_code(block.lines)
-    text = join_lines([ln.text for ln in block.lines], lexicon)
+    text = join_lines([ln.text for ln in block.lines], lexicon,
+                      [ln.real_space_before for ln in block.lines])
     if block.kind == "heading":
         return f"{'#' * block.level} {text}"
     if block.kind == "item":
@@ -303,8 +316,8 @@ def build_markdown(pages: Sequence[PageLayout], page_separators: bool = False) -
     sizes = heading_sizes(pages, body)
     per_page = [_join_column_breaks(page_blocks(page, body, sizes, first=index == 0))
                 for index, page in enumerate(pages)]
-    lexicon = Lexicon(item.text for page in pages for item in page.items
-                      if isinstance(item, Line))
+    lines = [item for page in pages for item in page.items if isinstance(item, Line)]
+    lexicon = Lexicon((line.text for line in lines), (line.real_space_before for line in lines))
     if page_separators:
         chunks = [
             f"<!-- page {page.number} -->\n\n{_join_blocks(blocks, lexicon)}".rstrip()
