@@ -351,3 +351,19 @@ def test_wrapped_cells_of_a_double_spaced_table_still_wrap() -> None:
     tables = [item for item in layout_page(table_rows(24.0)) if isinstance(item, Table)]
     assert [row[1] for row in tables[0].rows] == [
         "Notes", "Board plan building account", "Resource council main series"]
+
+
+def test_total_rows_under_an_amount_column_are_rows_of_their_own() -> None:
+    # An invoice: the subtotal, tax and total rows leave the item columns empty.  A
+    # wrapped cell's next line never goes on under a number, so they are rows.
+    rows = [("Item", "Description", "Unit price", "Amount"),
+            ("1", "OCR pages, standard", "0.02 EUR", "24.00 EUR"),
+            ("2", "Photo enhancement", "0.25 EUR", "10.00 EUR"),
+            ("", "", "Subtotal", "34.00 EUR"), ("", "", "VAT 19%", "6.46 EUR"),
+            ("", "", "Total", "40.46 EUR")]
+    lines = [line(text, x, 100 + 14 * r, 8 * len(text))
+             for r, row in enumerate(rows)
+             for x, text in zip((60, 100, 300, 400), row, strict=True)
+             if text]
+    tables = [item for item in layout_page(lines) if isinstance(item, Table)]
+    assert [row[2:] for row in tables[0].rows] == [list(row[2:]) for row in rows]

@@ -10,6 +10,7 @@ cell may continue there) is joined back into one.
 from __future__ import annotations
 
 import itertools
+import re
 import statistics
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -27,6 +28,8 @@ PROSE_FULL_SHARE = 0.6  # of a band's cells filling its width: wrapped prose, no
 PROSE_FULL_WIDTH = 0.8
 PROSE_MIN_CHARS = 25
 BULLETS = "•●○◦▪■□‣⁃∙·-–—*"
+# A number or an amount alone in a cell: "2,247", "-3.5", "64.2%", "0.25 EUR", "$1,200".
+NUMBER_CELL_RE = re.compile(r"^[-+−(]?[$€£¥]?\s?\d[\d.,'\s]*%?\)?(?:\s?(?:[A-Z]{3}|[$€£¥]))?$")
 MIN_SIDE_PROSE_LINES = 5  # prose lines each side of a gutter for a page of two columns
 HALF_PAGE = 0.6  # a column's prose is at most this share of the page's text width
 
@@ -95,23 +98,38 @@ def _joined_rows(upper: list[str], lower: list[str]) -> list[str]:
     return [f"{a} {b}".strip() for a, b in zip(upper, lower, strict=True)]
 
 
+def _under_number(upper: list[str], lower: list[str]) -> bool:
+    """`lower` sets words under a number or an amount: no wrapped cell goes on so, and
+    it is a row of its own (an invoice's "Subtotal", "VAT 19%" and "Total" rows under
+    the unit prices).  Numbers under numbers are left to the key column: a table's
+    sub-rows beside one spanning key cell (docling's references join them)."""
+    return any(text and not NUMBER_CELL_RE.match(text) and NUMBER_CELL_RE.match(above)
+               for above, text in zip(upper, lower, strict=True))
+
+
 def _grid(rows: list[list[Line]], bands: list[tuple[float, float]]
           ) -> tuple[list[list[str]], list[list[Line]]]:
     """Cell texts per row, and each band's lines; a visual row with nothing in the key
-    column is the next line of the row above (a wrapped cell), not a row of its own."""
+    column is the next line of the row above (a wrapped cell), not a row of its own,
+    unless it sets words under a number (_under_number), and then so are the rows of
+    its shape after it ("VAT 19%" and "Total" under "Subtotal")."""
     key = _key_column((cell.text for row in rows for cell in row), len(bands))
     grid: list[list[str]] = []
     by_band: list[list[Line]] = [[] for _ in bands]
+    keyless: list[bool] | None = None  # the shape of the last keyless row of its own
     for row in rows:
         texts = [""] * len(bands)
         for cell in row:
             col = _column_of(cell, bands)
             texts[col] = f"{texts[col]} {cell.text}".strip()
             by_band[col].append(cell)
-        if grid and not texts[key]:
+        shape = [bool(text) for text in texts]
+        if grid and not texts[key] and shape != keyless and not _under_number(
+                grid[-1], texts):
             grid[-1] = _joined_rows(grid[-1], texts)
-        else:
-            grid.append(texts)
+            continue
+        grid.append(texts)
+        keyless = None if texts[key] else shape
     return grid, by_band
 
 
