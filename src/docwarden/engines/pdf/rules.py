@@ -216,10 +216,10 @@ def _open_end(grid: Sequence[Rule], xs: Sequence[float], ys: Sequence[float],
     if not all(sides):
         return list(ys)
     bottom = min(max(side) for side in sides)
-    below = [ln for ln in lines if xs[0] <= (ln.x0 + ln.x1) / 2 <= xs[-1]
-             and bottom - SNAP_PT <= ln.y0 <= bottom + 2 * ln.height]
     tallest = max(b - a for a, b in itertools.pairwise(ys))
-    if bottom <= ys[-1] + MIN_RULE_PT or below or bottom - ys[-1] > OPEN_ROW_MAX * tallest:
+    if not ys[-1] + MIN_RULE_PT < bottom <= ys[-1] + OPEN_ROW_MAX * tallest or any(
+            xs[0] <= (ln.x0 + ln.x1) / 2 <= xs[-1]
+            and bottom - SNAP_PT <= ln.y0 <= bottom + 2 * ln.height for ln in lines):
         return list(ys)
     return [*ys, bottom]
 
