@@ -74,7 +74,13 @@ def _typst_text(text: str) -> str:
 
 def typst_source(markdown: str, columns: bool, lang: str = "en") -> str:
     font = f'#set text(lang: "{lang}", font: "{FONTS[lang]}")\n' if lang in FONTS else ""
-    out = [TYPST_PAGE + font + ("#set page(columns: 2)\n" if columns else "")]
+    page = TYPST_PAGE + font + ("#set page(columns: 2)\n" if columns else "")
+    return "\n\n".join([page, *_typst_blocks(markdown)]) + "\n"
+
+
+def _typst_blocks(markdown: str) -> list[str]:
+    """Each Markdown block as Typst markup."""
+    out = []
     for kind, block in _blocks(markdown):
         lines = block.splitlines()
         if kind == "code":
@@ -91,7 +97,7 @@ def typst_source(markdown: str, columns: bool, lang: str = "en") -> str:
             out.append(f"#table(columns: {len(rows[0])}, {cells})")
         else:
             out.append(_typst_text(" ".join(lines)))
-    return "\n\n".join(out) + "\n"
+    return out
 
 
 def typst_pdf(markdown: str, out: Path, columns: bool, lang: str = "en") -> None:
@@ -119,7 +125,7 @@ def typst_paper(seed: int, out: Path) -> str:
         body.append(f"= {_typst_text(name)}")
         reference.append(f"## {number} {name}")
         for index, block in enumerate(blocks):
-            body.append(typst_source(block, False).split("\n\n", 1)[1].strip())
+            body += _typst_blocks(block)
             reference.append(block)
             if number == 3 and index == 0:
                 body.append("#figure(rect(width: 90%, height: 3cm, fill: luma(200)), caption: ["
