@@ -303,6 +303,7 @@ def _merge(left: Line, right: Line) -> Line:
     stream_space = _spaced_after(left, right) or _spaced_after(right, left)
     narrow = right.x0 - left.x1 < SPACE_GAP_EM * left.size_pt
     sep = "" if narrow and not stream_space else " "
+    streamed_first = left if left.stream_span[0] <= right.stream_span[0] else right
     longer = left if len(left.text) >= len(right.text) else right
     first, second = left.text, right.text
     if is_rtl_line(first + second):
@@ -314,9 +315,8 @@ def _merge(left: Line, right: Line) -> Line:
         italic=longer.italic, mono=left.mono and right.mono,
         stream_span=(min(left.stream_span[0], right.stream_span[0]),
                      max(left.stream_span[1], right.stream_span[1])),
-        space_before=(first_drawn := min(left, right, key=lambda ln: ln.stream_span[0])
-                      ).space_before,
-        real_space_before=first_drawn.real_space_before,
+        space_before=streamed_first.space_before,
+        real_space_before=streamed_first.real_space_before,
     )
 
 
