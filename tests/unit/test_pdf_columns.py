@@ -3,7 +3,8 @@ a little wider than their column, numbers split from their section titles."""
 
 from __future__ import annotations
 
-from docwarden.engines.pdf.layout import Char, Line, build_lines
+from docwarden.engines.pdf.layout import Char, Line
+from docwarden.engines.pdf.lines import build_lines
 from docwarden.engines.pdf.order import layout_page
 from docwarden.engines.pdf.tables import Table
 

@@ -9,7 +9,8 @@ import pytest
 from docwarden.engines.pdf.document import parse_pages
 from docwarden.engines.pdf.engine import parse_params
 from docwarden.engines.pdf.furniture import furniture_key, is_page_number
-from docwarden.engines.pdf.layout import Char, build_lines
+from docwarden.engines.pdf.layout import Char
+from docwarden.engines.pdf.lines import build_lines
 from docwarden.engines.pdf.scanned import _turn_order, quality, render_scale, to_lines
 from docwarden.errors import InvalidInput
 

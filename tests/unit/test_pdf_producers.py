@@ -6,7 +6,8 @@ from __future__ import annotations
 
 from docwarden.engines.pdf.bidi import reading_columns
 from docwarden.engines.pdf.furniture import PageLayout, is_stamp
-from docwarden.engines.pdf.layout import Char, Line, build_lines
+from docwarden.engines.pdf.layout import Char, Line
+from docwarden.engines.pdf.lines import build_lines
 from docwarden.engines.pdf.markdown import Lexicon, build_markdown, join_lines
 from docwarden.engines.pdf.order import layout_page
 from docwarden.engines.pdf.rules import mark_bullets

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from docwarden.engines.pdf.bidi import logical_order, unshape
 from docwarden.engines.pdf.furniture import PageLayout
-from docwarden.engines.pdf.layout import Char, Line, build_lines
+from docwarden.engines.pdf.layout import Char, Line
+from docwarden.engines.pdf.lines import build_lines
 from docwarden.engines.pdf.markdown import build_markdown, join_lines
 from docwarden.engines.pdf.order import layout_page
 from docwarden.engines.pdf.rules import Rule, ruled_tables

@@ -1,24 +1,23 @@
-"""Text lines with positions, font sizes and weight from a page's characters.
+"""Text lines with positions, font sizes and weight; a page's characters as fragments.
 
 textlayer.py reads the characters from pdfium in content-stream order, with
 boxes but no layout.  Here characters become fragments (runs on one baseline,
-split at column-sized gaps; right-to-left runs reordered from their boxes)
-and fragments on one visual line are merged into `Line`s.  Coordinates are PDF
+split at column-sized gaps; right-to-left runs reordered from their boxes);
+lines.py merges the fragments on one visual line into `Line`s.  Coordinates are PDF
 points with the origin at the top-left of the visible page, y growing down, the
 same frame OCR boxes are mapped into, so both share the Markdown builder.
 """
 
 from __future__ import annotations
 
-import bisect
 import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from docwarden.engines.geometry import Extent
-from docwarden.engines.pdf.bidi import direction, is_rtl_line, unshape
-from docwarden.engines.pdf.spacing import SPACE_GAP_EM, spaced
+from docwarden.engines.pdf.bidi import direction, unshape
+from docwarden.engines.pdf.spacing import spaced
 
 SOFT_HYPHEN = "\u00ad"
 UNMAPPED = "\ufffc"  # a glyph without a Unicode mapping (symbol fonts, junk)
@@ -30,17 +29,8 @@ MERGE_GAP_EM = 0.8  # fragments closer than this on one line are merged
 # its own fragment when the sizes differ this much and a gap wider than the small
 # font's em separates them; superscripts and drop caps touch their neighbours.
 SIZE_JUMP_RATIO = 1.8
-MARKER_GAP_EM = 4.0  # a lone list marker joins the text this far to its right
 WALL_GAP_EM = 0.15  # a cell border splits a run only across a gap this wide
-MIN_EDGE_LINES = 3  # fragments sharing an edge x: a column's side
-SENTENCE_GAP_EM = 2.0  # the widest stretched space after a full stop on a justified line
 SENTENCE_END = tuple(".!?:;。！？：；")
-# A fragment that is only a bare number ("1" of pdfTeX's "1 Introduction") joins bold text.
-BARE_NUMBER_RE = re.compile(r"^\d{1,3}$")
-# A fragment that is only a list marker or a section number joins the text to its right.
-LEAD_RE = re.compile(
-    r"^(?:[•●○◦▪■□‣⁃∙·\-–—*]|\(?\d{1,3}[.)]|\(?[a-zA-Z][.)]|\d{1,3}(?:\.\d{1,3})+\.?)$"
-)
 
 
 @dataclass(slots=True)
@@ -122,17 +112,17 @@ def _starts_fragment(frag: list[Char], char: Char, extent: tuple[float, float]) 
         return char.x1 < extent[0] - limit or char.x0 > extent[1] + limit
     if char.x0 < last.x0 - 0.5 * em:  # moved back left (ligature parts share one box)
         return True
-    return char.x0 - last.x1 > limit or _size_jump(last, char)
+    return char.x0 - last.x1 > limit or size_jump(last, char)
 
 
-def _size_jump(a: Char | Line, b: Char | Line) -> bool:
+def size_jump(a: Char | Line, b: Char | Line) -> bool:
     """A gap wider than the smaller font's em between very different font sizes."""
     small, large = sorted((max(a.size_pt, 0.1), max(b.size_pt, 0.1)))
     gap = max(a.x0, b.x0) - min(a.x1, b.x1)
     return large >= SIZE_JUMP_RATIO * small and gap > BREAK_GAP_EM * small
 
 
-def _fragment_line(frag: list[Char], pairs: set[tuple[int, int]], index: int) -> Line:
+def fragment_line(frag: list[Char], pairs: set[tuple[int, int]], index: int) -> Line:
     space_before, real_space_before = frag[0].space_before, frag[0].real_space_before
     parts: list[str] = []
     sizes: Counter[float] = Counter()
@@ -176,7 +166,7 @@ def _wall_between(a: tuple[float, float], b: tuple[float, float], at: Char,
     return any(left < x < right and y0 <= mid <= y1 for x, y0, y1 in walls)
 
 
-def _fragments(chars: list[Char], walls: Sequence[Wall] = ()) -> list[list[Char]]:
+def char_fragments(chars: list[Char], walls: Sequence[Wall] = ()) -> list[list[Char]]:
     frags: list[list[Char]] = []
     current: list[Char] = []
     extent = (0.0, 0.0)
@@ -224,158 +214,6 @@ def join_rtl_fragments(frags: list[list[Char]], walls: Sequence[Wall] = ()
         else:
             out.append(frag)
     return out
-
-
-class _Edges:
-    """How many fragments start and end at each x: the edges of a page's text columns.
-
-    A justified column ends many lines at one x and the next column starts many at
-    another; two fragments meeting across such a pair of edges sit in different
-    columns however narrow the gutter (pdfTeX's is one em).
-    """
-
-    def __init__(self, frags: Sequence[Line]) -> None:
-        self.starts = Counter(round(f.x0) for f in frags)
-        self.ends = Counter(round(f.x1) for f in frags)
-
-    @staticmethod
-    def _near(counts: Counter[int], x: float) -> int:
-        at = round(x)
-        return counts[at - 1] + counts[at] + counts[at + 1]
-
-    def gutter(self, left: Line, right: Line) -> bool:
-        return (self._near(self.ends, left.x1) >= MIN_EDGE_LINES
-                and self._near(self.starts, right.x0) >= MIN_EDGE_LINES)
-
-    def spanned(self, left: Line, right: Line) -> bool:
-        """The two fragments run from a column's left edge to its right edge."""
-        return (self._near(self.starts, left.x0) >= MIN_EDGE_LINES
-                and self._near(self.ends, right.x1) >= MIN_EDGE_LINES)
-
-
-def _sentence_gap(left: Line, right: Line, edges: _Edges | None) -> bool:
-    """A sentence's end and the next one's start on one justified line: TeX stretches
-    the space after a full stop, on a loose line past an em."""
-    return (edges is not None and left.text.endswith((".", "?", "!", ":", ";"))
-            and right.text[:1].isupper() and " " in right.text
-            and left.bold == right.bold and abs(left.size_pt - right.size_pt) < 0.5
-            and edges.spanned(left, right))
-
-
-def _leads(left: Line, right: Line) -> bool:
-    """`left` is a list marker or section number that belongs to the text on its right."""
-    if LEAD_RE.match(left.text):
-        return True
-    return bool(BARE_NUMBER_RE.match(left.text)) and left.bold and right.bold
-
-
-def _mergeable(left: Line, right: Line, walls: Sequence[Wall] = (),
-               edges: _Edges | None = None) -> bool:
-    overlap = min(left.y1, right.y1) - max(left.y0, right.y0)
-    if overlap < 0.6 * min(left.height, right.height):
-        return False
-    em = max(min(left.size_pt, right.size_pt), 1.0)
-    gap = right.x0 - left.x1
-    lead = _leads(left, right)
-    limit = MARKER_GAP_EM if lead else MERGE_GAP_EM
-    if gap > limit * em and gap <= SENTENCE_GAP_EM * em and _sentence_gap(left, right, edges):
-        limit = SENTENCE_GAP_EM
-    if not -0.3 * em <= gap <= limit * em or _size_jump(left, right):
-        return False
-    if edges is not None and not lead and gap > SPACE_GAP_EM * em and edges.gutter(left, right):
-        return False
-    mid = (left.y0 + left.y1) / 2
-    return not any(left.x1 - 1 <= x <= right.x0 + 1 and y0 <= mid <= y1 for x, y0, y1 in walls)
-
-
-def _spaced_after(later: Line, earlier: Line) -> bool:
-    """`later` follows `earlier` in the stream, a space between them."""
-    return later.space_before and later.stream_span[0] == earlier.stream_span[1] + 1
-
-
-def _merge(left: Line, right: Line) -> Line:
-    """Two fragments of one line; on a right-to-left line the right one is read first.
-
-    A space the stream put between them is kept however narrow their gap: Typst writes
-    a right-to-left paragraph in reading order, so "240 ms" comes as "240", " ", "ms"
-    and is drawn "ms 240", the boxes nearer than a space.
-    """
-    stream_space = _spaced_after(left, right) or _spaced_after(right, left)
-    narrow = right.x0 - left.x1 < SPACE_GAP_EM * left.size_pt
-    sep = "" if narrow and not stream_space else " "
-    streamed_first = left if left.stream_span[0] <= right.stream_span[0] else right
-    longer = left if len(left.text) >= len(right.text) else right
-    first, second = left.text, right.text
-    if is_rtl_line(first + second):
-        first, second = second, first
-    return Line(
-        text=f"{first}{sep}{second}",
-        x0=left.x0, y0=min(left.y0, right.y0), x1=max(left.x1, right.x1),
-        y1=max(left.y1, right.y1), size_pt=longer.size_pt, bold=longer.bold,
-        italic=longer.italic, mono=left.mono and right.mono,
-        stream_span=(min(left.stream_span[0], right.stream_span[0]),
-                     max(left.stream_span[1], right.stream_span[1])),
-        space_before=streamed_first.space_before,
-        real_space_before=streamed_first.real_space_before,
-    )
-
-
-def merge_fragments(frags: list[Line], walls: Sequence[Wall] = ()) -> list[Line]:
-    """Join fragments that sit side by side on one visual line (out-of-order streams)."""
-    pending = sorted(frags, key=lambda f: (round(f.y0), f.x0))
-    edges = _Edges(frags)
-    lines: list[Line] = []
-    for frag in pending:
-        for i in range(len(lines) - 1, max(len(lines) - 40, 0) - 1, -1):
-            if _mergeable(lines[i], frag, walls, edges):
-                lines[i] = _merge(lines[i], frag)
-                break
-            if _mergeable(frag, lines[i], walls, edges):
-                lines[i] = _merge(frag, lines[i])
-                break
-        else:
-            lines.append(frag)
-    return lines
-
-
-def build_lines(chars: list[Char], walls: Sequence[Wall] = ()) -> list[Line]:
-    """Chars in stream order -> visual lines (stream order kept where it is sane)."""
-    pairs = {(id(chars[i - 1]), id(c)) for i, c in enumerate(chars) if i and c.space_before}
-    frags = join_rtl_fragments(_fragments(chars, walls), walls)
-    lines = [_fragment_line(frag, pairs, index) for index, frag in enumerate(frags)]
-    return _drop_overprints(merge_fragments([line for line in lines if line.text], walls))
-
-
-def _drop_overprints(lines: list[Line]) -> list[Line]:
-    """One copy of a line drawn twice in the same place (fake bold, a stamped overlay),
-    also where the second drawing repeats only some of its glyphs (read apart, they
-    make a line of fragments, "th t th", under the whole one)."""
-    seen: set[tuple[str, int, int]] = set()
-    kept: list[Line] = []
-    for line in lines:
-        key = (line.text, round(line.x0), round(line.y0))
-        if key not in seen:
-            seen.add(key)
-            kept.append(line)
-    by_top = sorted(kept, key=lambda ln: ln.y0)
-    tops = [ln.y0 for ln in by_top]
-    tallest = max((ln.height for ln in kept), default=0.0)
-    return [line for line in kept if not any(
-        _repeats(line, other)
-        for other in by_top[bisect.bisect_left(tops, line.y0 - tallest):
-                            bisect.bisect_right(tops, line.y1)])]
-
-
-def _repeats(part: Line, whole: Line) -> bool:
-    """`part` lies within `whole` on its row and holds some of its glyphs, in order."""
-    if part is whole or len(part.text) >= len(whole.text):
-        return False
-    inside = (part.x0 >= whole.x0 - 1 and part.x1 <= whole.x1 + 1
-              and min(part.y1, whole.y1) - max(part.y0, whole.y0) > 0.5 * part.height)
-    if not inside:
-        return False
-    glyphs = iter(whole.text)
-    return all(ch in glyphs for ch in part.text if not ch.isspace())
 
 
 def size_chars(lines: Iterable[Line]) -> Counter[float]:

@@ -1,7 +1,7 @@
 """Reading a pdfium text page: characters with boxes, font size, weight, visibility.
 
 Every call here goes to pdfium and must run under `PDFIUM_LOCK`; the layout of
-the characters read (fragments, lines, right-to-left order) is in layout.py.
+the characters read (fragments, lines, right-to-left order) is in layout.py and lines.py.
 """
 
 from __future__ import annotations
@@ -17,7 +17,8 @@ import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
 
 from docwarden.engines.pdf.accents import composed
-from docwarden.engines.pdf.layout import SOFT_HYPHEN, UNMAPPED, Char, Line, Wall, build_lines
+from docwarden.engines.pdf.layout import SOFT_HYPHEN, UNMAPPED, Char, Line, Wall
+from docwarden.engines.pdf.lines import build_lines
 
 INVISIBLE_RENDER_MODES = frozenset({3, 7})  # FPDF_TEXTRENDERMODE_INVISIBLE, _CLIP
 FORCE_BOLD_FLAG = 1 << 18
