@@ -67,6 +67,21 @@ def test_latex_accents_drawn_over_their_letters_are_read_on_them(engine: PdfEngi
             " façade, Čapek, Dvořák, Ångström, Mañana,") in markdown
 
 
+@pytest.mark.parametrize("name", [
+    "footnotes_latex.pdf", "footnotes_word.pdf", "footnotes_typst.pdf"])
+def test_footnotes_are_markdown_footnotes_after_the_text(engine: PdfEngine, name: str) -> None:
+    """pdfTeX and LibreOffice raise a smaller mark, Typst draws a superscript figure: it
+    had run into its word ("day1") and the notes into one paragraph; a power set the
+    same way is no footnote."""
+    markdown = convert(engine, DATA / "generated" / name)["markdown"]
+    assert "requests a day[^1] and grew" in markdown
+    assert "smaller servers[^2], while" in markdown
+    assert re.search(r"\S2 and nothing else", markdown)  # mc2, or Typst's 𝑚𝑐2
+    notes = re.findall(r"^\[\^(\d)\]: (\S+)", markdown, flags=re.M)
+    assert notes[:2] == [("1", "Measured"), ("2", "Two-core")]
+    assert markdown.rstrip().endswith("the OCR engine alone fell by two thirds.")
+
+
 def test_a_printed_pages_backdrop_is_no_table_frame(engine: PdfEngine) -> None:
     """A browser prints a page's colour as a filled box inside its margins; the boxes
     behind inline code at its top edge touched it, and the page became one table."""

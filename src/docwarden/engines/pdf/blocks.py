@@ -6,7 +6,8 @@ follows at the usual line gap and is not indented past the paragraph's edge
 column: a paragraph cut by a column end goes on at the top of the next one).
 Lines in a monospaced font become code blocks, unless one reads as prose and
 runs on from the paragraph above (field names set in typewriter type filling a
-line of a manual's sentence); list markers start items.
+line of a manual's sentence); list markers start items, and a footnote's mark
+(footnotes.py) starts a note.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from dataclasses import dataclass, field
 from docwarden.engines.pdf.addresses import ADDRESS_RE
 from docwarden.engines.pdf.bidi import is_rtl_line
 from docwarden.engines.pdf.figures import Figure
+from docwarden.engines.pdf.footnotes import NOTE_START_RE
 from docwarden.engines.pdf.layout import SENTENCE_END, Line, runs_on, same_row
 from docwarden.engines.pdf.tables import Table
 
@@ -44,7 +46,7 @@ PROSE_MIN_LOWER = 0.5  # of its letters: keywords in capitals (SQL) are code
 
 @dataclass(slots=True)
 class Block:
-    """A heading, paragraph, list item or table, before rendering."""
+    """A heading, paragraph, list item, footnote, code, table or figure, before rendering."""
 
     kind: str
     lines: list[Line] = field(default_factory=list)
@@ -100,6 +102,9 @@ class Grouper:
                 last.lines.append(item)
             else:
                 self.blocks.append(Block("code", [item]))
+            return
+        if NOTE_START_RE.match(item.text):
+            self.blocks.append(Block("note", [item]))
             return
         marker = list_marker(item.text)
         if self.blocks and marker is None and self._continues(self.blocks[-1], item):

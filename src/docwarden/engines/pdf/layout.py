@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 
 from docwarden.engines.geometry import Extent
 from docwarden.engines.pdf.bidi import direction, unshape
+from docwarden.engines.pdf.footnotes import MARK_CLOSE, MARK_OPEN, raised_marks
 from docwarden.engines.pdf.spacing import spaced
 
 SOFT_HYPHEN = "\u00ad"
@@ -88,6 +89,7 @@ class Char:
     real_space_before: bool = False
     break_before: bool = False
     mono: bool = False
+    superscript: bool = False  # a superscript figure's glyph (textlayer.SUPERSCRIPT_INK_RAISE)
 
 
 Wall = tuple[float, float, float]  # a vertical rule (x, y0, y1): text never merges across it
@@ -124,18 +126,11 @@ def size_jump(a: Char | Line, b: Char | Line) -> bool:
 
 def fragment_line(frag: list[Char], pairs: set[tuple[int, int]], index: int) -> Line:
     space_before, real_space_before = frag[0].space_before, frag[0].real_space_before
-    parts: list[str] = []
-    sizes: Counter[float] = Counter()
-    bold = italic = mono = 0
-    for char in spaced(frag, pairs):
-        if char.space_before:
-            parts.append(" ")
-        parts.append(char.text)
-        sizes[round(char.size_pt, 1)] += 1
-        bold += char.bold
-        italic += char.italic
-        mono += char.mono
-    text = "".join(parts).encode("utf-16-le", "surrogatepass").decode("utf-16-le", "replace")
+    chars = spaced(frag, pairs)
+    sizes = Counter(round(char.size_pt, 1) for char in chars)
+    bold, italic, mono = (sum(c.bold for c in chars), sum(c.italic for c in chars),
+                          sum(c.mono for c in chars))
+    text = _chars_text(chars)
     # An unmapped glyph opening a line before a space is a symbol-font bullet.
     text = UNMAPPED_BULLET_RE.sub("• ", unshape(text.strip())).replace(UNMAPPED, "")
     return Line(
@@ -147,6 +142,20 @@ def fragment_line(frag: list[Char], pairs: set[tuple[int, int]], index: int) -> 
         stream_span=(index, index), space_before=space_before,
         real_space_before=real_space_before,
     )
+
+
+def _chars_text(chars: Sequence[Char]) -> str:
+    """The chars' text with their spaces; a raised footnote mark held apart (footnotes.py)."""
+    marks = raised_marks(chars)
+    parts: list[str] = []
+    for i, char in enumerate(chars):
+        if char.space_before:
+            parts.append(" ")
+        opens = marks[i] and (i == 0 or not marks[i - 1] or char.space_before)
+        parts.append(MARK_OPEN + char.text if opens else char.text)
+        if marks[i] and (i + 1 == len(chars) or not marks[i + 1] or chars[i + 1].space_before):
+            parts.append(MARK_CLOSE)
+    return "".join(parts).encode("utf-16-le", "surrogatepass").decode("utf-16-le", "replace")
 
 
 def _walled(last: Char, char: Char, walls: Sequence[Wall]) -> bool:

@@ -9,6 +9,7 @@ from collections import Counter
 from collections.abc import Sequence
 
 from docwarden.engines.pdf.bidi import is_rtl_line
+from docwarden.engines.pdf.footnotes import is_mark_text, raised, resolve, wrap
 from docwarden.engines.pdf.layout import (
     MERGE_GAP_EM,
     Char,
@@ -69,8 +70,9 @@ def _sentence_gap(left: Line, right: Line, edges: _Edges | None) -> bool:
 
 
 def _leads(left: Line, right: Line) -> bool:
-    """`left` is a list marker or section number that belongs to the text on its right."""
-    if LEAD_RE.match(left.text):
+    """`left` is a list marker, section number or footnote mark that belongs to the text
+    on its right."""
+    if LEAD_RE.match(left.text) or (is_mark_text(left.text) and raised(left, right)):
         return True
     return bool(BARE_NUMBER_RE.match(left.text)) and left.bold and right.bold
 
@@ -111,7 +113,7 @@ def _merge(left: Line, right: Line) -> Line:
     sep = "" if narrow and not stream_space else " "
     streamed_first = left if left.stream_span[0] <= right.stream_span[0] else right
     longer = left if len(left.text) >= len(right.text) else right
-    first, second = left.text, right.text
+    first, second = _marked(left, right), _marked(right, left)
     if is_rtl_line(first + second):
         first, second = second, first
     return Line(
@@ -124,6 +126,14 @@ def _merge(left: Line, right: Line) -> Line:
         space_before=streamed_first.space_before,
         real_space_before=streamed_first.real_space_before,
     )
+
+
+def _marked(frag: Line, other: Line) -> str:
+    """`frag`'s text, held apart as a footnote mark when it is only a mark raised beside
+    `other` (a note's number set off by a tab)."""
+    if is_mark_text(frag.text) and raised(frag, other):
+        return wrap(frag.text)
+    return frag.text
 
 
 def merge_fragments(frags: list[Line], walls: Sequence[Wall] = ()) -> list[Line]:
@@ -145,11 +155,14 @@ def merge_fragments(frags: list[Line], walls: Sequence[Wall] = ()) -> list[Line]
 
 
 def build_lines(chars: list[Char], walls: Sequence[Wall] = ()) -> list[Line]:
-    """Chars in stream order -> visual lines (stream order kept where it is sane)."""
+    """A page's chars in stream order -> visual lines (stream order kept where it is
+    sane), footnote marks resolved."""
     pairs = {(id(chars[i - 1]), id(c)) for i, c in enumerate(chars) if i and c.space_before}
     frags = join_rtl_fragments(char_fragments(chars, walls), walls)
     lines = [fragment_line(frag, pairs, index) for index, frag in enumerate(frags)]
-    return _drop_overprints(merge_fragments([line for line in lines if line.text], walls))
+    merged = _drop_overprints(merge_fragments([line for line in lines if line.text], walls))
+    resolve(merged)
+    return merged
 
 
 def _drop_overprints(lines: list[Line]) -> list[Line]:

@@ -17,6 +17,7 @@ from enum import Enum
 from docwarden.engines.pdf.addresses import wrapped_inside_address
 from docwarden.engines.pdf.bidi import is_rtl_line, reading_columns
 from docwarden.engines.pdf.blocks import Block, Grouper, list_marker
+from docwarden.engines.pdf.footnotes import relabelled, unique_labels
 from docwarden.engines.pdf.furniture import PageLayout, drop_furniture
 from docwarden.engines.pdf.headings import (
     body_size,
@@ -308,9 +309,28 @@ def _join_column_breaks(blocks: list[Block]) -> list[Block]:
     return joined
 
 
+def _relabel_notes(pages: Sequence[PageLayout]) -> None:
+    """Footnote labels made unique in the document (footnotes.unique_labels)."""
+    texts = [[item.text for item in page.items if isinstance(item, Line)] for page in pages]
+    for page, names in zip(pages, unique_labels(texts), strict=True):
+        if not names:
+            continue
+        for item in page.items:
+            if isinstance(item, Line):
+                item.text = relabelled(item.text, names)
+            elif isinstance(item, Table):
+                item.rows = [[relabelled(cell, names) for cell in row] for row in item.rows]
+
+
+def _notes_last(blocks: Sequence[Block]) -> list[Block]:
+    """A page's footnotes after its text (a column's notes sit above the next column)."""
+    return [b for b in blocks if b.kind != "note"] + [b for b in blocks if b.kind == "note"]
+
+
 def build_markdown(pages: Sequence[PageLayout], page_separators: bool = False) -> str:
     """The document's Markdown; page furniture is removed from `pages` in place."""
     drop_furniture(pages)
+    _relabel_notes(pages)
     body = body_size(pages)
     snap_ocr_sizes(pages, body)
     sizes = heading_sizes(pages, body)
@@ -320,15 +340,24 @@ def build_markdown(pages: Sequence[PageLayout], page_separators: bool = False) -
     lexicon = Lexicon((line.text for line in lines), (line.real_space_before for line in lines))
     if page_separators:
         chunks = [
-            f"<!-- page {page.number} -->\n\n{_join_blocks(blocks, lexicon)}".rstrip()
+            f"<!-- page {page.number} -->\n\n{_join_blocks(_notes_last(blocks), lexicon)}".rstrip()
             for page, blocks in zip(pages, per_page, strict=True)
         ]
         return "\n\n".join(chunks).strip() + "\n"
-    merged: list[Block] = []
-    for blocks in per_page:
-        start = 0
-        if merged and blocks and _continues_across(merged[-1], blocks[0]):
-            start = 1
-        merged.extend(blocks[start:])
-    text = _join_blocks(merged, lexicon).strip()
+    text = _join_blocks(_pages_joined(per_page), lexicon).strip()
     return text + "\n" if text else ""
+
+
+def _pages_joined(per_page: Sequence[Sequence[Block]]) -> list[Block]:
+    """The pages' blocks in one run, a paragraph, table or listing a page break cut
+    joined again; a page's footnotes follow its text, after such a paragraph's end."""
+    merged: list[Block] = []
+    notes: list[Block] = []  # the last page's, held until its last paragraph is whole
+    for blocks in per_page:
+        text = [block for block in blocks if block.kind != "note"]
+        if merged and text and _continues_across(merged[-1], text[0]):
+            text = text[1:]
+        merged.extend(notes)
+        merged.extend(text)
+        notes = [block for block in blocks if block.kind == "note"]
+    return merged + notes

@@ -32,6 +32,9 @@ MONO_NAME_RE = re.compile(
 )
 ITALIC_NAME_RE = re.compile(r"italic|oblique|^[a-z]{0,4}ti\d*$", re.IGNORECASE)
 BOLD_WEIGHT = 600
+# A digit whose ink starts this far (of its size) above its baseline is a font's
+# superscript figure: how Typst sets a footnote's mark (footnotes.py), at full size.
+SUPERSCRIPT_INK_RAISE = 0.25
 # "Bold", "Black" ... and TeX's bold-extended faces (CMBX12, SFBX1000).
 BOLD_NAME_RE = re.compile(r"bold|black|heavy|demi|^[a-z]{0,4}bx\d*$", re.IGNORECASE)
 # A face named for a lighter weight is not bold, whatever weight pdfium reports: it
@@ -176,13 +179,27 @@ class _Reader:
             SOFT_HYPHEN if hyphen else chr(code),
             left - self.left, self.top - top, right - self.left, self.top - bottom,
             style.size_pt, style.bold, style.italic, self.space, self.real_space, self.brk,
-            style.mono,
+            style.mono, 48 <= code <= 57 and not style.quarter_turns and self._superscript(
+                index, style.size_pt),
         )
         self.space = self.real_space = self.brk = False
         if style.invisible:
             self.invisible.append(char)
         else:
             self.chars.append((char, style.quarter_turns))
+
+    def _superscript(self, index: int, size_pt: float) -> bool:
+        return _ink_raise(self.raw, index) >= SUPERSCRIPT_INK_RAISE * size_pt
+
+
+def _ink_raise(textpage: pdfium_c.FPDF_TEXTPAGE, index: int) -> float:
+    """How far the glyph's ink starts above its baseline, in points."""
+    left, right, bottom, top = (ctypes.c_double() for _ in range(4))
+    x, y = ctypes.c_double(), ctypes.c_double()
+    if not (pdfium_c.FPDFText_GetCharBox(textpage, index, left, right, bottom, top)
+            and pdfium_c.FPDFText_GetCharOrigin(textpage, index, x, y)):
+        return 0.0
+    return bottom.value - y.value
 
 
 def _rotate_char(char: Char, turns: int, width: float, height: float) -> None:
