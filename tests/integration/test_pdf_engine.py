@@ -82,6 +82,16 @@ def test_footnotes_are_markdown_footnotes_after_the_text(engine: PdfEngine, name
     assert markdown.rstrip().endswith("the OCR engine alone fell by two thirds.")
 
 
+def test_latex_thanks_marks_and_a_paragraph_over_a_page_break(engine: PdfEngine) -> None:
+    """\\thanks marks have no Unicode mapping (cmsy's "∗"); the page's notes had cut
+    the paragraph that runs on over the page break."""
+    markdown = convert(engine, DATA / "generated" / "footnotes_latex.pdf")["markdown"]
+    assert "Ana Silva[^∗]" in markdown and "\n[^∗]: Operations team, Lisbon office.\n" in markdown
+    paragraph = next(p for p in markdown.split("\n\n") if p.startswith("The same week"))
+    assert paragraph.endswith("taken back in a hurry[^3].")
+    assert markdown.index("[^2]: Two-core") < markdown.index("## 2 Results")
+
+
 def test_a_printed_pages_backdrop_is_no_table_frame(engine: PdfEngine) -> None:
     """A browser prints a page's colour as a filled box inside its margins; the boxes
     behind inline code at its top edge touched it, and the page became one table."""

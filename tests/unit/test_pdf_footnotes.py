@@ -139,3 +139,37 @@ def test_with_page_separators_notes_close_their_page() -> None:
              layout([body("More text.", 100)], 2)]
     assert build_markdown(pages, page_separators=True) == (
         "<!-- page 1 -->\n\nText[^1] here.\n\n[^1]: A note.\n\n<!-- page 2 -->\n\nMore text.\n")
+
+
+def test_unmapped_marks_pair_up_in_latexs_symbol_order() -> None:
+    """pdfTeX's \\thanks marks ("∗", "†" from cmsy) have no Unicode mapping."""
+    unmapped = "\ufffc"
+    chars = (run("Ana Silva", 72, 100, 12.0) + mark(unmapped, 126, 100)
+             + run("Ben Okafor", 200, 100, 12.0) + mark(unmapped, 255, 100)
+             + note(unmapped, "University of Lisbon.", 700)
+             + note(unmapped, "Lagos Data Lab.", 712))
+    assert texts(chars) == ["Ana Silva[^∗]", "Ben Okafor[^†]", "[^∗]: University of Lisbon.",
+                            "[^†]: Lagos Data Lab."]
+
+
+def test_unmapped_marks_that_do_not_pair_up_are_dropped_as_before() -> None:
+    unmapped = "\ufffc"
+    chars = (run("Ana Silva", 72, 100, 12.0) + mark(unmapped, 126, 100)
+             + note(unmapped, "University of Lisbon.", 700)
+             + note(unmapped, "Lagos Data Lab.", 712))
+    assert texts(chars) == ["Ana Silva", "University of Lisbon.", "Lagos Data Lab."]
+
+
+def test_a_paragraph_goes_on_in_the_next_column_past_the_notes_ending_the_first() -> None:
+    def column(x0: float, texts: list[str], top: float) -> list[Line]:
+        return [Line(t, x0, top + i * 12, x0 + 218, top + i * 12 + 12, BODY)
+                for i, t in enumerate(texts)]
+
+    filler = [f"line {i} of the text runs on and on" for i in range(40)]
+    left = column(72, [*filler[:20], "The service handled requests[^1] and the",
+                       "workers that served them ran on"], 300)
+    notes = [Line("[^1]: Counted at the load balancer.", 72, 760, 290, 769.6, 8.0)]
+    right = column(305, ["small servers for a year.", *filler[20:]], 300)
+    markdown = build_markdown([layout(left + notes + right, 1)])
+    assert "served them ran on small servers for a year." in markdown
+    assert markdown.endswith("\n\n[^1]: Counted at the load balancer.\n")

@@ -92,7 +92,7 @@ class Grouper:
         if isinstance(item, Figure):
             self.blocks.append(Block("figure", figure=item))
             return
-        last = self.blocks[-1] if self.blocks else None
+        last = self._open_block(item)
         if item.mono and last is not None and self._prose_runs_on(last, item):
             last.lines.append(item)
             return
@@ -107,12 +107,22 @@ class Grouper:
             self.blocks.append(Block("note", [item]))
             return
         marker = list_marker(item.text)
-        if self.blocks and marker is None and self._continues(self.blocks[-1], item):
-            self.blocks[-1].lines.append(item)
+        if last is not None and marker is None and self._continues(last, item):
+            last.lines.append(item)
         elif marker is not None:
             self.blocks.append(Block("item", [item], marker=marker[0]))
         else:
             self.blocks.append(Block("para", [item]))
+
+    def _open_block(self, line: Line) -> Block | None:
+        """The block `line` may continue: the last one, or past the footnotes that end a
+        column the last one before them (a paragraph goes on at the next column's top)."""
+        if not self.blocks:
+            return None
+        last = self.blocks[-1]
+        if last.kind != "note" or self._continues(last, line):
+            return last
+        return next((block for block in reversed(self.blocks) if block.kind != "note"), None)
 
     def _prose_runs_on(self, block: Block, line: Line) -> bool:
         """A typewriter line that carries on the sentence of the paragraph above."""

@@ -24,7 +24,12 @@ from collections.abc import Iterable, Sequence
 from typing import Protocol
 
 MARK_OPEN, MARK_CLOSE = "\ue000", "\ue001"
-MARK_GLYPHS = frozenset("0123456789*∗†‡§¶")
+# U+FFFC: a glyph without a Unicode mapping (layout.UNMAPPED), such as pdfTeX's "∗" and
+# "†" from cmsy, the marks of LaTeX's \thanks; inside a mark it becomes UNKNOWN_MARK.
+MARK_GLYPHS = frozenset("0123456789*∗†‡§¶\ufffc")
+UNKNOWN_MARK = "\ue002"
+# LaTeX's \fnsymbol order: the names unknown marks take when they pair up (resolve).
+SYMBOLS = ("∗", "†", "‡", "§", "¶", "‖", "∗∗", "††", "‡‡")
 # A mark is at most this share of the size of the text it is set beside (LaTeX 7/10 pt,
 # Word 7/12, WeasyPrint's "super" 10.7/12) ...
 MARK_MAX_SHARE = 0.92
@@ -104,6 +109,7 @@ def resolve(lines: Iterable[Lined]) -> None:
     marked = [line for line in lines if MARK_OPEN in line.text]
     if not marked:
         return
+    _name_unknown(marked)
     first: dict[str, tuple[int, int]] = {}  # label -> (line, offset) of its first reference
     for index, line in enumerate(marked):
         for ref in REFERENCE_RE.finditer(line.text):
@@ -111,11 +117,32 @@ def resolve(lines: Iterable[Lined]) -> None:
     answered = {
         note.group(1) for line in marked if (note := NOTE_MARK_RE.match(line.text))
         and note.group(1) in first and marked[first[note.group(1)][0]].y0 < line.y0
+        and not _unknown(note.group(1))
     }
     for index, line in enumerate(marked):
         refs = {offset for label, (at, offset) in first.items()
                 if at == index and label in answered}
         line.text = _rewritten(line.text, answered, refs)
+
+
+def _unknown(label: str) -> bool:
+    return set(label) == {UNKNOWN_MARK}
+
+
+def _name_unknown(lines: Sequence[Lined]) -> None:
+    """Unknown marks named in LaTeX's symbol order when the page's references to them and
+    its notes opened by them pair up one to one, both taken top down."""
+    refs = sum(_unknown(m.group(1)) for line in lines for m in REFERENCE_RE.finditer(line.text))
+    heads = [note.end() if (note := NOTE_MARK_RE.match(line.text)) and _unknown(note.group(1))
+             else 0 for line in lines]
+    if not refs or refs != sum(end > 0 for end in heads) or refs > len(SYMBOLS):
+        return
+    ref_names, note_names = iter(SYMBOLS), iter(SYMBOLS)
+    for line, head in zip(lines, heads, strict=True):
+        if head:
+            line.text = wrap(next(note_names)) + line.text[head:]
+        line.text = REFERENCE_RE.sub(
+            lambda m: wrap(next(ref_names)) if _unknown(m.group(1)) else m.group(0), line.text)
 
 
 def _rewritten(text: str, answered: set[str], refs: set[int]) -> str:
@@ -126,7 +153,7 @@ def _rewritten(text: str, answered: set[str], refs: set[int]) -> str:
     note = NOTE_MARK_RE.match(text)
     if note is not None and note.group(1) in answered:
         text = f"[^{note.group(1)}]: {text[note.end():]}"
-    return MARKED_RE.sub(r"\1", text)
+    return MARKED_RE.sub(r"\1", text).replace(UNKNOWN_MARK, "")
 
 
 def unique_labels(pages: Sequence[Iterable[str]]) -> list[dict[str, str]]:

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 
 from docwarden.engines.geometry import Extent
 from docwarden.engines.pdf.bidi import direction, unshape
-from docwarden.engines.pdf.footnotes import MARK_CLOSE, MARK_OPEN, raised_marks
+from docwarden.engines.pdf.footnotes import MARK_CLOSE, MARK_OPEN, UNKNOWN_MARK, raised_marks
 from docwarden.engines.pdf.spacing import spaced
 
 SOFT_HYPHEN = "\u00ad"
@@ -151,8 +151,9 @@ def _chars_text(chars: Sequence[Char]) -> str:
     for i, char in enumerate(chars):
         if char.space_before:
             parts.append(" ")
+        glyph = UNKNOWN_MARK if marks[i] and char.text == UNMAPPED else char.text
         opens = marks[i] and (i == 0 or not marks[i - 1] or char.space_before)
-        parts.append(MARK_OPEN + char.text if opens else char.text)
+        parts.append(MARK_OPEN + glyph if opens else glyph)
         if marks[i] and (i + 1 == len(chars) or not marks[i + 1] or chars[i + 1].space_before):
             parts.append(MARK_CLOSE)
     return "".join(parts).encode("utf-16-le", "surrogatepass").decode("utf-16-le", "replace")
