@@ -173,3 +173,17 @@ def test_a_paragraph_goes_on_in_the_next_column_past_the_notes_ending_the_first(
     markdown = build_markdown([layout(left + notes + right, 1)])
     assert "served them ran on small servers for a year." in markdown
     assert markdown.endswith("\n\n[^1]: Counted at the load balancer.\n")
+
+
+def test_one_author_with_a_thanks_note_under_the_title_is_no_heading() -> None:
+    title = Line("Annual Review", 200, 100, 395, 120, 17.0)
+    author = Line("Ana Silva[^∗]", 260, 140, 335, 154, 12.0)
+    text = [body(f"Body line {i} of the report runs on across the page.", 200 + 12 * i)
+            for i in range(6)]
+    markdown = build_markdown([layout([title, author, *text,
+                                       foot("[^∗]: Operations team.", 780)], 1)])
+    assert markdown.startswith("# Annual Review\n\nAna Silva[^∗]\n\n")
+    # without a note, one name could be a subtitle: it stays a heading
+    plain = build_markdown([layout([title, Line("Ana Silva", 260, 140, 335, 154, 12.0),
+                                    *text], 1)])
+    assert plain.startswith("# Annual Review\n\n## Ana Silva\n\n")

@@ -17,6 +17,7 @@ from collections.abc import Sequence
 
 from docwarden.engines.pdf.addresses import BARE_ADDRESS_RE
 from docwarden.engines.pdf.blocks import NUMBER_RE, Block, list_marker
+from docwarden.engines.pdf.footnotes import NOTE_LABEL_RE
 from docwarden.engines.pdf.furniture import PageLayout
 from docwarden.engines.pdf.layout import SENTENCE_END, Line, size_chars
 
@@ -288,10 +289,12 @@ def _opens_section(last: Block, after: Block | None) -> bool:
 
 def _names(text: str) -> bool:
     """Two or more names (two to four capitalised words each) split by commas or "and",
-    with footnote marks allowed: an author line."""
-    parts = [part.strip(" *†‡§¹²³0123456789") for part in BYLINE_SPLIT_RE.split(text)]
+    with footnote marks allowed, or one name with a footnote (LaTeX's \\thanks): an
+    author line."""
+    bare = NOTE_LABEL_RE.sub("", text)
+    parts = [part.strip(" *†‡§¹²³0123456789") for part in BYLINE_SPLIT_RE.split(bare)]
     parts = [part for part in parts if part]
-    return len(parts) >= 2 and all(
+    return (len(parts) >= 2 or (len(parts) == 1 and bare != text)) and all(
         NAME_RE.match(part) and all(word[0].isupper() for word in part.split())
         for part in parts)
 
