@@ -140,3 +140,14 @@ def test_a_paragraph_wrapping_around_a_sidebar_is_read_whole_before_it() -> None
     order = [it.text.split()[0] for it in layout_page(lines) if isinstance(it, Line)]
     assert order == ["Install", "environment,", "The", "downloaded", "Tip", "Keep",
                      "Recycling", "keeps", "A"]
+
+
+def test_a_loose_line_stretched_at_two_full_stops_stays_one_line() -> None:
+    """TeX stretched "leo. Praesent ... aliquet. Inte-" past an em at both sentence ends:
+    the middle part does not reach the column's edge on its own, the run does."""
+    full = "a justified line of the column fills it to edge."  # 47 glyphs: 56 to 291
+    column = [c for i in range(4) for c in chars(full[:47], LEFT, 100 + 12 * i)]
+    loose = (chars("leo.", LEFT, 148) + chars("Praesent feugiat sapien aliquet.", 88, 148)
+             + chars("Inte-", 266, 148))
+    texts = [ln.text for ln in build_lines(column + loose)]
+    assert "leo. Praesent feugiat sapien aliquet. Inte-" in texts

@@ -12,6 +12,7 @@ from docwarden.engines.pdf.bidi import is_rtl_line
 from docwarden.engines.pdf.footnotes import is_mark_text, raised, resolve, wrap
 from docwarden.engines.pdf.layout import (
     MERGE_GAP_EM,
+    SOFT_HYPHEN,
     Char,
     Line,
     Wall,
@@ -44,6 +45,7 @@ class _Edges:
     def __init__(self, frags: Sequence[Line]) -> None:
         self.starts = Counter(round(f.x0) for f in frags)
         self.ends = Counter(round(f.x1) for f in frags)
+        self.reach = self._row_reach(frags)
 
     @staticmethod
     def _near(counts: Counter[int], x: float) -> int:
@@ -54,17 +56,38 @@ class _Edges:
         return (self._near(self.ends, left.x1) >= MIN_EDGE_LINES
                 and self._near(self.starts, right.x0) >= MIN_EDGE_LINES)
 
+    def _row_reach(self, frags: Sequence[Line]) -> dict[int, float]:
+        """For each fragment, where the run of fragments it starts on its row ends: each
+        next one within a sentence gap (SENTENCE_GAP_EM) of the last, in its column."""
+        rows: dict[int, list[Line]] = {}
+        for frag in frags:
+            rows.setdefault(round(frag.y0), []).append(frag)
+        reach: dict[int, float] = {}
+        for row in rows.values():
+            row.sort(key=lambda f: f.x0)
+            end = reach[id(row[-1])] = row[-1].x1
+            for frag, after in zip(reversed(row[:-1]), reversed(row[1:]), strict=True):
+                if (after.x0 - frag.x1 > SENTENCE_GAP_EM * max(frag.size_pt, 1.0)
+                        or self.gutter(frag, after)):
+                    end = frag.x1
+                reach[id(frag)] = end
+        return reach
+
     def spanned(self, left: Line, right: Line) -> bool:
-        """The two fragments run from a column's left edge to its right edge."""
+        """The two fragments run from a column's left edge to its right edge, on their
+        own or with the fragments that follow `right` across sentence-sized gaps (a
+        loose line that TeX stretched at two full stops)."""
         return (self._near(self.starts, left.x0) >= MIN_EDGE_LINES
-                and self._near(self.ends, right.x1) >= MIN_EDGE_LINES)
+                and self._near(self.ends, self.reach.get(id(right), right.x1))
+                >= MIN_EDGE_LINES)
 
 
 def _sentence_gap(left: Line, right: Line, edges: _Edges | None) -> bool:
     """A sentence's end and the next one's start on one justified line: TeX stretches
     the space after a full stop, on a loose line past an em."""
     return (edges is not None and left.text.endswith((".", "?", "!", ":", ";"))
-            and right.text[:1].isupper() and " " in right.text
+            and right.text[:1].isupper()
+            and (" " in right.text or right.text.endswith(("-", SOFT_HYPHEN)))
             and left.bold == right.bold and abs(left.size_pt - right.size_pt) < 0.5
             and edges.spanned(left, right))
 
