@@ -369,3 +369,11 @@ def test_page_separators() -> None:
 
 def test_empty_document_gives_empty_markdown() -> None:
     assert build_markdown([PageLayout(1, 595, 842, "text")]) == ""
+
+
+def test_beamers_triangles_and_other_bullet_glyphs_start_list_items() -> None:
+    """Beamer itemizes with "▶": its items had run together into one paragraph."""
+    items = [line(f"{glyph} Item number {i} of the slide", 72, 100 + 14 * i)
+             for i, glyph in enumerate("▶►▸➢✓")]
+    assert build_markdown([page(items)]) == "".join(
+        f"- Item number {i} of the slide\n" for i in range(5))

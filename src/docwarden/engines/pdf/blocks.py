@@ -22,13 +22,13 @@ from docwarden.engines.pdf.addresses import ADDRESS_RE
 from docwarden.engines.pdf.bidi import is_rtl_line
 from docwarden.engines.pdf.figures import Figure
 from docwarden.engines.pdf.footnotes import NOTE_START_RE
-from docwarden.engines.pdf.layout import SENTENCE_END, Line, runs_on, same_row
+from docwarden.engines.pdf.layout import BULLET_GLYPHS, SENTENCE_END, Line, runs_on, same_row
 from docwarden.engines.pdf.tables import Table
 
 PARA_GAP_EM = 0.5  # extra vertical gap (beyond the usual leading) that ends a paragraph
 INDENT_EM = 1.0
-TYPESET_BULLET_RE = re.compile(r"^[•●○◦▪■□‣⁃∙]\s")  # no code starts so: a list item
-BULLET_RE = re.compile(r"^(?:[•●○◦▪■□‣⁃∙·]\s*|[-–—*]\s+)(?P<rest>\S.*)$")
+TYPESET_BULLET_RE = re.compile(rf"^[{BULLET_GLYPHS}]\s")  # no code starts so: a list item
+BULLET_RE = re.compile(rf"^(?:[{BULLET_GLYPHS}·]\s*|[-–—*]\s+)(?P<rest>\S.*)$")
 # "1." "1)" "(1)" and "a." "a)" "(a)"; an opening bracket needs its closing one ("(p. 15)
 # describes ..." wrapped to a line's start is no item).
 NUMBER_RE = re.compile(r"^(?P<open>\()?(?P<num>\d{1,3})(?(open)\)|[.)])\s+(?P<rest>\S.*)$")

@@ -23,6 +23,9 @@ from docwarden.engines.pdf.spacing import spaced
 SOFT_HYPHEN = "\u00ad"
 UNMAPPED = "\ufffc"  # a glyph without a Unicode mapping (symbol fonts, junk)
 UNMAPPED_BULLET_RE = re.compile(f"^{UNMAPPED}+\\s+(?=\\w)")
+# Glyphs a list item starts with: typeset bullets, beamer's triangles, arrows, check marks
+# (a line may also start with "·" or a dash that is no bullet: each user adds those).
+BULLET_GLYPHS = "•●○◦▪■□‣⁃∙▶►▸▹➢➤◆◇❖✓✔"
 BREAK_GAP_EM = 1.0  # a gap wider than this without a real space starts a new fragment
 BREAK_GAP_SPACED_EM = 3.0  # ... and with a real space character in it
 MERGE_GAP_EM = 0.8  # fragments closer than this on one line are merged

@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from docwarden.engines.pdf.bidi import is_rtl_line
 from docwarden.engines.pdf.footnotes import is_mark_text, raised, resolve, wrap
 from docwarden.engines.pdf.layout import (
+    BULLET_GLYPHS,
     MERGE_GAP_EM,
     SOFT_HYPHEN,
     Char,
@@ -30,7 +31,7 @@ SENTENCE_GAP_EM = 2.0  # the widest stretched space after a full stop on a justi
 BARE_NUMBER_RE = re.compile(r"^\d{1,3}$")
 # A fragment that is only a list marker or a section number joins the text to its right.
 LEAD_RE = re.compile(
-    r"^(?:[•●○◦▪■□‣⁃∙·\-–—*]|\(?\d{1,3}[.)]|\(?[a-zA-Z][.)]|\d{1,3}(?:\.\d{1,3})+\.?)$"
+    rf"^(?:[{BULLET_GLYPHS}·\-–—*]|\(?\d{{1,3}}[.)]|\(?[a-zA-Z][.)]|\d{{1,3}}(?:\.\d{{1,3}})+\.?)$"
 )
 
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 
 from docwarden.engines.geometry import uncovered_gaps
 from docwarden.engines.pdf.bidi import is_rtl_line
-from docwarden.engines.pdf.layout import Area, Line
+from docwarden.engines.pdf.layout import BULLET_GLYPHS, Area, Line
 
 ROW_OVERLAP = 0.5  # lines sharing this much of the smaller height are on one row
 TABLE_ROW_GAP_EM = 1.6  # rows further apart than this end a table
@@ -27,7 +27,7 @@ TABLE_MAX_MEAN_CELL_CHARS = 40  # longer cells look like prose columns, not a ta
 PROSE_FULL_SHARE = 0.6  # of a band's cells filling its width: wrapped prose, not cells
 PROSE_FULL_WIDTH = 0.8
 PROSE_MIN_CHARS = 25
-BULLETS = "•●○◦▪■□‣⁃∙·-–—*"
+BULLETS = BULLET_GLYPHS + "·-–—*"
 # A number or an amount alone in a cell: "2,247", "-3.5", "64.2%", "0.25 EUR", "$1,200".
 NUMBER_CELL_RE = re.compile(r"^[-+−(]?[$€£¥]?\s?\d[\d.,'\s]*%?\)?(?:\s?(?:[A-Z]{3}|[$€£¥]))?$")
 MIN_SIDE_PROSE_LINES = 5  # prose lines each side of a gutter for a page of two columns
