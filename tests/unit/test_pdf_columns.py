@@ -151,3 +151,25 @@ def test_a_loose_line_stretched_at_two_full_stops_stays_one_line() -> None:
              + chars("Inte-", 266, 148))
     texts = [ln.text for ln in build_lines(column + loose)]
     assert "leo. Praesent feugiat sapien aliquet. Inte-" in texts
+
+
+def test_a_row_of_authors_over_the_gutter_is_read_before_the_columns() -> None:
+    """IEEE's three authors sit in one row across the page, the middle one over the
+    gutter: the columns below were read row by row, left and right interleaved."""
+    authors = [line("Ana Silva", 110, 60, 60), line("Ben Okafor", 262, 60, 70),
+               line("Chen Wei", 420, 60, 60)]
+    items = layout_page(authors + prose("left", LEFT, 100, 12) + prose("right", RIGHT, 100, 12))
+    assert names(items) == (["Ana Silva", "Ben Okafor", "Chen Wei"]
+                            + [f"left {i}" for i in range(12)] + [f"right {i}" for i in range(12)])
+
+
+def test_a_table_under_its_header_row_is_no_pair_of_columns() -> None:
+    """A field list (name, then its meaning) under a row that spans it stays row by row."""
+    rows = [line("The fields of a glue node are these, each set on a line of its own", LEFT,
+                 60, 480)]
+    for i, name in enumerate(["width", "stretch", "shrink", "stretch_order", "shrink_order"]):
+        rows += [line(name, LEFT, 80 + 12 * i, 60),
+                 line(f"number {i}: the amount of the field, in scaled points", 160, 80 + 12 * i,
+                      300)]
+    assert [it.text.split()[0] for it in layout_page(rows) if isinstance(it, Line)][1:5] == [
+        "width", "number", "stretch", "number"]

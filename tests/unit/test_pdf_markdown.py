@@ -377,3 +377,16 @@ def test_beamers_triangles_and_other_bullet_glyphs_start_list_items() -> None:
              for i, glyph in enumerate("▶►▸➢✓")]
     assert build_markdown([page(items)]) == "".join(
         f"- Item number {i} of the slide\n" for i in range(5))
+
+
+def test_numbered_sections_in_small_capitals_are_headings_and_so_is_references() -> None:
+    """IEEE sets "IV. EVALUATION" in small capitals, a fifth smaller than its text; an
+    unnumbered line set so ("REFERENCES") is a heading too, a caption's "TABLE I" not."""
+    text = paragraph([f"Body line {i} of the paper runs on across the column." for i in range(4)],
+                     72, 130)
+    lines = [line("IV. EVALUATION", 150, 100, 80, 8.0), *text,
+             line("TABLE I", 160, 200, 40, 8.0), line("A caption of the table", 72, 212),
+             line("REFERENCES", 150, 240, 60, 8.0),
+             line("[1] A. Author, A paper, 2024.", 72, 260)]
+    markdown = build_markdown([page(lines)])
+    assert re.findall(r"^#+ (.+)$", markdown, flags=re.M) == ["IV. EVALUATION", "REFERENCES"]

@@ -46,6 +46,10 @@ SECTION_NUMBER_RE = re.compile(r"^(?:\d{1,3}(?:\.\d{1,3})*\.?|[IVX]{1,5}\.|[A-Z]
 # "2.1 Data", "3.4.1 Sources": numbered two levels deep or more, no list item's "1."
 SUBSECTION_RE = re.compile(r"^\d{1,3}(?:\.\d{1,3})+\.?\s+\S")
 NUMBERED_SIZE_RATIO = 1.05  # a numbered section line needs only this much over the body
+# ... and one in capitals may be set smaller (small capitals), down to this share of it
+CAPITALS_MIN_RATIO, MIN_CAPITALS = 0.75, 4
+MAX_CAPITALS_WORDS = 4  # an unnumbered line in capitals that heads a section: "REFERENCES"
+ROMAN_RE = re.compile(r"^[IVXLC]+\.?$")
 MAX_HEADING_RUN = 2  # more same-level headings in a row are labels, names or a cover
 OCR_SIZE_TOLERANCE = 1.06  # a scan's heading sizes this close are one size
 MIN_PAGE_BODY_CHARS = 500  # a page needs this much text to have a body size of its own
@@ -123,13 +127,47 @@ def _numbered_heading(block: Block, body: float) -> bool:
     return (
         bool(NUMBER_RE.match(text))
         and len(text) <= MAX_NUMBERED_HEADING_CHARS and not text.endswith((*SENTENCE_END, ","))
-        and (first.bold or first.size_pt >= body * HEADING_SIZE_RATIO)
+        and (first.bold or first.size_pt >= body * HEADING_SIZE_RATIO or _in_capitals(text))
     )
+
+
+def _in_capitals(text: str) -> bool:
+    """Its words past the section number all in capitals (small capitals: IEEE's
+    "IV. EVALUATION" is set a fifth smaller than its text)."""
+    letters = [ch for ch in text.split(maxsplit=1)[-1] if ch.isalpha()]
+    return len(letters) >= MIN_CAPITALS and all(ch.isupper() for ch in letters)
+
+
+def _capitals_section(line: Line, body: float) -> bool:
+    """"II. RELATED WORK" alone on its line: numbered, in capitals, no sentence."""
+    text = line.text
+    return (
+        bool(SECTION_NUMBER_RE.match(text)) and _in_capitals(text)
+        and line.size_pt >= body * CAPITALS_MIN_RATIO and len(text) <= MAX_NUMBERED_HEADING_CHARS
+        and not text.endswith((*SENTENCE_END, ",", ";"))
+    )
+
+
+def capitals_sizes(pages: Sequence[PageLayout], body: float) -> frozenset[float]:
+    """The sizes of the document's numbered sections in capitals: a short line in
+    capitals set so, unnumbered, heads a section too (IEEE's "REFERENCES")."""
+    return frozenset(
+        round(item.size_pt * 2) / 2 for page in pages for item in page.items
+        if isinstance(item, Line) and _capitals_section(item, body))
+
+
+def _unnumbered_capitals(block: Block, text: str, size: float, capitals: frozenset[float]
+                         ) -> bool:
+    """No number at all: "TABLE I" and "FIG. 2" label captions set the same way."""
+    words = text.split()
+    return (len(block.lines) == 1 and size in capitals and len(words) <= MAX_CAPITALS_WORDS
+            and not any(ch.isdigit() for ch in text) and not ROMAN_RE.match(words[-1])
+            and _in_capitals(f"- {text}") and not text.endswith((*SENTENCE_END, ",", ";")))
 
 
 def heading_level(
     block: Block, body: float, sizes: list[float], column_width: float, local_body: float,
-    next_size: float = 0.0, typed: bool = True,
+    next_size: float = 0.0, typed: bool = True, capitals: frozenset[float] = frozenset(),
 ) -> int:
     """Heading level of a block, 0 when it is not a heading.
 
@@ -138,7 +176,8 @@ def heading_level(
     `next_size` is the size of the paragraph that follows: a bold line heading text
     set smaller than the body (LaTeX's "Abstract" over its 9 pt abstract) is judged
     against that text.  `typed`: the page's text came with its fonts (not from OCR,
-    whose lines have no monospaced face to tell code by).
+    whose lines have no monospaced face to tell code by).  `capitals`: the sizes of
+    numbered sections in capitals (capitals_sizes).
     """
     text = " ".join(ln.text for ln in block.lines)
     if not (block.kind == "para" or _numbered_heading(block, body)):
@@ -154,7 +193,9 @@ def heading_level(
         return max(2, min(len(sizes), MAX_SIZE_LEVELS) + 1)
     if local_body < body and size >= local_body * HEADING_SIZE_RATIO and short:
         return max(1, min(len(sizes), MAX_SIZE_LEVELS))
-    if _numbered_section(block, text, local_body):
+    if _numbered_section(block, text, local_body) or (len(block.lines) == 1 and (
+            _capitals_section(block.lines[0], local_body)
+            or _unnumbered_capitals(block, text, size, capitals))):
         return max(2, min(len(sizes), MAX_SIZE_LEVELS) + 1)
     return 0
 

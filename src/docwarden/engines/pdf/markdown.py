@@ -21,6 +21,7 @@ from docwarden.engines.pdf.footnotes import relabelled, unique_labels
 from docwarden.engines.pdf.furniture import PageLayout, drop_furniture
 from docwarden.engines.pdf.headings import (
     body_size,
+    capitals_sizes,
     demote_byline,
     demote_heading_runs,
     demote_numbered_lists,
@@ -139,7 +140,8 @@ def join_lines(texts: Sequence[str], lexicon: Lexicon | None = None,
 
 
 def page_blocks(
-    page: PageLayout, body: float, sizes: list[float], first: bool = False
+    page: PageLayout, body: float, sizes: list[float], first: bool = False,
+    capitals: frozenset[float] = frozenset(),
 ) -> list[Block]:
     """The page's blocks with their heading levels; on the document's `first` page the
     author line under the title is no heading (before runs of headings are judged:
@@ -157,7 +159,7 @@ def page_blocks(
         prose = after is not None and after.kind == "para" and len(after.lines) >= 2
         next_size = after.lines[0].size_pt if after is not None and prose else 0.0
         levels.append(heading_level(block, body, sizes, grouper.column_width, local_body,
-                                    next_size, typed=page.method != "ocr"))
+                                    next_size, typed=page.method != "ocr", capitals=capitals))
     gutter = prose_gutter(lines) if any(levels) else None
     for block, level in zip(blocks, levels, strict=True):
         # A cell of a row of three or more is a table's, however it is set.
@@ -334,7 +336,8 @@ def build_markdown(pages: Sequence[PageLayout], page_separators: bool = False) -
     body = body_size(pages)
     snap_ocr_sizes(pages, body)
     sizes = heading_sizes(pages, body)
-    per_page = [_join_column_breaks(page_blocks(page, body, sizes, first=index == 0))
+    capitals = capitals_sizes(pages, body)
+    per_page = [_join_column_breaks(page_blocks(page, body, sizes, index == 0, capitals))
                 for index, page in enumerate(pages)]
     lines = [item for page in pages for item in page.items if isinstance(item, Line)]
     lexicon = Lexicon((line.text for line in lines), (line.real_space_before for line in lines))

@@ -24,13 +24,16 @@ MIN_SIDE_FRACTION = 0.15  # each column must hold a line at least this wide
 MAX_DEPTH = 12
 FLOAT_LEADING = 0.8  # of a line's height: a paragraph's next line is at most this far below
 MIN_LINES_FOR_BRIDGE = 30  # narrow lines a page needs before one may bridge its gutter
+# A title block over the columns may close their gutter: up to this many rows at the
+# top, holding at most this share of the region's items, are read first (_head_over_columns).
+MAX_HEAD_ROWS, MAX_HEAD_SHARE = 6, 0.25
+PROSE_LINE_CHARS, MIN_HEAD_COLUMN_LINES = 30, 3  # ... when columns of prose follow
 
 Item = Line | Table | Figure
 
 
-def _rows_order(items: Sequence[Item]) -> list[Item]:
-    """Top to bottom, left to right within a row: the order inside one column."""
-    ordered: list[Item] = []
+def _rows(items: Sequence[Item]) -> list[list[Item]]:
+    """Items grouped into rows, top to bottom, each row left to right."""
     rows: list[list[Item]] = []
     for item in sorted(items, key=lambda it: (it.y0 + it.y1) / 2):
         if rows:
@@ -40,9 +43,12 @@ def _rows_order(items: Sequence[Item]) -> list[Item]:
                 rows[-1].append(item)
                 continue
         rows.append([item])
-    for row in rows:
-        ordered.extend(sorted(row, key=lambda it: it.x0))
-    return ordered
+    return [sorted(row, key=lambda it: it.x0) for row in rows]
+
+
+def _rows_order(items: Sequence[Item]) -> list[Item]:
+    """Top to bottom, left to right within a row: the order inside one column."""
+    return [item for row in _rows(items) for item in row]
 
 
 def _alone(items: Sequence[Item]) -> set[int]:
@@ -79,6 +85,37 @@ def _gutter(items: Sequence[Item], em: float) -> tuple[float, float] | None:
         widest = max(narrow, key=lambda i: i.x1 - i.x0)
         found = _widest_gap([i for i in narrow if i is not widest], em, width)
     return found
+
+
+def _head_over_columns(items: Sequence[Item], em: float) -> list[Item]:
+    """The rows over a page's columns that close its gutter, when there are a few: a
+    title block whose names and affiliations sit in a row across the page (IEEE's
+    three authors, the middle one over the gutter).  Empty when the page below them
+    has no columns either."""
+    width = max(i.x1 for i in items) - min(i.x0 for i in items)
+    narrow = sum(i.x1 - i.x0 <= NARROW_FRACTION * width for i in items)
+    if narrow < 2 * MIN_HEAD_COLUMN_LINES:  # one column of full lines: no columns below
+        return []
+    head: list[Item] = []
+    for row in _rows(items)[:MAX_HEAD_ROWS]:
+        head += row
+        if len(head) > MAX_HEAD_SHARE * len(items):
+            break
+        rest = [i for i in items if (i.y0 + i.y1) / 2 > max(h.y1 for h in head)]
+        gutter = _gutter(rest, em)
+        if gutter is not None and _prose_columns(rest, gutter):
+            return head
+    return []
+
+
+def _prose_columns(items: Sequence[Item], gutter: tuple[float, float]) -> bool:
+    """Both sides of the gutter are columns of prose: each holds a few lines of
+    PROSE_LINE_CHARS or more (a table's column of names, a font sheet's labels: none)."""
+    return all(
+        sum(isinstance(i, Line) and len(i.text) >= PROSE_LINE_CHARS for i in side)
+        >= MIN_HEAD_COLUMN_LINES
+        for side in ([i for i in items if i.x1 <= gutter[0]],
+                     [i for i in items if i.x0 >= gutter[1]]))
 
 
 def _widest_gap(narrow: Sequence[Item], em: float, width: float
@@ -137,6 +174,10 @@ def reading_order(items: Sequence[Item], depth: int = 0) -> list[Item]:
     em = statistics.median(i.size_pt for i in items) or 10.0
     gutter = _gutter(items, em)
     if gutter is None:
+        head = _head_over_columns(items, em)
+        if head:
+            rest = [i for i in items if id(i) not in {id(h) for h in head}]
+            return _rows_order(head) + reading_order(rest, depth + 1)
         return _rows_order(items)
     bounds = (min(i.x0 for i in items), max(i.x1 for i in items))
     spanning = [_crosses(i, gutter, bounds) for i in items]
