@@ -20,7 +20,7 @@ with a message.  Set it up once:
 dependency on it, and without it the peer is skipped as not installed.)
 
     python -m bench.accuracy.pdf [--only SUBSTRING] [--peers-python PATH | --no-peers]
-                                 [--scans] [--manuals] [--producers]
+                                 [--scans] [--manuals] [--producers] [--publishers]
 
 `--scans` adds `real-scanned`: the real-producer set's Latin-script PDFs printed
 to image-only PDFs at 200 dpi (bench/accuracy/pdf_scans.py), read by OCR.
@@ -28,6 +28,8 @@ to image-only PDFs at 200 dpi (bench/accuracy/pdf_scans.py), read by OCR.
 Chromium (bench/accuracy/pdf_manuals.py; needs pandoc, LibreOffice, Chromium).
 `--producers` adds `producers`: reports made by WeasyPrint, Typst and ReportLab
 (bench/accuracy/pdf_producers.py; needs them in the peers' interpreter).
+`--publishers` adds `publishers`: one paper set by IEEE's, ACM's, Springer's and
+Elsevier's LaTeX classes (bench/accuracy/pdf_publishers.py; needs texlive-publishers).
 
 Writes bench/results/pdf_accuracy.json.
 """
@@ -52,6 +54,7 @@ from bench import ROOT
 from bench.accuracy.pdf_manuals import manual_items
 from bench.accuracy.pdf_metrics import compare, norm
 from bench.accuracy.pdf_producers import producer_items
+from bench.accuracy.pdf_publishers import publisher_items
 from bench.accuracy.pdf_scans import scanned_items
 from docwarden.engines.base import JobInput
 from docwarden.engines.pdf import PdfEngine
@@ -227,6 +230,8 @@ def main() -> int:
                         help="add this machine's man pages as PDFs (group manuals)")
     parser.add_argument("--producers", action="store_true",
                         help="add reports by WeasyPrint, Typst, ReportLab (group producers)")
+    parser.add_argument("--publishers", action="store_true",
+                        help="add a paper set by publishers' LaTeX classes (group publishers)")
     args = parser.parse_args()
     if not TESTDATA.is_dir():
         print(f"test data not found at {TESTDATA}")
@@ -240,6 +245,9 @@ def main() -> int:
         if args.producers:
             (Path(made) / "producers").mkdir()
             items += producer_items(Path(made) / "producers", args.only, args.peers_python)
+        if args.publishers:
+            (Path(made) / "publishers").mkdir()
+            items += publisher_items(Path(made) / "publishers", args.only)
         return _run(items, args)
 
 

@@ -173,3 +173,19 @@ def test_a_table_under_its_header_row_is_no_pair_of_columns() -> None:
                       300)]
     assert [it.text.split()[0] for it in layout_page(rows) if isinstance(it, Line)][1:5] == [
         "width", "number", "stretch", "number"]
+
+
+def test_a_table_in_one_column_under_a_centred_author_line_takes_no_prose_beside_it() -> None:
+    """elsarticle's 5p: the centred author line and the keywords over both columns close
+    the prose gutter; a borderless table in the right column had taken the left column's
+    lines beside it as cells of its own."""
+    head = [line("Ana Silva, Ben Okafor, Chen Wei", 240, 40, 130),
+            line("Keywords: document models, inference serving, memory limits", LEFT, 60, 300)]
+    cells = [line(text, x, 200 + 12 * row, 50) for row, texts in enumerate(
+        [("Cause", "Before", "After"), ("Timeout", "412", "35"), ("Memory", "128", "0")])
+        for text, x in zip(texts, (RIGHT, RIGHT + 100, RIGHT + 180), strict=True)]
+    right = prose("right", RIGHT, 100, 8) + prose("more", RIGHT, 250, 6)
+    items = layout_page(head + prose("left", LEFT, 100, 16) + cells + right)
+    tables = [it for it in items if isinstance(it, Table)]
+    assert len(tables) == 1 and tables[0].rows[0] == ["Cause", "Before", "After"]
+    assert all(not cell.text.startswith("left") for cell in tables[0].lines)

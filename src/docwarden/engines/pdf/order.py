@@ -15,7 +15,14 @@ from docwarden.engines.pdf.contents import find_contents
 from docwarden.engines.pdf.figures import Figure
 from docwarden.engines.pdf.layout import SENTENCE_END, Line, runs_on
 from docwarden.engines.pdf.listings import join_code_rows
-from docwarden.engines.pdf.tables import ROW_OVERLAP, Table, find_tables, overlap, prose_gutter
+from docwarden.engines.pdf.tables import (
+    ROW_OVERLAP,
+    Table,
+    alone,
+    find_tables,
+    overlap,
+    prose_gutter,
+)
 
 NARROW_FRACTION = 0.6  # lines narrower than this share of the region may form columns
 MIN_GUTTER_EM = 0.9
@@ -51,19 +58,6 @@ def _rows_order(items: Sequence[Item]) -> list[Item]:
     return [item for row in _rows(items) for item in row]
 
 
-def _alone(items: Sequence[Item]) -> set[int]:
-    """ids of the items nothing else shares a height with: titles, centred lines."""
-    ordered = sorted(items, key=lambda i: i.y0)
-    lone: set[int] = set()
-    reach = float("-inf")  # the lowest bottom among the items above
-    for index, item in enumerate(ordered):
-        below = ordered[index + 1].y0 if index + 1 < len(ordered) else float("inf")
-        if reach <= item.y0 and below >= item.y1:
-            lone.add(id(item))
-        reach = max(reach, item.y1)
-    return lone
-
-
 def _gutter(items: Sequence[Item], em: float) -> tuple[float, float] | None:
     """The widest vertical gap between columns of narrow items, if the page has columns.
 
@@ -75,7 +69,7 @@ def _gutter(items: Sequence[Item], em: float) -> tuple[float, float] | None:
     """
     left, right = min(i.x0 for i in items), max(i.x1 for i in items)
     width = right - left
-    lone = _alone(items)
+    lone = alone(items)
     narrow = [i for i in items
               if i.x1 - i.x0 <= NARROW_FRACTION * width and id(i) not in lone]
     if len(narrow) < 4:

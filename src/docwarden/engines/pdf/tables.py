@@ -15,7 +15,7 @@ import statistics
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from docwarden.engines.geometry import uncovered_gaps
+from docwarden.engines.geometry import Extent, uncovered_gaps
 from docwarden.engines.pdf.bidi import is_rtl_line
 from docwarden.engines.pdf.layout import BULLET_GLYPHS, Area, Line
 
@@ -220,6 +220,20 @@ def _prose(line: Line) -> bool:
     return len(line.text) >= PROSE_MIN_CHARS
 
 
+def alone(items: Sequence[Extent]) -> set[int]:
+    """ids of the items nothing else shares a height with: titles, centred lines, a
+    title block's author line."""
+    ordered = sorted(items, key=lambda i: i.y0)
+    lone: set[int] = set()
+    reach = float("-inf")  # the lowest bottom among the items above
+    for index, item in enumerate(ordered):
+        below = ordered[index + 1].y0 if index + 1 < len(ordered) else float("inf")
+        if reach <= item.y0 and below >= item.y1:
+            lone.add(id(item))
+        reach = max(reach, item.y1)
+    return lone
+
+
 def prose_gutter(lines: Sequence[Line]) -> float | None:
     """The x between two columns of prose, when the page has them.
 
@@ -228,6 +242,16 @@ def prose_gutter(lines: Sequence[Line]) -> float | None:
     column of its own; with the columns known, tables are looked for in each.
     """
     prose = [ln for ln in lines if _prose(ln)]
+    found = _prose_gap(prose)
+    text = [ln for ln in prose if not ln.mono]  # columns of code are no page of columns
+    if found is None and text:  # a title block's lines over the columns may cross it
+        lone = alone(lines)
+        top = min((ln.y0 for ln in text if id(ln) not in lone), default=0.0)
+        found = _prose_gap([ln for ln in text if id(ln) not in lone or ln.y0 > top])
+    return found
+
+
+def _prose_gap(prose: Sequence[Line]) -> float | None:
     if len(prose) < 2 * MIN_SIDE_PROSE_LINES:
         return None
     left, right = min(ln.x0 for ln in prose), max(ln.x1 for ln in prose)
