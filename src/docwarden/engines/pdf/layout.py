@@ -17,7 +17,13 @@ from dataclasses import dataclass, field
 
 from docwarden.engines.geometry import Extent
 from docwarden.engines.pdf.bidi import direction, unshape
-from docwarden.engines.pdf.footnotes import MARK_CLOSE, MARK_OPEN, UNKNOWN_MARK, raised_marks
+from docwarden.engines.pdf.footnotes import (
+    MARK_CLOSE,
+    MARK_GLYPHS,
+    MARK_OPEN,
+    UNKNOWN_MARK,
+    raised_marks,
+)
 from docwarden.engines.pdf.spacing import spaced
 
 SOFT_HYPHEN = "\u00ad"
@@ -130,10 +136,20 @@ def size_jump(a: Char | Line, b: Char | Line) -> bool:
 def fragment_line(frag: list[Char], pairs: set[tuple[int, int]], index: int) -> Line:
     space_before, real_space_before = frag[0].space_before, frag[0].real_space_before
     chars = spaced(frag, pairs)
-    sizes = Counter(round(char.size_pt, 1) for char in chars)
-    bold, italic, mono = (sum(c.bold for c in chars), sum(c.italic for c in chars),
-                          sum(c.mono for c in chars))
-    text = _chars_text(chars)
+    sizes: Counter[float] = Counter()
+    bold = italic = mono = 0
+    parts: list[str] = []
+    for char in chars:
+        sizes[round(char.size_pt, 1)] += 1
+        bold += char.bold
+        italic += char.italic
+        mono += char.mono
+        parts.append(" " + char.text if char.space_before else char.text)
+    # A footnote's mark is smaller than its neighbours or a superscript figure.
+    if (len(sizes) > 1 or any(char.superscript for char in chars)) and any(
+            char.text in MARK_GLYPHS for char in chars):
+        parts = _marked_parts(chars, raised_marks(chars))
+    text = "".join(parts).encode("utf-16-le", "surrogatepass").decode("utf-16-le", "replace")
     # An unmapped glyph opening a line before a space is a symbol-font bullet.
     text = UNMAPPED_BULLET_RE.sub("• ", unshape(text.strip())).replace(UNMAPPED, "")
     return Line(
@@ -147,9 +163,8 @@ def fragment_line(frag: list[Char], pairs: set[tuple[int, int]], index: int) -> 
     )
 
 
-def _chars_text(chars: Sequence[Char]) -> str:
-    """The chars' text with their spaces; a raised footnote mark held apart (footnotes.py)."""
-    marks = raised_marks(chars)
+def _marked_parts(chars: Sequence[Char], marks: Sequence[bool]) -> list[str]:
+    """The chars' text with their spaces, each raised mark held apart (footnotes.py)."""
     parts: list[str] = []
     for i, char in enumerate(chars):
         if char.space_before:
@@ -159,7 +174,7 @@ def _chars_text(chars: Sequence[Char]) -> str:
         parts.append(MARK_OPEN + glyph if opens else glyph)
         if marks[i] and (i + 1 == len(chars) or not marks[i + 1] or chars[i + 1].space_before):
             parts.append(MARK_CLOSE)
-    return "".join(parts).encode("utf-16-le", "surrogatepass").decode("utf-16-le", "replace")
+    return parts
 
 
 def _walled(last: Char, char: Char, walls: Sequence[Wall]) -> bool:
