@@ -390,3 +390,14 @@ def test_numbered_sections_in_small_capitals_are_headings_and_so_is_references()
              line("[1] A. Author, A paper, 2024.", 72, 260)]
     markdown = build_markdown([page(lines)])
     assert re.findall(r"^#+ (.+)$", markdown, flags=re.M) == ["IV. EVALUATION", "REFERENCES"]
+
+
+def test_one_author_and_the_date_under_a_title_are_no_headings() -> None:
+    """LaTeX's \\maketitle with one author: the name and the date, set larger than the
+    text, had been two headings (BibTeX's manuals: "Oren Patashnik", "February 8, 1988")."""
+    lines = [line("Governed Worker Processes", 200, 80, 200, 17.0),
+             line("Ana Silva", 260, 110, 60, 12.0), line("December 7, 2026", 250, 140, 90, 12.0),
+             line("1 Introduction", 72, 160, 100, 14.0),
+             *paragraph([f"Body line {i} of the paper runs on." for i in range(3)], 72, 180)]
+    assert re.findall(r"^#+ (.+)$", build_markdown([page(lines)]), flags=re.M) == [
+        "Governed Worker Processes", "1 Introduction"]

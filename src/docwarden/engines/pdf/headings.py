@@ -41,6 +41,11 @@ GLUED_COMMA_RE = re.compile(r",[^\s\d]")
 # ... nor is a web address alone one ("ibm.com/redbooks" on a cover).
 DRAWN_LABEL_MAX_RATIO = 1.3  # text over a drawing this close to body size is a label
 BYLINE_SPLIT_RE = re.compile(r",|;|&|\band\b")
+# A day's date alone on its line, as a title block sets it: "December 7, 2026",
+# "7 Dec. 2026", "2026-12-07" (a month's, "May 2026", may head a monthly section).
+MONTH = r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\.?"
+DATE_RE = re.compile(rf"^(?:{MONTH}\s+\d{{1,2}},?\s+\d{{4}}|\d{{1,2}}\.?\s+{MONTH}\s+\d{{4}}"
+                     rf"|\d{{4}}-\d{{2}}-\d{{2}})$")
 NAME_RE = re.compile(r"^[^\W\d_][\w'’.-]*(?:\s+[^\W\d_][\w'’.-]*){1,3}$")
 SECTION_NUMBER_RE = re.compile(r"^(?:\d{1,3}(?:\.\d{1,3})*\.?|[IVX]{1,5}\.|[A-Z]\.)\s+\S")
 # "2.1 Data", "3.4.1 Sources": numbered two levels deep or more, no list item's "1."
@@ -295,6 +300,14 @@ def demote_heading_runs(blocks: Sequence[Block]) -> None:
         start = end
 
 
+def demote_dates(blocks: Sequence[Block]) -> None:
+    """A day's date alone on its line is no heading, however large (a title block's
+    "December 7, 2026"); judged after the runs, which it may be one of."""
+    for block in blocks:
+        if block.kind == "heading" and _date(block):
+            block.kind, block.level = "para", 0
+
+
 def _list_number(block: Block) -> int | None:
     """The number of a block that starts "3. Item" or "3) Item"."""
     match = NUMBER_RE.match(block.lines[0].text) if block.lines else None
@@ -340,6 +353,17 @@ def _names(text: str) -> bool:
         for part in parts)
 
 
+def _date(block: Block) -> bool:
+    return len(block.lines) == 1 and bool(DATE_RE.match(block.lines[0].text))
+
+
+def _one_name(block: Block) -> bool:
+    """One name in the regular weight ("Ana Silva"; a subtitle has words in lower case)."""
+    text = " ".join(ln.text for ln in block.lines)
+    return not any(ln.bold for ln in block.lines) and bool(NAME_RE.match(text)) and all(
+        word[0].isupper() for word in text.split())
+
+
 def _byline(block: Block) -> bool:
     return not any(ln.bold for ln in block.lines) and _names(
         " ".join(ln.text for ln in block.lines))
@@ -355,7 +379,8 @@ def demote_byline(blocks: Sequence[Block]) -> None:
     first, after = blocks[headings[0]], blocks[headings[0] + 1]
     if after.kind != "heading":
         return
-    if _byline(after):
+    dated = headings[0] + 2 < len(blocks) and _date(blocks[headings[0] + 2])
+    if _byline(after) or (dated and _one_name(after)):
         after.kind, after.level = "para", 0
     elif _byline(first) and max(ln.size_pt for ln in after.lines) > max(
             ln.size_pt for ln in first.lines):

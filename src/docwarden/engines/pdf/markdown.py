@@ -23,6 +23,7 @@ from docwarden.engines.pdf.headings import (
     body_size,
     capitals_sizes,
     demote_byline,
+    demote_dates,
     demote_heading_runs,
     demote_numbered_lists,
     heading_level,
@@ -169,6 +170,7 @@ def page_blocks(
         demote_byline(grouper.blocks)
     demote_heading_runs(grouper.blocks)
     demote_numbered_lists(grouper.blocks)
+    demote_dates(grouper.blocks)
     return grouper.blocks
 
 
