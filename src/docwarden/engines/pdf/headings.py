@@ -4,7 +4,8 @@ Headings come from font size ranks relative to the body size (the size most
 characters use), from bold lines standing alone and from section numbers on
 short styled lines ("1. Introduction" is a heading, "1. Install it." a list
 item).  Runs of same-level headings with nothing between them (diagram labels,
-author lists, a cover) are demoted, as are code-like lines.
+author lists, a cover) are demoted, as are code-like lines; the title block's
+author lines and dates are judged in titles.py.
 """
 
 from __future__ import annotations
@@ -17,7 +18,6 @@ from collections.abc import Sequence
 
 from docwarden.engines.pdf.addresses import BARE_ADDRESS_RE
 from docwarden.engines.pdf.blocks import NUMBER_RE, Block, list_marker
-from docwarden.engines.pdf.footnotes import NOTE_LABEL_RE
 from docwarden.engines.pdf.furniture import PageLayout
 from docwarden.engines.pdf.layout import SENTENCE_END, Line, size_chars
 
@@ -40,13 +40,6 @@ TERM_STARTS = "-\u2010\u2011\u2012\u2013\u2014\u2212:#/\\"
 GLUED_COMMA_RE = re.compile(r",[^\s\d]")
 # ... nor is a web address alone one ("ibm.com/redbooks" on a cover).
 DRAWN_LABEL_MAX_RATIO = 1.3  # text over a drawing this close to body size is a label
-BYLINE_SPLIT_RE = re.compile(r",|;|&|\band\b")
-# A day's date alone on its line, as a title block sets it: "December 7, 2026",
-# "7 Dec. 2026", "2026-12-07" (a month's, "May 2026", may head a monthly section).
-MONTH = r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\.?"
-DATE_RE = re.compile(rf"^(?:{MONTH}\s+\d{{1,2}},?\s+\d{{4}}|\d{{1,2}}\.?\s+{MONTH}\s+\d{{4}}"
-                     rf"|\d{{4}}-\d{{2}}-\d{{2}})$")
-NAME_RE = re.compile(r"^[^\W\d_][\w'’.-]*(?:\s+[^\W\d_][\w'’.-]*){1,3}$")
 SECTION_NUMBER_RE = re.compile(r"^(?:\d{1,3}(?:\.\d{1,3})*\.?|[IVX]{1,5}\.|[A-Z]\.)\s+\S")
 # "2.1 Data", "3.4.1 Sources": numbered two levels deep or more, no list item's "1."
 SUBSECTION_RE = re.compile(r"^\d{1,3}(?:\.\d{1,3})+\.?\s+\S")
@@ -300,14 +293,6 @@ def demote_heading_runs(blocks: Sequence[Block]) -> None:
         start = end
 
 
-def demote_dates(blocks: Sequence[Block]) -> None:
-    """A day's date alone on its line is no heading, however large (a title block's
-    "December 7, 2026"); judged after the runs, which it may be one of."""
-    for block in blocks:
-        if block.kind == "heading" and _date(block):
-            block.kind, block.level = "para", 0
-
-
 def _list_number(block: Block) -> int | None:
     """The number of a block that starts "3. Item" or "3) Item"."""
     match = NUMBER_RE.match(block.lines[0].text) if block.lines else None
@@ -339,49 +324,3 @@ def _opens_section(last: Block, after: Block | None) -> bool:
     above the first section ("1 Quick Guide") take nothing from that section."""
     return bool(SECTION_NUMBER_RE.match(last.lines[0].text)) and after is not None and (
         after.kind in ("para", "item"))
-
-
-def _names(text: str) -> bool:
-    """Two or more names (two to four capitalised words each) split by commas or "and",
-    with footnote marks allowed, or one name with a footnote (LaTeX's \\thanks): an
-    author line."""
-    bare = NOTE_LABEL_RE.sub("", text)
-    parts = [part.strip(" *†‡§¹²³0123456789") for part in BYLINE_SPLIT_RE.split(bare)]
-    parts = [part for part in parts if part]
-    return (len(parts) >= 2 or (len(parts) == 1 and bare != text)) and all(
-        NAME_RE.match(part) and all(word[0].isupper() for word in part.split())
-        for part in parts)
-
-
-def _date(block: Block) -> bool:
-    return len(block.lines) == 1 and bool(DATE_RE.match(block.lines[0].text))
-
-
-def _one_name(block: Block) -> bool:
-    """One name in the regular weight ("Ana Silva"; a subtitle has words in lower case)."""
-    text = " ".join(ln.text for ln in block.lines)
-    return not any(ln.bold for ln in block.lines) and bool(NAME_RE.match(text)) and all(
-        word[0].isupper() for word in text.split())
-
-
-def _byline(block: Block) -> bool:
-    return not any(ln.bold for ln in block.lines) and _names(
-        " ".join(ln.text for ln in block.lines))
-
-
-def demote_byline(blocks: Sequence[Block]) -> None:
-    """The author line under a document's title, or over it and set smaller, is no
-    heading (it is set larger than the body, like a subtitle, but in the regular
-    weight and as a list of names)."""
-    headings = [i for i, block in enumerate(blocks) if block.kind == "heading"]
-    if not headings or headings[0] + 1 >= len(blocks):
-        return
-    first, after = blocks[headings[0]], blocks[headings[0] + 1]
-    if after.kind != "heading":
-        return
-    dated = headings[0] + 2 < len(blocks) and _date(blocks[headings[0] + 2])
-    if _byline(after) or (dated and _one_name(after)):
-        after.kind, after.level = "para", 0
-    elif _byline(first) and max(ln.size_pt for ln in after.lines) > max(
-            ln.size_pt for ln in first.lines):
-        first.kind, first.level = "para", 0

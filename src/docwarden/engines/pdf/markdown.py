@@ -22,8 +22,6 @@ from docwarden.engines.pdf.furniture import PageLayout, drop_furniture
 from docwarden.engines.pdf.headings import (
     body_size,
     capitals_sizes,
-    demote_byline,
-    demote_dates,
     demote_heading_runs,
     demote_numbered_lists,
     heading_level,
@@ -33,6 +31,7 @@ from docwarden.engines.pdf.headings import (
 )
 from docwarden.engines.pdf.layout import SOFT_HYPHEN, Line, runs_on, same_row
 from docwarden.engines.pdf.tables import Table, continue_table, overlap, prose_gutter
+from docwarden.engines.pdf.titles import demote_byline, demote_dates
 
 # Scripts written without spaces between words (Han, kana, CJK punctuation); Hangul
 # separates words with spaces and is not among them.
