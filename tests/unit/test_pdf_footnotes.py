@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from docwarden.engines.pdf.footnotes import resolve, unique_labels
+from docwarden.engines.pdf.footnotes import MARK_CLOSE, MARK_OPEN, resolve, unique_labels
 from docwarden.engines.pdf.furniture import PageLayout
 from docwarden.engines.pdf.layout import Char, Line
 from docwarden.engines.pdf.lines import build_lines
@@ -91,8 +91,8 @@ def test_a_small_digit_on_the_baseline_is_no_mark() -> None:
 
 
 def test_a_note_above_its_reference_is_none() -> None:
-    lines = [Line("\ue0001\ue001Heading text", 72, 100, 300, 112, 10),
-             Line("a word\ue0001\ue001 later", 72, 300, 300, 312, 10)]
+    lines = [Line(f"{MARK_OPEN}1{MARK_CLOSE}Heading text", 72, 100, 300, 112, 10),
+             Line(f"a word{MARK_OPEN}1{MARK_CLOSE} later", 72, 300, 300, 312, 10)]
     resolve(lines)
     assert [line.text for line in lines] == ["1Heading text", "a word1 later"]
 
@@ -187,3 +187,10 @@ def test_one_author_with_a_thanks_note_under_the_title_is_no_heading() -> None:
     plain = build_markdown([layout([title, Line("Ana Silva", 260, 140, 335, 154, 12.0),
                                     *text], 1)])
     assert plain.startswith("# Annual Review\n\n## Ana Silva\n\n")
+
+
+def test_a_symbol_fonts_private_use_glyphs_are_kept_as_they_are() -> None:
+    """Symbol fonts map their glyphs into the private-use area; the marks' own sentinels
+    are noncharacters, so such glyphs are neither taken for marks nor dropped."""
+    chars = run("Icons \ue000x\ue001 here", 72, 100) + run("\ue000Not a note.", 72, 700)
+    assert texts(chars) == ["Icons \ue000x\ue001 here", "\ue000Not a note."]

@@ -13,7 +13,7 @@ place.  WeasyPrint's notes start "1." on the baseline, like a list: they stay
 list items.
 
 While lines are built (layout.py, lines.py) a raised mark is held between two
-private-use sentinels; `resolve` replaces every sentinel on the page.
+sentinels; `resolve` replaces every sentinel on the page.
 """
 
 from __future__ import annotations
@@ -23,11 +23,14 @@ import re
 from collections.abc import Iterable, Sequence
 from typing import Protocol
 
-MARK_OPEN, MARK_CLOSE = "\ue000", "\ue001"
+# Unicode's noncharacters, for a program's own use: no text layer holds them
+# (textlayer.py reads one as an unmapped glyph), where a private-use sentinel would
+# meet a symbol font's glyphs.
+MARK_OPEN, MARK_CLOSE = "\ufdd0", "\ufdd1"
 # U+FFFC: a glyph without a Unicode mapping (layout.UNMAPPED), such as pdfTeX's "∗" and
 # "†" from cmsy, the marks of LaTeX's \thanks; inside a mark it becomes UNKNOWN_MARK.
 MARK_GLYPHS = frozenset("0123456789*∗†‡§¶\ufffc")
-UNKNOWN_MARK = "\ue002"
+UNKNOWN_MARK = "\ufdd2"
 # LaTeX's \fnsymbol order: the names unknown marks take when they pair up (resolve).
 SYMBOLS = ("∗", "†", "‡", "§", "¶", "‖", "∗∗", "††", "‡‡")
 # A mark is at most this share of the size of the text it is set beside (LaTeX 7/10 pt,

@@ -35,6 +35,7 @@ BOLD_WEIGHT = 600
 # A digit whose ink starts this far (of its size) above its baseline is a font's
 # superscript figure: how Typst sets a footnote's mark (footnotes.py), at full size.
 SUPERSCRIPT_INK_RAISE = 0.25
+NONCHARACTERS = (0xFDD0, 0xFDEF)  # never text: read as unmapped glyphs
 # "Bold", "Black" ... and TeX's bold-extended faces (CMBX12, SFBX1000).
 BOLD_NAME_RE = re.compile(r"bold|black|heavy|demi|^[a-z]{0,4}bx\d*$", re.IGNORECASE)
 # A face named for a lighter weight is not bold, whatever weight pdfium reports: it
@@ -168,7 +169,8 @@ class _Reader:
         style = self.styles.get(key)
         if style is None:
             style = self.styles[key] = _style(textpage, index, text_obj, self.fonts)
-        if pdfium_c.FPDFText_HasUnicodeMapError(textpage, index) == 1:
+        if pdfium_c.FPDFText_HasUnicodeMapError(textpage, index) == 1 or (
+                NONCHARACTERS[0] <= code <= NONCHARACTERS[1]):  # footnotes.py's own
             code = ord(UNMAPPED)
         if pdfium_c.FPDFText_GetLooseCharBox(textpage, index, self.rect):
             left, bottom, right, top = (self.rect.left, self.rect.bottom, self.rect.right,
