@@ -78,10 +78,20 @@ def test_only_the_first_reference_takes_the_note() -> None:
 
 def test_a_raised_number_before_a_word_is_no_reference() -> None:
     """scrjura numbers a clause's sentences with raised digits before them: a line
-    further down that starts with one is a sentence, not a note."""
+    further down that starts with one is a sentence, not a note; the number no longer
+    runs into its sentence's first word."""
     chars = (run("2.", 72, 100) + mark("1", 90, 100) + run("Zum Erwerb ist.", 94, 100)
              + mark("1", 72, 300) + run("Mit Abschaffung endet.", 76, 300))
-    assert texts(chars) == ["2. 1Zum Erwerb ist.", "1Mit Abschaffung endet."]
+    assert texts(chars) == ["2. 1 Zum Erwerb ist.", "1 Mit Abschaffung endet."]
+
+
+def test_a_raised_letter_labels_an_affiliation_and_ends_an_ordinal() -> None:
+    """elsarticle labels each affiliation with a raised letter, as it labels the author:
+    a word of its own, never a footnote; an ordinal's raised "st" stays in its word."""
+    chars = (run("Ana Silva", 72, 100, 12.0) + mark("a", 126, 100)
+             + mark("a", 72, 300) + run("University of Lisbon", 76, 300, 8.0)
+             + run("the 1", 72, 400) + mark("st", 97, 400) + run(" time", 104, 400))
+    assert texts(chars) == ["Ana Silvaa", "a University of Lisbon", "the 1st time"]
 
 
 def test_a_small_digit_on_the_baseline_is_no_mark() -> None:
@@ -94,7 +104,7 @@ def test_a_note_above_its_reference_is_none() -> None:
     lines = [Line(f"{MARK_OPEN}1{MARK_CLOSE}Heading text", 72, 100, 300, 112, 10),
              Line(f"a word{MARK_OPEN}1{MARK_CLOSE} later", 72, 300, 300, 312, 10)]
     resolve(lines)
-    assert [line.text for line in lines] == ["1Heading text", "a word1 later"]
+    assert [line.text for line in lines] == ["1 Heading text", "a word1 later"]
 
 
 def test_labels_used_again_on_a_later_page_are_renamed() -> None:

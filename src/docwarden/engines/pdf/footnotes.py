@@ -31,6 +31,9 @@ MARK_OPEN, MARK_CLOSE = "\ufdd0", "\ufdd1"
 # "†" from cmsy, the marks of LaTeX's \thanks; inside a mark it becomes UNKNOWN_MARK.
 MARK_GLYPHS = frozenset("0123456789*∗†‡§¶\ufffc")
 UNKNOWN_MARK = "\ufdd2"
+# A raised small letter labels an affiliation ("aUniversity of Lisbon", elsarticle) or ends
+# an ordinal ("1st"): held apart like a mark, never a footnote's label.
+LABEL_LETTERS = frozenset("abcdefghijklmnopqrstuvwxyz")
 # LaTeX's \fnsymbol order: the names unknown marks take when they pair up (resolve).
 SYMBOLS = ("∗", "†", "‡", "§", "¶", "‖", "∗∗", "††", "‡‡")
 # A mark is at most this share of the size of the text it is set beside (LaTeX 7/10 pt,
@@ -79,6 +82,11 @@ def is_mark_text(text: str) -> bool:
     return bool(text) and all(ch in MARK_GLYPHS for ch in text)
 
 
+def may_mark(text: str) -> bool:
+    """A glyph a raised mark may be made of (a footnote's, or a label's letter)."""
+    return text in MARK_GLYPHS or text in LABEL_LETTERS
+
+
 def raised_marks(chars: Sequence[MarkGlyph]) -> list[bool]:
     """Whether each char (a fragment's, in reading order) is a raised mark's glyph: a
     superscript figure, or a mark glyph raised beside the nearest clearly larger char,
@@ -86,7 +94,7 @@ def raised_marks(chars: Sequence[MarkGlyph]) -> list[bool]:
     flags = [char.superscript for char in chars]
     largest = max((c.size_pt for c in chars), default=0.0)
     for i, char in enumerate(chars):
-        if char.text in MARK_GLYPHS and char.size_pt <= MARK_MAX_SHARE * largest:
+        if may_mark(char.text) and char.size_pt <= MARK_MAX_SHARE * largest:
             beside = _larger_near(chars, i)
             flags[i] = flags[i] or (beside is not None and raised(char, beside))
     return flags
@@ -120,7 +128,7 @@ def resolve(lines: Iterable[Lined]) -> None:
     answered = {
         note.group(1) for line in marked if (note := NOTE_MARK_RE.match(line.text))
         and note.group(1) in first and marked[first[note.group(1)][0]].y0 < line.y0
-        and not _unknown(note.group(1))
+        and not _unknown(note.group(1)) and not any(ch.isalpha() for ch in note.group(1))
     }
     for index, line in enumerate(marked):
         refs = {offset for label, (at, offset) in first.items()
@@ -156,7 +164,16 @@ def _rewritten(text: str, answered: set[str], refs: set[int]) -> str:
     note = NOTE_MARK_RE.match(text)
     if note is not None and note.group(1) in answered:
         text = f"[^{note.group(1)}]: {text[note.end():]}"
-    return MARKED_RE.sub(r"\1", text).replace(UNKNOWN_MARK, "")
+    return MARKED_RE.sub(lambda m: _restored(m, text), text).replace(UNKNOWN_MARK, "")
+
+
+def _restored(mark: re.Match[str], text: str) -> str:
+    """An unanswered mark's glyphs in place, a space after one that opens a word before
+    a capital ("a University of Lisbon", scrjura's "2 Dieser"), where it had run in."""
+    start, end, label = mark.start(), mark.end(), mark.group(1)
+    opens_word = start == 0 or text[start - 1].isspace()
+    spaced = opens_word and text[end:end + 1].isupper() and not _unknown(label)
+    return f"{label} " if spaced else label  # an unknown glyph is dropped, and its space
 
 
 def unique_labels(pages: Sequence[Iterable[str]]) -> list[dict[str, str]]:

@@ -19,9 +19,9 @@ from docwarden.engines.geometry import Extent
 from docwarden.engines.pdf.bidi import direction, unshape
 from docwarden.engines.pdf.footnotes import (
     MARK_CLOSE,
-    MARK_GLYPHS,
     MARK_OPEN,
     UNKNOWN_MARK,
+    may_mark,
     raised_marks,
 )
 from docwarden.engines.pdf.spacing import spaced
@@ -147,7 +147,7 @@ def fragment_line(frag: list[Char], pairs: set[tuple[int, int]], index: int) -> 
         parts.append(" " + char.text if char.space_before else char.text)
     # A footnote's mark is smaller than its neighbours or a superscript figure.
     if (len(sizes) > 1 or any(char.superscript for char in chars)) and any(
-            char.text in MARK_GLYPHS for char in chars):
+            may_mark(char.text) for char in chars):
         parts = _marked_parts(chars, raised_marks(chars))
     text = "".join(parts).encode("utf-16-le", "surrogatepass").decode("utf-16-le", "replace")
     # An unmapped glyph opening a line before a space is a symbol-font bullet.
