@@ -132,7 +132,11 @@ def _numbered_heading(block: Block, body: float) -> bool:
 def _in_capitals(text: str) -> bool:
     """Its words past the section number all in capitals (small capitals: IEEE's
     "IV. EVALUATION" is set a fifth smaller than its text)."""
-    letters = [ch for ch in text.split(maxsplit=1)[-1] if ch.isalpha()]
+    return _all_capitals(text.split(maxsplit=1)[-1])
+
+
+def _all_capitals(text: str) -> bool:
+    letters = [ch for ch in text if ch.isalpha()]
     return len(letters) >= MIN_CAPITALS and all(ch.isupper() for ch in letters)
 
 
@@ -154,13 +158,12 @@ def capitals_sizes(pages: Sequence[PageLayout], body: float) -> frozenset[float]
         if isinstance(item, Line) and _capitals_section(item, body))
 
 
-def _unnumbered_capitals(block: Block, text: str, size: float, capitals: frozenset[float]
-                         ) -> bool:
+def _unnumbered_capitals(text: str, size: float, capitals: frozenset[float]) -> bool:
     """No number at all: "TABLE I" and "FIG. 2" label captions set the same way."""
     words = text.split()
-    return (len(block.lines) == 1 and size in capitals and len(words) <= MAX_CAPITALS_WORDS
+    return (size in capitals and len(words) <= MAX_CAPITALS_WORDS
             and not any(ch.isdigit() for ch in text) and not ROMAN_RE.match(words[-1])
-            and _in_capitals(f"- {text}") and not text.endswith((*SENTENCE_END, ",", ";")))
+            and _all_capitals(text) and not text.endswith((*SENTENCE_END, ",", ";")))
 
 
 def heading_level(
@@ -193,7 +196,7 @@ def heading_level(
         return max(1, min(len(sizes), MAX_SIZE_LEVELS))
     if _numbered_section(block, text, local_body) or (len(block.lines) == 1 and (
             _capitals_section(block.lines[0], local_body)
-            or _unnumbered_capitals(block, text, size, capitals))):
+            or _unnumbered_capitals(text, size, capitals))):
         return max(2, min(len(sizes), MAX_SIZE_LEVELS) + 1)
     return 0
 

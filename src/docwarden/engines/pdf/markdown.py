@@ -325,9 +325,15 @@ def _relabel_notes(pages: Sequence[PageLayout]) -> None:
                 item.rows = [[relabelled(cell, names) for cell in row] for row in item.rows]
 
 
+def _text_and_notes(blocks: Sequence[Block]) -> tuple[list[Block], list[Block]]:
+    """A page's blocks apart from its footnotes, and the footnotes."""
+    return ([b for b in blocks if b.kind != "note"], [b for b in blocks if b.kind == "note"])
+
+
 def _notes_last(blocks: Sequence[Block]) -> list[Block]:
     """A page's footnotes after its text (a column's notes sit above the next column)."""
-    return [b for b in blocks if b.kind != "note"] + [b for b in blocks if b.kind == "note"]
+    text, notes = _text_and_notes(blocks)
+    return text + notes
 
 
 def build_markdown(pages: Sequence[PageLayout], page_separators: bool = False) -> str:
@@ -358,10 +364,10 @@ def _pages_joined(per_page: Sequence[Sequence[Block]]) -> list[Block]:
     merged: list[Block] = []
     notes: list[Block] = []  # the last page's, held until its last paragraph is whole
     for blocks in per_page:
-        text = [block for block in blocks if block.kind != "note"]
+        text, page_notes = _text_and_notes(blocks)
         if merged and text and _continues_across(merged[-1], text[0]):
             text = text[1:]
         merged.extend(notes)
         merged.extend(text)
-        notes = [block for block in blocks if block.kind == "note"]
+        notes = page_notes
     return merged + notes

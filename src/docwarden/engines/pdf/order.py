@@ -170,7 +170,8 @@ def reading_order(items: Sequence[Item], depth: int = 0) -> list[Item]:
     if gutter is None:
         head = _head_over_columns(items, em)
         if head:
-            rest = [i for i in items if id(i) not in {id(h) for h in head}]
+            taken = {id(h) for h in head}
+            rest = [i for i in items if id(i) not in taken]
             return _rows_order(head) + reading_order(rest, depth + 1)
         return _rows_order(items)
     bounds = (min(i.x0 for i in items), max(i.x1 for i in items))

@@ -125,7 +125,8 @@ def _style(textpage: pdfium.PdfTextPage, index: int, text_obj: object,
 
 
 def _char_box(textpage: pdfium.PdfTextPage, index: int) -> tuple[float, float, float, float]:
-    """The tight box, for the rare char whose loose box pdfium cannot give."""
+    """The tight box, around the glyph's ink (also for the rare char whose loose box
+    pdfium cannot give)."""
     left, right, bottom, top = (ctypes.c_double() for _ in range(4))
     pdfium_c.FPDFText_GetCharBox(textpage, index, left, right, bottom, top)
     return left.value, bottom.value, right.value, top.value
@@ -191,17 +192,13 @@ class _Reader:
             self.chars.append((char, style.quarter_turns))
 
     def _superscript(self, index: int, size_pt: float) -> bool:
-        return _ink_raise(self.raw, index) >= SUPERSCRIPT_INK_RAISE * size_pt
-
-
-def _ink_raise(textpage: pdfium_c.FPDF_TEXTPAGE, index: int) -> float:
-    """How far the glyph's ink starts above its baseline, in points."""
-    left, right, bottom, top = (ctypes.c_double() for _ in range(4))
-    x, y = ctypes.c_double(), ctypes.c_double()
-    if not (pdfium_c.FPDFText_GetCharBox(textpage, index, left, right, bottom, top)
-            and pdfium_c.FPDFText_GetCharOrigin(textpage, index, x, y)):
-        return 0.0
-    return bottom.value - y.value
+        """The glyph's ink starts well above its baseline (its tight box's foot over its
+        origin)."""
+        x, y = ctypes.c_double(), ctypes.c_double()
+        if not pdfium_c.FPDFText_GetCharOrigin(self.raw, index, x, y):
+            return False
+        ink_foot = _char_box(self.textpage, index)[1]
+        return ink_foot - y.value >= SUPERSCRIPT_INK_RAISE * size_pt
 
 
 def _rotate_char(char: Char, turns: int, width: float, height: float) -> None:

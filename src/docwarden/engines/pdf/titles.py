@@ -31,8 +31,12 @@ def _names(text: str) -> bool:
     parts = [part.strip(" *†‡§¹²³0123456789") for part in BYLINE_SPLIT_RE.split(bare)]
     parts = [part for part in parts if part]
     return (len(parts) >= 2 or (len(parts) == 1 and bare != text)) and all(
-        NAME_RE.match(part) and all(word[0].isupper() for word in part.split())
-        for part in parts)
+        _name(part) for part in parts)
+
+
+def _name(text: str) -> bool:
+    """Two to four words, each capitalised: "Ana Silva"."""
+    return bool(NAME_RE.match(text)) and all(word[0].isupper() for word in text.split())
 
 
 def _date(block: Block) -> bool:
@@ -41,9 +45,8 @@ def _date(block: Block) -> bool:
 
 def _one_name(block: Block) -> bool:
     """One name in the regular weight ("Ana Silva"; a subtitle has words in lower case)."""
-    text = " ".join(ln.text for ln in block.lines)
-    return not any(ln.bold for ln in block.lines) and bool(NAME_RE.match(text)) and all(
-        word[0].isupper() for word in text.split())
+    return not any(ln.bold for ln in block.lines) and _name(
+        " ".join(ln.text for ln in block.lines))
 
 
 def _byline(block: Block) -> bool:
