@@ -234,6 +234,60 @@ def test_a_node_killed_mid_job_loses_nothing(cluster: Cluster) -> None:
     assert LEASE_S - 3 < time.monotonic() - killed_at < 40
 
 
+def test_an_idle_node_takes_over_a_dead_nodes_job(cluster: Cluster) -> None:
+    """The survivor has nothing of its own to run: its transport's restore pass, not a
+    finished job, must hand it the dead node's job once the lease lapses."""
+    cluster.ensure_nodes()
+    assert cluster.api is not None
+    with ThreadPoolExecutor(1) as pool:
+        future = pool.submit(chaos, cluster.api, echo="orphan", sleep_s=4, timeout_s=40)
+        holder = wait_for(lambda: next((name for name in NODE_NAMES
+                                        if cluster.heartbeat(name).get("held_jobs")), None),
+                          10, cluster.logs)
+        cluster.nodes[holder].send_signal(signal.SIGKILL)
+        killed_at = time.monotonic()
+        answer = future.result()
+    taken_s = time.monotonic() - killed_at
+    assert answer.status_code == 200, (f"{taken_s:.1f} s after the kill", answer.text,
+                                       cluster.logs()[-4000:])
+    assert answer.json()["node"] != holder
+    assert taken_s < LEASE_S + 4 + 4, taken_s  # lease, a beat or two, the job's own 4 s
+
+
+def test_a_task_lost_on_its_way_to_a_node_is_sent_again(cluster: Cluster) -> None:
+    """A message a node took off the queue but never recorded is gone from Redis.
+
+    It happens when a node dies, or stops warm, with a BRPOP reply unread in its
+    socket (celery/celery#4354); here the test takes the message itself while both
+    nodes are stopped.  The API node sees the task in no node's hands while the
+    queue is empty and sends it again; before, the job answered 504 at its deadline.
+    """
+    cluster.ensure_nodes()
+    assert cluster.api is not None
+    broker = redis.Redis.from_url(cluster.redis.url)
+    queue = "docwarden.chaos"
+    for process in cluster.nodes.values():
+        process.send_signal(signal.SIGSTOP)
+    try:
+        time.sleep(1.5)  # the nodes' pending BRPOPs (1 s) run out: none can take the message
+        with ThreadPoolExecutor(1) as pool:
+            future = pool.submit(chaos, cluster.api, echo="lost", sleep_s=1, timeout_s=40)
+            wait_for(lambda: broker.llen(queue) == 1, 10, cluster.logs)
+            assert broker.rpop(queue) is not None  # taken, as by a node that then died
+            lost_at = time.monotonic()
+            for process in cluster.nodes.values():
+                process.send_signal(signal.SIGCONT)
+            answer = future.result()
+    finally:
+        for process in cluster.nodes.values():
+            process.send_signal(signal.SIGCONT)
+    taken_s = time.monotonic() - lost_at
+    assert answer.status_code == 200, (f"{taken_s:.1f} s after the loss", answer.text,
+                                       cluster.logs()[-4000:])
+    assert answer.json()["echo"] == "lost"
+    assert taken_s < 20, taken_s  # found lost within seconds, not at its 40 s deadline
+
+
 def job(api: Server, job_id: str) -> dict[str, Any]:
     answer = httpx.get(f"{api.url}/v1/jobs/{job_id}", timeout=10)
     assert answer.status_code == 200, answer.text

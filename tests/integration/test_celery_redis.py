@@ -13,8 +13,9 @@ pytest.importorskip("celery", reason="celery mode needs the `celery` extra")
 import redis
 
 from docwarden.celery.board import NodeBoard
-from docwarden.celery.config import NODE_TTL_S, UNACKED_INDEX_KEY
+from docwarden.celery.config import NODE_TTL_S, UNACKED_INDEX_KEY, UNACKED_KEY
 from docwarden.celery.heartbeat import Heartbeat, LeaseBook, renew_leases
+from docwarden.celery.receipts import Receipts, forget_receipt, in_hand
 from docwarden.errors import NotReady
 from docwarden.settings import Settings
 from docwarden.supervisor.supervisor import Supervisor
@@ -78,3 +79,26 @@ def test_the_poison_table_is_shared_by_the_nodes_and_survives_a_redis_outage(
     assert not node_b.is_poison("local")  # unreachable Redis: nothing to go on, not an error
     redis_server.start()
     assert node_b.is_poison("killer") is False  # a restarted Redis without persistence forgot
+
+
+def test_a_task_is_in_hand_while_the_transport_holds_the_tag_its_receipt_names(
+        redis_server: RedisServer) -> None:
+    client = redis.Redis.from_url(redis_server.url)
+    assert not in_hand(client, "t1")  # never received: lost, or still queued
+    Receipts(client, keep_s=30).note("t1", "tag-1")
+    assert 30 < client.ttl("docwarden:taken:t1") <= 30 + 60
+    assert not in_hand(client, "t1")  # received, then restored to the queue or lost again
+    client.hset(UNACKED_KEY, "tag-1", b"[]")
+    assert in_hand(client, "t1")  # running, or waiting for its lapsed lease's restore
+    forget_receipt(client, "t1")
+    assert not in_hand(client, "t1")
+
+
+def test_a_receipt_that_cannot_be_written_never_stops_the_consumer(
+        redis_server: RedisServer) -> None:
+    receipts = Receipts(redis.Redis.from_url(redis_server.url, socket_timeout=1), keep_s=30)
+    redis_server.stop()
+    try:
+        receipts.note("t1", "tag-1")  # logged, not raised
+    finally:
+        redis_server.start()

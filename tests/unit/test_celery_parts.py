@@ -7,6 +7,7 @@ import asyncio
 import subprocess
 import sys
 import time
+from typing import Any
 
 import pytest
 from pydantic import ValidationError
@@ -18,7 +19,7 @@ import redis
 
 from docwarden.celery.board import BoardView, NodeBoard
 from docwarden.celery.config import LEASE_S, make_celery, queue_name
-from docwarden.celery.dispatcher import CeleryDispatcher
+from docwarden.celery.dispatcher import CeleryDispatcher, Sending
 from docwarden.celery.node import concurrency
 from docwarden.cli import app as cli_app
 from docwarden.errors import InvalidInput, JobTimeout, NotReady, Overloaded
@@ -138,25 +139,40 @@ def test_local_mode_never_imports_celery() -> None:
 class SilentCluster(CeleryDispatcher):
     """Sends into the void: no node ever answers (broker calls stubbed)."""
 
-    revoked: list[str]
+    held: bool
 
-    def _send(self, engine: str, payload: JobPayload, deadline_at: float,
-              timeout_s: float) -> str:
-        self.revoked = []
+    def __init__(self, *args: Any) -> None:
+        super().__init__(*args)
+        self.revoked: list[str] = []
+        self.sent: list[str | None] = []  # the id each send asked for (None: a new one)
+
+    def _send(self, sent: Sending, task_id: str | None) -> str:
+        self.sent.append(task_id)
         return "task-1"
 
     def _state(self, task_id: str) -> tuple[str, object]:
         return "PENDING", None
 
+    def _in_hand(self, task_id: str) -> bool:
+        return self.held
+
     def _revoke(self, task_id: str) -> None:
         self.revoked.append(task_id)
+
+
+class HeldCluster(SilentCluster):
+    held = True  # a node holds the task (and never answers)
+
+
+class LosingCluster(SilentCluster):
+    held = False  # no node ever received it: every send is lost on the way
 
 
 def test_the_api_gives_up_at_the_deadline_plus_the_margin_and_revokes(
         monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr("docwarden.celery.dispatcher.RESULT_MARGIN_S", 0.2)
     settings = celery_settings()
-    dispatcher = SilentCluster(make_celery(settings, ["chaos"]), settings, board_with([]))
+    dispatcher = HeldCluster(make_celery(settings, ["chaos"]), settings, board_with([]))
 
     async def run() -> None:
         with pytest.raises(JobTimeout) as timed_out:
@@ -168,3 +184,27 @@ def test_the_api_gives_up_at_the_deadline_plus_the_margin_and_revokes(
     asyncio.run(run())
     assert 1.2 <= time.monotonic() - started < 2.5
     assert dispatcher.revoked == ["task-1"]
+
+
+def resends(cluster: type[SilentCluster], depth: int, timeout_s: float,
+            monkeypatch: pytest.MonkeyPatch) -> list[str | None]:
+    """The ids a dispatcher sent a task under, until it gave up at its deadline."""
+    monkeypatch.setattr("docwarden.celery.receipts.LOST_CHECK_S", 0.1)
+    monkeypatch.setattr("docwarden.celery.receipts.LOST_AFTER_S", 0.5)
+    monkeypatch.setattr("docwarden.celery.dispatcher.RESULT_MARGIN_S", 0.0)
+    settings = celery_settings()
+    dispatcher = cluster(make_celery(settings, ["chaos"]), settings, board_with([], depth))
+    with pytest.raises(JobTimeout):
+        asyncio.run(dispatcher.run("chaos", JobPayload(), timeout_s=timeout_s))
+    return dispatcher.sent
+
+
+def test_a_task_in_no_nodes_hands_with_its_queue_empty_is_sent_again_under_its_id(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    sent = resends(LosingCluster, 0, 1.4, monkeypatch)
+    assert sent[0] is None and sent[1:] == ["task-1", "task-1"]  # at ~0.6 s and ~1.2 s
+
+
+def test_a_held_or_queued_task_is_never_sent_again(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert resends(HeldCluster, 0, 1.4, monkeypatch) == [None]
+    assert resends(LosingCluster, 3, 1.4, monkeypatch) == [None]  # still waiting in line

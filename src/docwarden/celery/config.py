@@ -32,6 +32,7 @@ NODE_KEY_PREFIX = "docwarden:node:"
 HEARTBEAT_INTERVAL_S = 2.0
 NODE_TTL_S = 10  # a node missing this long is gone: /health drops it, /ready stops counting it
 LEASE_S = 10  # visibility timeout of a delivered message; renewed every heartbeat
+UNACKED_KEY = "unacked"  # the transport's hash of delivered messages: tag -> message
 UNACKED_INDEX_KEY = "unacked_index"  # the transport's sorted set of delivered messages
 UNACKED_MUTEX_KEY = "unacked_mutex"  # the lock a node holds while it restores lapsed messages
 # kombu keeps that lock 300 s: a node SIGKILLed while holding it stopped every node from
@@ -96,7 +97,8 @@ def backend_spec(url: str) -> str:
 
 def transport_options(settings: Settings) -> dict[str, Any]:
     options: dict[str, Any] = {
-        "visibility_timeout": LEASE_S, "unacked_index_key": UNACKED_INDEX_KEY,
+        "visibility_timeout": LEASE_S, "unacked_key": UNACKED_KEY,
+        "unacked_index_key": UNACKED_INDEX_KEY,
         "unacked_mutex_key": UNACKED_MUTEX_KEY, "unacked_mutex_expire": UNACKED_MUTEX_EXPIRE_S,
         "unacked_restore_interval": 1, "unacked_restore_throttle": 1,
         "socket_timeout": SOCKET_TIMEOUT_S, "socket_connect_timeout": CONNECT_TIMEOUT_S}

@@ -14,6 +14,7 @@ import logging
 import os
 import threading
 import time
+from collections.abc import Callable
 from typing import Any
 
 import redis
@@ -35,11 +36,13 @@ log = logging.getLogger("docwarden.celery")
 
 
 class LeaseBook:
-    """Delivery tags of the messages this node holds, kept by Celery's signals."""
+    """Delivery tags of the messages this node holds, kept by Celery's signals; each
+    received one is also told to `on_received` (the node's receipts)."""
 
-    def __init__(self) -> None:
+    def __init__(self, on_received: Callable[[str, str], None] | None = None) -> None:
         self._tags: dict[str, str] = {}
         self._lock = threading.Lock()
+        self._on_received = on_received
 
     def connect(self) -> None:
         signals.task_received.connect(self._received, weak=False)
@@ -51,6 +54,8 @@ class LeaseBook:
         if request is not None and tag is not None:
             with self._lock:
                 self._tags[str(request.id)] = str(tag)
+            if self._on_received is not None:
+                self._on_received(str(request.id), str(tag))
 
     def _finished(self, task_id: str | None = None, **_: Any) -> None:
         with self._lock:

@@ -32,6 +32,7 @@ from docwarden.celery.config import (
 )
 from docwarden.celery.heartbeat import Heartbeat, LeaseBook
 from docwarden.celery.poison import SharedPoisonTable
+from docwarden.celery.receipts import Receipts
 from docwarden.errors import Conflict, DocwardenError, InternalError, JobTimeout
 from docwarden.monitoring.metrics import Metrics
 from docwarden.settings import Settings
@@ -190,7 +191,7 @@ def build_node(settings: Settings) -> tuple[Celery, Supervisor, Heartbeat]:
     register_task(app, NodeRuntime(settings, supervisor, admission))
     consuming = threading.Event()
     track_consuming(app, consuming)
-    leases = LeaseBook()
+    leases = LeaseBook(Receipts(redis_client(settings), settings.max_job_timeout_s).note)
     leases.connect()
     heartbeat = Heartbeat(redis_client(settings), settings, supervisor, leases, consuming,
                           slots=concurrency(settings), metrics=metrics)
