@@ -125,8 +125,8 @@ def test_every_page_of_a_multipage_scan_keeps_its_first_line(ocr: OcrEngine) -> 
     assert " ".join(markdown.split()) == " ".join([SENTENCE] * 4)
 
 
-def scanned_table_rows(ocr: OcrEngine, tmp_path: Path, name: str, page: int) -> list[str]:
-    """The table rows read from one page of a real-set PDF printed to a 200-dpi scan."""
+def scanned_page(ocr: OcrEngine, tmp_path: Path, name: str, page: int) -> str:
+    """The Markdown of one page of a real-set PDF printed to a 200-dpi scan."""
     document = pdfium.PdfDocument(str(DATA / "generated" / "realset" / f"{name}.pdf"))
     try:
         shown = document[page].render(scale=200 / 72).to_pil().convert("L")
@@ -135,6 +135,12 @@ def scanned_table_rows(ocr: OcrEngine, tmp_path: Path, name: str, page: int) -> 
     path = tmp_path / f"{name}_{page}.pdf"
     shown.save(path, resolution=200)
     markdown, _ = convert(ocr, path)
+    return markdown
+
+
+def scanned_table_rows(ocr: OcrEngine, tmp_path: Path, name: str, page: int) -> list[str]:
+    """The table rows read from one page of a real-set PDF printed to a 200-dpi scan."""
+    markdown = scanned_page(ocr, tmp_path, name, page)
     return [" ".join(line.split()) for line in markdown.splitlines() if line.startswith("|")]
 
 
@@ -162,16 +168,18 @@ def test_a_printed_table_without_borders_keeps_its_columns(ocr: OcrEngine,
 def test_a_wrapped_bullet_item_stays_one_item(ocr: OcrEngine, tmp_path: Path) -> None:
     # A slide's bullet sits apart from its text, inside the detector's padding: it is
     # the line's own ink, so the item's wrapped line lines up under its text.
-    document = pdfium.PdfDocument(str(DATA / "generated" / "realset" /
-                                      "holdout_slides_pptx.pdf"))
-    try:
-        shown = document[1].render(scale=200 / 72).to_pil().convert("L")
-    finally:
-        document.close()
-    path = tmp_path / "slide.pdf"
-    shown.save(path, resolution=200)
-    markdown, _ = convert(ocr, path)
+    markdown = scanned_page(ocr, tmp_path, "holdout_slides_pptx", 1)
     assert "- Measure answer update figure data interest small frame" in markdown.splitlines()
+
+
+def test_bullets_the_detector_leaves_out_still_make_a_list(ocr: OcrEngine,
+                                                           tmp_path: Path) -> None:
+    # Word's bullets sit an indent left of their text: the detector finds no text in a
+    # lone dot, and the items had run into one paragraph.
+    markdown = scanned_page(ocr, tmp_path, "tune_plain_docx", 1)
+    assert ("- Function level user council\n- Balance threshold space\n- Scale direct "
+            "sample change social threshold topic\n- Direct modern council network "
+            "screen\n") in markdown
 
 
 def scanned_copy(source: Path, target: Path, degrees: float) -> Path:

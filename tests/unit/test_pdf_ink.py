@@ -6,7 +6,14 @@ import numpy as np
 import pytest
 from PIL import Image, ImageDraw, ImageFont, ImageOps
 
-from docwarden.engines.pdf.ink import REDUCE, glyph_height_px, glyph_ink, ink_edges, text_regions
+from docwarden.engines.pdf.ink import (
+    REDUCE,
+    glyph_height_px,
+    glyph_ink,
+    ink_edges,
+    lead_dot,
+    text_regions,
+)
 
 WORDS = ["docwarden", "reads", "scanned", "pages", "with", "ink", "measured", "first"]
 
@@ -103,3 +110,47 @@ def test_a_bullet_the_line_reads_is_its_own_ink() -> None:
     box = (102.0, 70.0, 560.0, 140.0)  # the detector's box, padded over the bullet too
     assert ink_edges(ink, box, own_left=True)[0] == 112  # type: ignore[index]
     assert ink_edges(ink, box)[0] >= 180  # type: ignore[index]
+
+
+def dotted(mark: tuple[str, tuple[int, int, int, int]] | None, *, before: str = "",
+           before_ends: int = 288) -> tuple[np.ndarray, tuple[float, float, float, float], int]:
+    """A line of text at x=300 with `mark` (a shape and its box) drawn to its left and
+    `before` (another column's text) ending at `before_ends`: the page's ink, the
+    detector's padded box for the line, and where its glyphs start."""
+    page = Image.new("L", (900, 200), 250)
+    draw = ImageDraw.Draw(page)
+    font = ImageFont.load_default(size=40)
+    draw.text((300, 80), "Function level user", fill=0, font=font)
+    if before:
+        draw.text((before_ends - draw.textlength(before, font=font), 80), before, fill=0,
+                  font=font)
+    if mark is not None:
+        shape, box = mark
+        (draw.ellipse if shape == "disc" else draw.rectangle)(box, fill=0)
+    ink = glyph_ink(np.asarray(page))
+    inverted = ImageOps.invert(page.crop((300, 60, 880, 150)))
+    glyphs = inverted.point(lambda v: 255 if v > 60 else 0).getbbox()
+    assert glyphs is not None
+    return ink, (285.0, 75.0, 860.0, 135.0), 300 + glyphs[0]
+
+
+def test_a_lone_dot_left_of_a_line_is_its_bullet() -> None:
+    ink, box, left = dotted(("disc", (238, 100, 250, 112)))
+    assert lead_dot(ink, box, left) == 238
+    ink, box, left = dotted(("square", (238, 100, 249, 111)))  # Wingdings' square
+    assert lead_dot(ink, box, left) == 238
+
+
+@pytest.mark.parametrize("mark, before, before_ends", [
+    (None, "", 0),  # nothing there
+    (("square", (240, 114, 244, 118)), "", 0),  # a full stop: small, on the baseline
+    (("square", (225, 104, 255, 108)), "", 0),  # a dash
+    (None, "fail in", 288),  # the end of the next column's line
+    (("disc", (140, 100, 160, 112)), "", 0),  # a round letter cut by the search window
+    (("disc", (238, 100, 250, 112)), "and", 225),  # a dot with text before it
+])
+def test_no_bullet_where_no_lone_dot_leads_the_line(
+        mark: tuple[str, tuple[int, int, int, int]] | None, before: str,
+        before_ends: int) -> None:
+    ink, box, left = dotted(mark, before=before, before_ends=before_ends)
+    assert lead_dot(ink, box, left) is None

@@ -323,6 +323,27 @@ def test_numbered_lines_counting_up_in_a_row_are_a_list_even_when_measured_large
             "course contract") in markdown
 
 
+def test_bare_numbers_counting_up_at_one_edge_are_a_list() -> None:
+    """ReportLab sets "1", "2", "3" with no full stop, the text an indent further in;
+    the items had run into one paragraph ("1 Issue ... 2 Early ...")."""
+    body = "A paragraph of the report that is long enough to be read as its body text."
+    lines = [
+        *[line(body, 72, 60 + 14 * i) for i in range(2)],
+        line("1 Issue memory effort control", 79, 100, 140),
+        line("2 Early condition guide term that wraps", 79, 118, 180),
+        line("onto a second line", 97, 132, 90),  # under the item's text
+        line("3 Normal level support code network", 79, 150, 170),
+        *[line(body, 72, 180 + 14 * i) for i in range(2)],
+        # A paragraph whose lines merely start with numbers: not counting up from one.
+        line("2 of the cases were kept for the test of the method set out", 72, 230, 400),
+        line("3 of them failed in the first week of the tests that were run", 72, 244, 400),
+    ]
+    markdown = markdown_of(lines)
+    assert ("\n1. Issue memory effort control\n2. Early condition guide term that wraps "
+            "onto a second line\n3. Normal level support code network\n") in markdown
+    assert "2 of the cases were kept for the test of the method set out 3 of them" in markdown
+
+
 def table_rows(leading: float) -> list[Line]:
     """A borderless table of two rows whose middle cells wrap, lines `leading` apart and
     rows a cell padding more."""

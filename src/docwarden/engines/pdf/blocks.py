@@ -32,6 +32,10 @@ BULLET_RE = re.compile(rf"^(?:[{BULLET_GLYPHS}·]\s*|[-–—*]\s+)(?P<rest>\S.*
 # "1." "1)" "(1)" and "a." "a)" "(a)"; an opening bracket needs its closing one ("(p. 15)
 # describes ..." wrapped to a line's start is no item).
 NUMBER_RE = re.compile(r"^(?P<open>\()?(?P<num>\d{1,3})(?(open)\)|[.)])\s+(?P<rest>\S.*)$")
+# "1 Item" with no full stop: a list item only in a run counting up (`counted_items`).
+COUNTED_RE = re.compile(r"^(?P<num>\d{1,3})\s+(?P<rest>\S.*)$")
+MIN_COUNTED_FROM_ANY = 3  # a run not starting at 1 (a list a page break cut) needs this many
+COUNTED_TEXT_EM = 4.0  # an item's wrapped line starts under its text, this near its number
 LETTER_RE = re.compile(r"^(?P<mark>(?P<open>\()?[a-z](?(open)\)|[.)]))\s+(?P<rest>\S.*)$")
 # Code has assignments, braces, quotes, escapes, calls or comparisons; prose does not.
 CODE_MARK_RE = re.compile(r'[=<>{}\\"`;|]|\w\(|^\s*(?:#|//|\$)')
@@ -65,6 +69,62 @@ def list_marker(text: str) -> tuple[str, str] | None:
     if match := LETTER_RE.match(text):
         return "-", f"{match.group('mark')} {match.group('rest')}"
     return None
+
+
+def counted_marker(text: str, marker: str) -> tuple[str, str] | None:
+    """(marker, rest) of an item `counted_items` made: its bare number is the marker's."""
+    match = COUNTED_RE.match(text)
+    if match and f"{int(match.group('num'))}." == marker:
+        return marker, match.group("rest")
+    return None
+
+
+def counted_items(lines: Sequence[Line]) -> list[Block] | None:
+    """Lines that count up at one left edge ("1 Issue ...", "2 Early ..."), any other
+    line set a little further in (an item's wrapped text), as items; None if they do
+    not (a contents page's page numbers and names sit far to the right)."""
+    first = lines[0] if lines else None
+    start = COUNTED_RE.match(first.text) if first is not None else None
+    if first is None or start is None or is_rtl_line(first.text):
+        return None
+    em = max(first.size_pt, 1.0)
+    number = int(start.group("num"))
+    items: list[Block] = []
+    for line in lines:
+        match = COUNTED_RE.match(line.text)
+        if match and int(match.group("num")) == number and abs(line.x0 - first.x0) <= 0.3 * em:
+            items.append(Block("item", [line], marker=f"{number}."))
+            number += 1
+        elif first.x0 + 0.5 * em < line.x0 <= first.x0 + COUNTED_TEXT_EM * em:
+            items[-1].lines.append(line)
+        else:
+            return None
+    return items
+
+
+def _enough(items: Sequence[Block]) -> bool:
+    return len(items) >= (2 if items[0].marker == "1." else MIN_COUNTED_FROM_ANY)
+
+
+def split_counted_lists(blocks: list[Block]) -> None:
+    """Paragraphs that are a numbered list set without full stops (ReportLab's bare
+    numbers, which had run into one paragraph) become its items, in place.  The list
+    may span several: a wrapped item's indented line had started a paragraph."""
+    index = 0
+    while index < len(blocks):
+        items, end = None, index
+        while end < len(blocks) and blocks[end].kind == "para":
+            run = counted_items([ln for block in blocks[index:end + 1] for ln in block.lines])
+            if run is None:
+                break
+            end += 1
+            if _enough(run):
+                items = run
+        if items is None:
+            index += 1
+            continue
+        blocks[index:end] = items
+        index += len(items)
 
 
 def _line_gap(items: Sequence[Line]) -> float:

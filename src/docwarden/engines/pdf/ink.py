@@ -43,6 +43,16 @@ CUT_MAX_INK = 0.04  # ... or for one this nearly blank (a few glyphs' descenders
 GLYPH_INK_DROP = 60  # full resolution: a pixel this much darker than the paper is a glyph's
 EDGE_GAP_PER_HEIGHT = 0.5  # of a line box's height: wider than a word space (a fifth)
 EDGE_PAD_PER_HEIGHT = 0.35  # ... and the detector's padding on each side (about 0.31)
+# A bullet: one solid dot left of a line's first glyph, within this many of the line
+# box's heights, and nothing else there (another column's text is no bullet).
+DOT_SEARCH_PER_HEIGHT = 2.5
+DOT_HEIGHT_SHARE = (0.2, 0.6)  # of the line's glyph height (a full stop is ~0.12)
+DOT_ASPECT = (0.6, 1.6)  # width over height: round or square, no dash
+DOT_MIN_FILL = 0.55  # of its box inked: solid (a disc fills 0.79)
+DOT_CENTRE_SHARE = (0.3, 0.7)  # down the line's glyph height: at the letters' middle
+DOT_MIN_GAP_SHARE = 0.25  # of the glyph height between the dot and the text
+DOT_CLEAR_SHARE = 0.5  # of the glyph height blank left of it (no letter cut by the window)
+DOT_SERIF_PER_HEIGHT = 0.1  # of the box height left of the first glyph's middle: its serif
 GLYPH_MIN_CELLS = 2  # shorter blobs are specks and punctuation
 GLYPH_MIN_COUNT = 20  # fewer blobs tell nothing about the page's print
 GLYPH_PERCENTILE = 10  # the small print decides: a slide's footnote must stay legible
@@ -138,6 +148,37 @@ def ink_edges(ink: Mask, box: tuple[float, float, float, float], *,
     if len(runs) > 1 and runs[-1][0] > (x1 - x0) - pad and not own_right:
         runs = runs[:-1]
     return x0 + runs[0][0], x0 + runs[-1][1] + 1
+
+
+def lead_dot(ink: Mask, box: tuple[float, float, float, float], left: int) -> int | None:
+    """The left pixel edge of a bullet set before an OCR line whose glyphs start at
+    `left` (the detector leaves a lone dot out of the line, and the list with it), or
+    None.  `box` is the line's padded box in pixels."""
+    y0, y1 = max(int(box[1]), 0), min(int(box[3]) + 1, ink.shape[0])
+    height = y1 - y0
+    low = max(left - int(DOT_SEARCH_PER_HEIGHT * height), 0)
+    # `left` is measured on the glyphs' middle rows: a serif reaches a little further.
+    near = left - max(int(DOT_SERIF_PER_HEIGHT * height), 1)
+    if height <= 0 or near <= low:
+        return None
+    band = ink[y0:y1, low:near]
+    cols = np.flatnonzero(band.any(axis=0))
+    if cols.size == 0 or (np.diff(cols) > 1).any():  # nothing, or more than one mark
+        return None
+    rows = np.flatnonzero(ink[y0:y1, left:left + 4 * height].any(axis=1))
+    dot_rows = np.flatnonzero(band[:, cols[0]:cols[-1] + 1].any(axis=1))
+    if rows.size == 0 or dot_rows.size == 0:
+        return None
+    glyph_h = float(rows[-1] - rows[0] + 1)
+    dot_h, dot_w = float(dot_rows[-1] - dot_rows[0] + 1), float(cols[-1] - cols[0] + 1)
+    centre = ((dot_rows[0] + dot_rows[-1]) / 2 - rows[0]) / glyph_h
+    fill = float(band[dot_rows[0]:dot_rows[-1] + 1, cols[0]:cols[-1] + 1].mean())
+    is_dot = (DOT_HEIGHT_SHARE[0] <= dot_h / glyph_h <= DOT_HEIGHT_SHARE[1]
+              and DOT_ASPECT[0] <= dot_w / dot_h <= DOT_ASPECT[1] and fill >= DOT_MIN_FILL
+              and DOT_CENTRE_SHARE[0] <= centre <= DOT_CENTRE_SHARE[1]
+              and (left - low) - cols[-1] >= DOT_MIN_GAP_SHARE * glyph_h
+              and cols[0] >= DOT_CLEAR_SHARE * glyph_h)
+    return low + int(cols[0]) if is_dot else None
 
 
 def _unevenness(profile: npt.NDArray[np.float64]) -> float:

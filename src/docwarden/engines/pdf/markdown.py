@@ -16,7 +16,13 @@ from enum import Enum
 
 from docwarden.engines.pdf.addresses import wrapped_inside_address
 from docwarden.engines.pdf.bidi import is_rtl_line, reading_columns
-from docwarden.engines.pdf.blocks import Block, Grouper, list_marker
+from docwarden.engines.pdf.blocks import (
+    Block,
+    Grouper,
+    counted_marker,
+    list_marker,
+    split_counted_lists,
+)
 from docwarden.engines.pdf.footnotes import relabelled, unique_labels
 from docwarden.engines.pdf.furniture import PageLayout, drop_furniture
 from docwarden.engines.pdf.headings import (
@@ -150,6 +156,7 @@ def page_blocks(
     grouper = Grouper(lines)
     for item in page.items:
         grouper.add(item)
+    split_counted_lists(grouper.blocks)
     local_body = page_body_size(page, body)
     blocks = grouper.blocks
     levels = []
@@ -246,7 +253,7 @@ def render_block(block: Block, lexicon: Lexicon | None = None) -> str:
     if block.kind == "heading":
         return f"{'#' * block.level} {text}"
     if block.kind == "item":
-        found = list_marker(text)
+        found = list_marker(text) or counted_marker(text, block.marker)
         return f"{block.marker} {found[1] if found else text}"
     return BLOCK_SYNTAX_RE.sub(r"\\\g<0>", text, count=1)
 

@@ -43,6 +43,7 @@ from docwarden.engines.pdf.ink import (
     glyph_ink,
     ink_edges,
     ink_mask,
+    lead_dot,
     text_axis,
     text_regions,
 )
@@ -65,6 +66,7 @@ SECTION_NUMBER_RE = re.compile(r"^(?:\d{1,3}(?:\.\d{1,3})*\.?|[IVX]{1,5}\.)$")
 NUMBER_GAP_PER_HEIGHT = 1.5  # a section number's quad, in its box's heights
 # A short token apart at a line's start or end ("•", "1.", a page's "12"): ink set apart
 # there is the line's own, not a neighbour's under the detector's padding.
+DOT_BULLET = "\u2022"
 LEADING_TOKEN_RE = re.compile(r"^\S{1,3}\s")
 TRAILING_TOKEN_RE = re.compile(r"\s\S{1,3}$")
 ROW_OVERLAP = 0.6  # of the shorter box's height, for two boxes to share a row
@@ -214,8 +216,20 @@ def to_lines(
     lines: list[Line] = []
     for (text, *box), size in zip(boxes, line_sizes(boxes), strict=True):
         left, right = _glyph_edges(text, box, scale, ink)
-        lines.append(Line(text, left, box[1], right, box[3], size_pt=size))
+        marked, left = _with_bullet(text, box, left, scale, ink)
+        lines.append(Line(marked, left, box[1], right, box[3], size_pt=size))
     return lines
+
+
+def _with_bullet(text: str, box: Sequence[float], left: float, scale: float,
+                 ink: Mask | None) -> tuple[str, float]:
+    """The line's text and left edge, with the bullet the detector left out of it (a
+    lone dot is no text to it): the list had run into one paragraph."""
+    if ink is None or not text[0].isalnum():  # no ink to look in, or a marker was read
+        return text, left
+    x0, y0, x1, y1 = (v * scale for v in box)
+    dot = lead_dot(ink, (x0, y0, x1, y1), round(left * scale))
+    return (text, left) if dot is None else (f"{DOT_BULLET} {text}", dot / scale)
 
 
 def _glyph_edges(text: str, box: Sequence[float], scale: float, ink: Mask | None
