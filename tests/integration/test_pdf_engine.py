@@ -68,11 +68,12 @@ def test_latex_accents_drawn_over_their_letters_are_read_on_them(engine: PdfEngi
 
 
 @pytest.mark.parametrize("name", [
-    "footnotes_latex.pdf", "footnotes_word.pdf", "footnotes_typst.pdf"])
+    "footnotes_latex.pdf", "footnotes_word.pdf", "footnotes_typst.pdf", "footnotes_weasy.pdf"])
 def test_footnotes_are_markdown_footnotes_after_the_text(engine: PdfEngine, name: str) -> None:
-    """pdfTeX and LibreOffice raise a smaller mark, Typst draws a superscript figure: it
-    had run into its word ("day1") and the notes into one paragraph; a power set the
-    same way is no footnote."""
+    """pdfTeX, LibreOffice and WeasyPrint raise a smaller mark, Typst draws a superscript
+    figure: it had run into its word ("day1") and the notes into one paragraph
+    (WeasyPrint's, which start "1." on the baseline, into a list); a power set the same
+    way is no footnote."""
     markdown = convert(engine, DATA / "generated" / name)["markdown"]
     assert "requests a day[^1] and grew" in markdown
     assert "smaller servers[^2], while" in markdown

@@ -76,6 +76,21 @@ def test_only_the_first_reference_takes_the_note() -> None:
                             "[^2]: Two-core machines."]
 
 
+def test_notes_opening_with_a_number_on_the_baseline_answer_the_marks_they_pair_with() -> None:
+    """WeasyPrint starts a note "1." on the baseline; a numbered list under a power
+    ("2." under "mc2") pairs with no reference and stays a list."""
+    chars = (sentence_with_mark("requests a day", "1", " and grew", 100)
+             + sentence_with_mark("on smaller servers", "2", ", while", 114)
+             + run("1. Measured at the load balancer.", 72, 700)
+             + run("2. Two-core machines.", 72, 714))
+    assert texts(chars) == ["requests a day[^1] and grew", "on smaller servers[^2], while",
+                            "[^1]: Measured at the load balancer.",
+                            "[^2]: Two-core machines."]
+    power = (sentence_with_mark("E = mc", "2", " holds.", 100)
+             + run("1. First item.", 72, 300) + run("2. Second item.", 72, 314))
+    assert texts(power) == ["E = mc2 holds.", "1. First item.", "2. Second item."]
+
+
 def test_a_raised_number_before_a_word_is_no_reference() -> None:
     """scrjura numbers a clause's sentences with raised digits before them: a line
     further down that starts with one is a sentence, not a note; the number no longer

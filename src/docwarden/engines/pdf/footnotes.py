@@ -9,8 +9,9 @@ as plain text the mark ran into its word ("day1") and the notes into each other
 further down starts with the same raised mark.  Matched marks are written as
 Markdown footnotes (`day[^1]`, `[^1]: Measured ...`; markdown.py sets a page's
 notes after its text); any other raised mark is read as before, its glyphs in
-place.  WeasyPrint's notes start "1." on the baseline, like a list: they stay
-list items.
+place.  WeasyPrint's notes start "1." on the baseline, like a list item: such
+lines are notes when they pair up, in order, with the page's raised references
+(`_plain_heads`).
 
 While lines are built (layout.py, lines.py) a raised mark is held between two
 sentinels; `resolve` replaces every sentinel on the page.
@@ -46,6 +47,7 @@ MARKED_RE = re.compile(f"{MARK_OPEN}([^{MARK_CLOSE}]*){MARK_CLOSE}")
 # a raised number before a word is something else (scrjura's sentence numbers).
 REFERENCE_RE = re.compile(f"(?<=\\S){MARKED_RE.pattern}(?![^\\W\\d_])")
 NOTE_MARK_RE = re.compile(f"^{MARK_OPEN}([^{MARK_CLOSE}]+){MARK_CLOSE}\\s*")
+PLAIN_HEAD_RE = re.compile(r"^(\d{1,3})\.\s+(?=\S)")  # WeasyPrint's note: "1. Measured ..."
 # What `resolve` writes: a note's first line and a reference to one.
 NOTE_START_RE = re.compile(r"^\[\^([^\]\s]+)\]: ")
 NOTE_LABEL_RE = re.compile(r"\[\^([^\]\s]+)\]")
@@ -117,9 +119,12 @@ def resolve(lines: Iterable[Lined]) -> None:
     """Rewrite one page's marked lines: the first reference to a mark that a lower line
     answers becomes a footnote reference, that line its note; every other mark is plain
     text again (a power set like the note's number further down: "mc2")."""
-    marked = [line for line in lines if MARK_OPEN in line.text]
+    page = list(lines)
+    marked = [line for line in page if MARK_OPEN in line.text]
     if not marked:
         return
+    _plain_heads(page, marked)
+    marked = [line for line in page if MARK_OPEN in line.text]
     _name_unknown(marked)
     first: dict[str, tuple[int, int]] = {}  # label -> (line, offset) of its first reference
     for index, line in enumerate(marked):
@@ -134,6 +139,23 @@ def resolve(lines: Iterable[Lined]) -> None:
         refs = {offset for label, (at, offset) in first.items()
                 if at == index and label in answered}
         line.text = _rewritten(line.text, answered, refs)
+
+
+def _plain_heads(page: Sequence[Lined], marked: Sequence[Lined]) -> None:
+    """Lines opening "1. ", "2. " on the baseline below every raised reference, whose
+    numbers are those references' labels in the same order, one each: WeasyPrint's
+    notes; their numbers are marked as the other producers' raised ones are."""
+    refs: list[str] = []
+    for line in marked:
+        refs += [m.group(1) for m in REFERENCE_RE.finditer(line.text)
+                 if m.group(1).isdigit() and m.group(1) not in refs]
+    lowest = max(line.y0 for line in marked if REFERENCE_RE.search(line.text)) if refs else 0.0
+    heads = [(line, head) for line in page if line.y0 > lowest
+             and (head := PLAIN_HEAD_RE.match(line.text))]
+    if not refs or [head.group(1) for _, head in heads] != refs:
+        return
+    for line, head in heads:
+        line.text = wrap(head.group(1)) + line.text[head.end():]
 
 
 def _unknown(label: str) -> bool:
