@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import io
 import json
 import re
 import subprocess
@@ -12,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from PIL import Image, ImageDraw
 
 from docwarden.engines.base import JobInput
 from docwarden.engines.pdf import PdfEngine
@@ -157,6 +159,37 @@ def test_only_invisible_text_falls_back_to_that_layer(engine: PdfEngine) -> None
     assert isinstance(result, dict)
     assert result["markdown"].strip() == "An earlier OCR layer says hello"
     assert result["pages"][0]["method"] == "text" and result["warnings"]
+
+
+def test_a_slide_with_only_its_title_is_read_from_its_text_layer(engine: PdfEngine) -> None:
+    """A section slide holds one short title: under MIN_TEXT_CHARS, it had been read by
+    OCR, which measured "Method" smaller than the other slides' titles (an h2)."""
+    slides = [[TextRun(30, 20, "Why services die", 14.3),
+               TextRun(30, 110, "Four web workers each load their own model copy")],
+              [TextRun(140, 100, "Method", 14.3)],
+              [TextRun(30, 20, "Results", 14.3),
+               TextRun(30, 110, "Failures fell by half within three months.")]]
+    pages = [PageSpec(runs=runs, size_pt=(364.0, 273.0)) for runs in slides]
+    result = engine.run(JobInput(data=build_pdf(pages)))
+    assert isinstance(result, dict)
+    assert [page["method"] for page in result["pages"]] == ["text"] * 3
+    headings = [line for line in result["markdown"].splitlines() if line.startswith("#")]
+    assert headings == ["# Why services die", "# Method", "# Results"]
+
+
+def test_a_scan_with_a_stamped_page_number_is_still_read_by_ocr(engine: PdfEngine) -> None:
+    """A few characters of text over an image (a number stamped on a scan) are no text
+    layer of the page: the image is read."""
+    scan = Image.new("L", (1240, 1754), 255)
+    ImageDraw.Draw(scan).text((120, 300), "Governed workers read scans", fill=0,
+                              font_size=72)
+    buffer = io.BytesIO()
+    scan.save(buffer, format="JPEG", quality=90)
+    page = PageSpec(runs=[TextRun(500, 800, "7")], jpeg=buffer.getvalue())
+    result = engine.run(JobInput(data=build_pdf([page])))
+    assert isinstance(result, dict)
+    assert result["pages"][0]["method"] == "ocr"
+    assert "Governed workers read scans" in result["markdown"]
 
 
 def test_rotated_scanned_page_is_ocred_upright(engine: PdfEngine) -> None:

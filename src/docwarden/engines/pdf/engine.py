@@ -24,7 +24,13 @@ from docwarden.engines.pdf.markdown import build_markdown
 from docwarden.engines.pdf.order import layout_page
 from docwarden.engines.pdf.rules import Graphics, mark_bullets, page_graphics, ruled_tables
 from docwarden.engines.pdf.sample import sample_pdf
-from docwarden.engines.pdf.scanned import Recognizer, Rendered, check_images, read_upright
+from docwarden.engines.pdf.scanned import (
+    Recognizer,
+    Rendered,
+    check_images,
+    has_images,
+    read_upright,
+)
 from docwarden.engines.pdf.scanned import render_page as render
 from docwarden.engines.pdf.textlayer import PageText, extract_text
 from docwarden.errors import DocwardenError, InputTooLarge, InvalidInput
@@ -104,6 +110,14 @@ def _text_layout(number: int, text: PageText, graphics: Graphics, outcome: _Outc
 def _empty(page: pdfium.PdfPage) -> bool:
     """A page that draws nothing at all (a blank verso): nothing to render or read."""
     return next(iter(page.get_objects(max_depth=1)), None) is None
+
+
+def _short_text_only(page: pdfium.PdfPage, text: PageText) -> bool:
+    """A little text and no image it could come from: a section slide's title
+    ("Method"), a cover's year.  Its text layer says it all; read by OCR, as any page
+    of under MIN_TEXT_CHARS was, it was measured afresh from the render (the slide's
+    title came out a smaller heading than its siblings), at a render's cost."""
+    return text.visible_chars > 0 and not has_images(page)
 
 
 def _has_ocr_layer(text: PageText) -> bool:
@@ -211,7 +225,8 @@ class PdfEngine(Engine):
                 textpage.close()
             if text.turns:
                 graphics = Graphics()
-            if text.visible_chars >= MIN_TEXT_CHARS or _has_ocr_layer(text) or _empty(page):
+            if (text.visible_chars >= MIN_TEXT_CHARS or _has_ocr_layer(text) or _empty(page)
+                    or _short_text_only(page, text)):
                 return text, None, graphics
             check_images(page, self.settings.max_image_pixels)
             rendered = render(page, dpi, self.settings.max_image_pixels,

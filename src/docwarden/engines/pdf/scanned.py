@@ -151,6 +151,12 @@ def check_images(page: pdfium.PdfPage, max_pixels: int) -> None:
             )
 
 
+def has_images(page: pdfium.PdfPage) -> bool:
+    """The page draws an image (a scan, a photo, a picture of text), in forms too."""
+    images = page.get_objects(filter=[pdfium_c.FPDF_PAGEOBJ_IMAGE], max_depth=4)
+    return next(iter(images), None) is not None
+
+
 def _image_px_size(obj: pdfium.PdfImage) -> tuple[int, int]:
     """Declared pixel size of an image object, 0x0 when pdfium cannot tell."""
     try:
