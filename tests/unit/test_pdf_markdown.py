@@ -318,6 +318,26 @@ def test_a_running_header_quoting_the_current_sections_title_is_dropped() -> Non
     assert "## § 1 Name and Seat" in markdown and "## § 2 Members" in markdown
 
 
+def test_a_running_footer_quoting_the_chapters_title_is_dropped() -> None:
+    # LuaTeX's manual: "128 Nodes" and "Nodes 129" at the foot of chapter 8's pages, in
+    # body size and bold; each chapter fills too few of the pages to repeat enough, and
+    # a chapter's title may wrap ("5 Languages, characters, fonts and" / "glyphs").
+    pages = []
+    for n in range(1, 11):
+        lines = [line(f"{n} Chapter", 72, 90, 200, size=20)] if n >= 4 else []
+        if n == 1:
+            lines = [line("1 Nodes of the", 72, 90, 200, size=20),
+                     line("lists", 72, 115, 60, size=20)]
+        lines += paragraph([f"Body text of page {n} runs on for a while here and",
+                            "it ends on the second line."], 72, 140)
+        footer = f"{120 + n} Nodes of the lists" if n % 2 else f"Nodes of the lists {120 + n}"
+        if n <= 3:
+            lines.append(line(footer, 72 if n % 2 else 460, 795, 60))
+        pages.append(page(lines, n))
+    markdown = build_markdown(pages)
+    assert "# 1 Nodes of the lists" in markdown and markdown.count("Nodes") == 1, markdown
+
+
 def test_a_repeated_first_line_running_into_the_text_is_no_header() -> None:
     # nemotron_multipage: every page holds the same sentence, its first line high up.
     pages = [page(paragraph(["The same sentence opens every page of this scan and",

@@ -5,9 +5,9 @@ apart from its text, is furniture when the same text (digits and a trailing
 roman numeral ignored) sits at about the same height on a good share of the
 pages, or when it is only a page number; so is a line in the same row, size and
 style as such a header (the section's title beside the chapter's), and a header
-that quotes the current section's title (`\\markright`, KOMA-Script's clauses):
-on two pages or more, at one height, a top line in body size repeating a title of
-that page or an earlier one.
+or footer that quotes the current section's or chapter's title (`\\markright`,
+KOMA-Script's clauses, LuaTeX's manual): on two pages or more, at one height, a
+margin line in body size repeating a title of that page or an earlier one.
 """
 
 from __future__ import annotations
@@ -40,6 +40,7 @@ STAMP_RE = re.compile(
     re.IGNORECASE,
 )
 _DIGITS_RE = re.compile(r"\d+")
+_NUMBER_ENDS_RE = re.compile(r"^[#.\s]+|[#.\s]+$")
 _TRAILING_ROMAN_RE = re.compile(rf"\s(?=[mdclxvi]+$){_ROMAN}$", re.IGNORECASE)
 
 
@@ -67,6 +68,12 @@ def furniture_key(text: str) -> str:
     """Text with page-dependent parts (numbers) blanked, for comparing across pages."""
     plain = " ".join(text.lower().split())
     return _DIGITS_RE.sub("#", _TRAILING_ROMAN_RE.sub(" #", plain))
+
+
+def _title_key(text: str) -> str:
+    """A title's words without its number or a page number at either end ("8 Nodes",
+    "128 Nodes" and "Nodes 129" alike)."""
+    return _NUMBER_ENDS_RE.sub("", furniture_key(text))
 
 
 def is_page_number(text: str) -> bool:
@@ -167,10 +174,12 @@ def _row_mates(rows: list[list[Line]], doomed: set[int]) -> set[int]:
 
 def _quoting_headers(pages: Sequence[PageLayout], loose: list[list[Line]]
                      ) -> list[tuple[int, float, Line]]:
-    """Of each page's `loose` margin lines (set apart from its text), those in the top
-    band and in body size repeating a title (a line set clearly larger than its page's
-    text) of their page or an earlier one: a running header naming the current
-    section.  Body text repeated (a syntax line, a default value) is no title."""
+    """Of each page's `loose` margin lines (set apart from its text), those in body size
+    repeating a title (a line set clearly larger than its page's text) of their page
+    or an earlier one: a running header or footer naming the current section or
+    chapter (LuaTeX's manual: "128 Nodes", "Nodes 129" at the foot of chapter 8's
+    pages had been headings).  Body text repeated (a syntax line, a default value) is
+    no title."""
     titles: set[str] = set()
     found: list[tuple[int, float, Line]] = []
     for index, (page, candidates) in enumerate(zip(pages, loose, strict=True)):
@@ -178,11 +187,26 @@ def _quoting_headers(pages: Sequence[PageLayout], loose: list[list[Line]]
         if not lines:
             continue
         size = _body_pt(page)
-        titles.update(furniture_key(ln.text) for ln in lines if ln.size_pt > size + TITLE_PT)
+        titles.update(_title_key(text) for text in _titles(lines, size))
         found += [(index, (ln.y0 + ln.y1) / 2, ln) for ln in candidates
-                  if _zone(ln, page) == "top" and ln.size_pt <= size + 0.5
-                  and furniture_key(ln.text) in titles]
+                  if _zone(ln, page) is not None and ln.size_pt <= size + 0.5
+                  and _title_key(ln.text) in titles - {""}]
     return found
+
+
+def _titles(lines: Sequence[Line], body_pt: float) -> list[str]:
+    """The page's lines set clearly larger than its text, and each run of them in one
+    size joined (a chapter's title wrapped over two lines)."""
+    large = [ln for ln in lines if ln.size_pt > body_pt + TITLE_PT]
+    runs: list[list[Line]] = []
+    for ln in sorted(large, key=lambda ln: ln.y0):
+        last = runs[-1][-1] if runs else None
+        if last is not None and abs(last.size_pt - ln.size_pt) < 0.5 and (
+                0 <= ln.y0 - last.y1 < last.height):
+            runs[-1].append(ln)
+        else:
+            runs.append([ln])
+    return [ln.text for ln in large] + [" ".join(ln.text for ln in run) for run in runs]
 
 
 def drop_furniture(pages: Sequence[PageLayout]) -> int:
