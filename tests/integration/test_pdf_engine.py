@@ -161,6 +161,19 @@ def test_only_invisible_text_falls_back_to_that_layer(engine: PdfEngine) -> None
     assert result["pages"][0]["method"] == "text" and result["warnings"]
 
 
+def test_tex_bitmap_fonts_without_unicode_are_read_in_texs_encoding(engine: PdfEngine) -> None:
+    """pdfTeX's T1 text without cm-super is set in Type 3 bitmap fonts whose glyphs
+    pdfium cannot map: every glyph had been dropped and the page came out empty."""
+    result = convert(engine, DATA / "generated" / "latex_type3_t1.pdf")
+    markdown = result["markdown"]
+    assert result["pages"][0]["method"] == "text"
+    assert "# 1 Office files and scans" in markdown and "# 2 Findings" in markdown
+    assert "The first office suites made “efficient” file formats – and then—much" in markdown
+    assert "Staff in Łódź and in the café of the naïve Zoë kept their offline" in markdown
+    assert "A fluffy affidavit shows the difficulty: 42 files of 57 were read back, 74% of" \
+        in markdown
+
+
 def test_a_slide_with_only_its_title_is_read_from_its_text_layer(engine: PdfEngine) -> None:
     """A section slide holds one short title: under MIN_TEXT_CHARS, it had been read by
     OCR, which measured "Method" smaller than the other slides' titles (an h2)."""

@@ -38,6 +38,7 @@ from docwarden.jobdata import EngineResult
 from docwarden.settings import Settings
 
 MIN_TEXT_CHARS = 10  # fewer visible characters than this: the page is treated as scanned
+UNMAPPED_RATIO = 3  # glyphs without text to glyphs with: past this, the page is read by OCR
 MIN_DPI, MAX_DPI = 72, 600
 TRUE_WORDS = frozenset({"1", "true", "yes", "on"})
 FALSE_WORDS = frozenset({"0", "false", "no", "off", ""})
@@ -112,12 +113,21 @@ def _empty(page: pdfium.PdfPage) -> bool:
     return next(iter(page.get_objects(max_depth=1)), None) is None
 
 
+def _readable(text: PageText) -> bool:
+    """Text enough to read the page by, and not three in four of its glyphs without
+    text: a page drawn in fonts whose glyphs carry none (bitmap fonts that are no TeX
+    text fonts) is read from its render instead (it had come out empty), while a page
+    of formulas keeps its text layer."""
+    readable = text.visible_chars - text.unmapped_chars
+    return readable >= MIN_TEXT_CHARS and text.unmapped_chars < UNMAPPED_RATIO * readable
+
+
 def _short_text_only(page: pdfium.PdfPage, text: PageText) -> bool:
     """A little text and no image it could come from: a section slide's title
     ("Method"), a cover's year.  Its text layer says it all; read by OCR, as any page
     of under MIN_TEXT_CHARS was, it was measured afresh from the render (the slide's
     title came out a smaller heading than its siblings), at a render's cost."""
-    return text.visible_chars > 0 and not has_images(page)
+    return text.visible_chars > text.unmapped_chars and not has_images(page)
 
 
 def _has_ocr_layer(text: PageText) -> bool:
@@ -225,7 +235,7 @@ class PdfEngine(Engine):
                 textpage.close()
             if text.turns:
                 graphics = Graphics()
-            if (text.visible_chars >= MIN_TEXT_CHARS or _has_ocr_layer(text) or _empty(page)
+            if (_readable(text) or _has_ocr_layer(text) or _empty(page)
                     or _short_text_only(page, text)):
                 return text, None, graphics
             check_images(page, self.settings.max_image_pixels)

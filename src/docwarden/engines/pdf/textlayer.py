@@ -19,6 +19,7 @@ import pypdfium2.raw as pdfium_c
 from docwarden.engines.pdf.accents import composed
 from docwarden.engines.pdf.layout import SOFT_HYPHEN, UNMAPPED, Char, Line, Wall
 from docwarden.engines.pdf.lines import build_lines
+from docwarden.engines.pdf.texcodes import tex_text
 
 INVISIBLE_RENDER_MODES = frozenset({3, 7})  # FPDF_TEXTRENDERMODE_INVISIBLE, _CLIP
 FORCE_BOLD_FLAG = 1 << 18
@@ -63,6 +64,7 @@ class PageText:
     height_pt: float
     lines: list[Line] = field(default_factory=list)
     visible_chars: int = 0
+    unmapped_chars: int = 0  # of the visible ones: glyphs without text (texcodes)
     invisible_chars: int = 0
     invisible_text: list[Line] = field(default_factory=list)
     turns: int = 0  # quarter turns the text was drawn at (and turned back from)
@@ -144,34 +146,38 @@ class _Reader:
         self.fonts: FontStyles = {}
         self.chars: list[tuple[Char, int]] = []
         self.invisible: list[Char] = []
+        # By font: each unmapped glyph, its index on the page and its raw code.
+        self.unmapped: dict[int, list[tuple[Char, int, int]]] = {}
         self.space = self.real_space = self.brk = False
 
     def read(self) -> None:
         count = pdfium_c.FPDFText_CountChars(self.raw)
         for index in range(max(count, 0)):
             self._read_one(index)
+        for glyphs in self.unmapped.values():
+            texts = tex_text([(index, code) for _, index, code in glyphs])
+            for (char, _, _), text in zip(glyphs, texts or (), strict=False):
+                char.text = text
 
     def _read_one(self, index: int) -> None:
         textpage = self.raw
         code = pdfium_c.FPDFText_GetUnicode(textpage, index)
         generated = pdfium_c.FPDFText_IsGenerated(textpage, index) == 1
-        hyphen = code == 0xFFFE or (
-            code in HYPHEN_CODES and pdfium_c.FPDFText_IsHyphen(textpage, index) == 1
-        )
-        if code in (10, 13) or (generated and not hyphen and code != 32):
-            self.brk = self.brk or code in (10, 13)
-            return
-        if code in (32, 9, 0xA0, 0x3000) or (code < 32 and not hyphen):
-            self.space = True
-            self.real_space = self.real_space or (not generated and code != 0)
+        # A glyph without a mapping reports its raw code, which may be a control code
+        # (OT1's "fl" is 13): a glyph all the same, never a break or a space.
+        unmapped = (not generated and code != 32
+                    and pdfium_c.FPDFText_HasUnicodeMapError(textpage, index) == 1)
+        hyphen = not unmapped and (code == 0xFFFE or (
+            code in HYPHEN_CODES and pdfium_c.FPDFText_IsHyphen(textpage, index) == 1))
+        if not unmapped and self._blank(code, generated, hyphen):
             return
         text_obj = pdfium_c.FPDFText_GetTextObject(textpage, index)
         key = ctypes.c_void_p.from_buffer(text_obj).value or -index - 1
         style = self.styles.get(key)
         if style is None:
             style = self.styles[key] = _style(textpage, index, text_obj, self.fonts)
-        if pdfium_c.FPDFText_HasUnicodeMapError(textpage, index) == 1 or (
-                NONCHARACTERS[0] <= code <= NONCHARACTERS[1]):  # footnotes.py's own
+        raw = code
+        if unmapped or NONCHARACTERS[0] <= code <= NONCHARACTERS[1]:  # footnotes.py's own
             code = ord(UNMAPPED)
         if pdfium_c.FPDFText_GetLooseCharBox(textpage, index, self.rect):
             left, bottom, right, top = (self.rect.left, self.rect.bottom, self.rect.right,
@@ -186,10 +192,24 @@ class _Reader:
                 index, style.size_pt),
         )
         self.space = self.real_space = self.brk = False
+        if unmapped:  # read in its TeX font's encoding once the page is read (texcodes)
+            font = ctypes.cast(pdfium_c.FPDFTextObj_GetFont(text_obj), ctypes.c_void_p).value
+            self.unmapped.setdefault(font or 0, []).append((char, index, raw))
         if style.invisible:
             self.invisible.append(char)
         else:
             self.chars.append((char, style.quarter_turns))
+
+    def _blank(self, code: int, generated: bool, hyphen: bool) -> bool:
+        """A line break or a space (noted for the next glyph), not a glyph."""
+        if code in (10, 13) or (generated and not hyphen and code != 32):
+            self.brk = self.brk or code in (10, 13)
+            return True
+        if code in (32, 9, 0xA0, 0x3000) or (code < 32 and not hyphen):
+            self.space = True
+            self.real_space = self.real_space or (not generated and code != 0)
+            return True
+        return False
 
     def _superscript(self, index: int, size_pt: float) -> bool:
         """The glyph's ink starts well above its baseline (its tight box's foot over its
@@ -242,6 +262,7 @@ def extract_text(
     if turns % 2:
         width, height = height, width
     result = PageText(width, height, visible_chars=len(chars),
+                      unmapped_chars=sum(char.text == UNMAPPED for char in chars),
                       invisible_chars=len(reader.invisible), turns=turns)
     result.lines = build_lines(chars, () if turns else walls)
     if len(chars) < len(reader.invisible):
