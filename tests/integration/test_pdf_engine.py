@@ -172,6 +172,10 @@ def test_tex_bitmap_fonts_without_unicode_are_read_in_texs_encoding(engine: PdfE
     assert "Staff in Łódź and in the café of the naïve Zoë kept their offline" in markdown
     assert "A fluffy affidavit shows the difficulty: 42 files of 57 were read back, 74% of" \
         in markdown
+    # Through dvips and Ghostscript most glyphs map, but the bold titles' had not.
+    markdown = convert(engine, DATA / "generated" / "latex_type3_ot1_dvips.pdf")["markdown"]
+    assert "# 1 Office files and scans" in markdown and "# 2 Findings" in markdown
+    assert "The first office suites made “efficient” file formats – and then—much" in markdown
 
 
 def test_a_slide_with_only_its_title_is_read_from_its_text_layer(engine: PdfEngine) -> None:

@@ -1,9 +1,10 @@
 """The text of glyphs pdfium cannot map to Unicode, when their font is a TeX font.
 
-pdfTeX without the cm-super fonts (T1 text, `\\usepackage[T1]{fontenc}`), and dvips
-with ps2pdf, embed TeX's fonts as Type 3 bitmaps whose glyph names ("a67") say
-nothing: pdfium flags every glyph as unmapped and reports its raw code, and every
-such glyph had been dropped, so a whole report came out empty.  The codes are in
+pdfTeX without the cm-super fonts (T1 text, `\\usepackage[T1]{fontenc}`) embeds
+TeX's fonts as Type 3 bitmaps whose glyph names ("a67") say nothing: pdfium flags
+every glyph as unmapped and reports its raw code, and every such glyph had been
+dropped, so a whole report came out empty.  Ghostscript's Type 3 fonts from dvips
+map most glyphs, but not all (a paper's bold section titles had gone).  The codes are in
 TeX's own encodings, OT1 (Computer Modern) or T1 (Cork), which agree with ASCII on
 letters and digits; `tex_text` reads them in those.  A font is read so only when
 it sets words on the page (letters in a row, most of its glyphs letters or
