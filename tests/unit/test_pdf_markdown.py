@@ -338,6 +338,18 @@ def test_a_running_footer_quoting_the_chapters_title_is_dropped() -> None:
     assert "# 1 Nodes of the lists" in markdown and markdown.count("Nodes") == 1, markdown
 
 
+def test_a_short_contents_pages_last_entry_is_no_footer() -> None:
+    # LaTeX's report: the chapters' entries stand apart, so the last row, "3 Results"
+    # and its page number, was set apart like a footer and went as one, mid-page.
+    entries = [("1 Introduction", "3", 277), ("2 Governed Workers", "8", 328),
+               ("3 Results", "13", 393)]
+    lines = [line("Contents", 72, 203, 120, size=24.8)]
+    for title, number, y in entries:
+        lines += [line(title, 72, y, 120), line(number, 500, y, 12)]
+    markdown = build_markdown([page(lines, 1)])
+    assert "3 Results" in markdown and "13" in markdown
+
+
 def test_a_repeated_first_line_running_into_the_text_is_no_header() -> None:
     # nemotron_multipage: every page holds the same sentence, its first line high up.
     pages = [page(paragraph(["The same sentence opens every page of this scan and",

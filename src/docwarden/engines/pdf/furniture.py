@@ -23,6 +23,9 @@ from docwarden.engines.pdf.layout import Line, size_chars
 from docwarden.engines.pdf.order import Item
 
 MARGIN_FRACTION = 0.12  # top and bottom bands where headers and footers live
+# A first or last row set apart is a header or footer only in the page's outer quarter:
+# a short contents page's last entry ("3 Results  13") sits mid-page.
+EDGE_FRACTION = 0.25
 REPEAT_FRACTION = 0.4  # share of pages (alternating left/right headers: about half each)
 POSITION_TOLERANCE_PT = 8.0
 ATTACHED_GAP = 0.6  # of a line's height: closer to body text than this, it is body text
@@ -121,8 +124,9 @@ def _margin_lines(page: PageLayout) -> list[tuple[str, Line]]:
 
 def _edge_rows(page: PageLayout) -> list[tuple[str, Line]]:
     """The page's first and last rows when set apart from the text by a line's height
-    or more and set no larger than its text: where a running header or footer sits,
-    whatever the page's margins (a chapter's first heading is larger)."""
+    or more, set no larger than its text and in the page's outer quarter: where a
+    running header or footer sits, whatever the page's margins (a chapter's first
+    heading is larger)."""
     lines = sorted((item for item in page.items if isinstance(item, Line)),
                    key=lambda ln: ln.y0)
     if len(lines) < 3:
@@ -137,7 +141,10 @@ def _edge_rows(page: PageLayout) -> list[tuple[str, Line]]:
             continue
         gap = (min(ln.y0 for ln in rest) - max(ln.y1 for ln in row) if below
                else min(ln.y0 for ln in row) - max(ln.y1 for ln in rest))
-        if gap >= max(ln.height for ln in row) and max(ln.size_pt for ln in row) <= body + 0.5:
+        outer = (edge.y1 <= EDGE_FRACTION * page.height_pt if below
+                 else edge.y0 >= (1 - EDGE_FRACTION) * page.height_pt)
+        if (outer and gap >= max(ln.height for ln in row)
+                and max(ln.size_pt for ln in row) <= body + 0.5):
             rows += [(zone, ln) for ln in row]
     return rows
 
