@@ -344,6 +344,22 @@ def test_bare_numbers_counting_up_at_one_edge_are_a_list() -> None:
     assert "2 of the cases were kept for the test of the method set out 3 of them" in markdown
 
 
+def test_a_chapters_label_over_its_title_is_no_heading_of_its_own() -> None:
+    """LaTeX's report sets "Chapter 1" over "Introduction", a size smaller: it had been
+    an h2 over the title's h1, and its size had pushed the sections down a level."""
+    body = "Body text of the chapter that is long enough to be read as its body text."
+    lines = [
+        line("Chapter 1", 72, 100, 110, size=20.7, bold=True),
+        line("Introduction", 72, 140, 160, size=24.8, bold=True),
+        *[line(body, 72, 190 + 14 * i) for i in range(3)],
+        line("1.1 Background of the work", 72, 250, 220, size=14.3, bold=True),
+        *[line(body, 72, 280 + 14 * i) for i in range(3)],
+    ]
+    markdown = markdown_of(lines)
+    assert markdown.startswith("Chapter 1\n\n# Introduction\n")
+    assert "\n## 1.1 Background of the work\n" in markdown
+
+
 def table_rows(leading: float) -> list[Line]:
     """A borderless table of two rows whose middle cells wrap, lines `leading` apart and
     rows a cell padding more."""

@@ -40,6 +40,11 @@ TERM_STARTS = "-\u2010\u2011\u2012\u2013\u2014\u2212:#/\\"
 GLUED_COMMA_RE = re.compile(r",[^\s\d]")
 # ... nor is a web address alone one ("ibm.com/redbooks" on a cover).
 DRAWN_LABEL_MAX_RATIO = 1.3  # text over a drawing this close to body size is a label
+# "Chapter 3", "PART II", "Appendix A" alone on a line: a chapter's label (no heading).
+CHAPTER_LABEL_RE = re.compile(
+    r"^(?:chapter|part|appendix|kapitel|teil|anhang|chapitre|partie|annexe|cap[ií]tulo|"
+    r"parte|ap[eé]ndice|hoofdstuk|rozdzia[łl]|глава|第\s*\S+\s*章)"
+    r"(?:\s+(?:\d{1,3}|[IVXLC]{1,6}|[A-Z]))?\.?$", re.IGNORECASE)
 SECTION_NUMBER_RE = re.compile(r"^(?:\d{1,3}(?:\.\d{1,3})*\.?|[IVX]{1,5}\.|[A-Z]\.)\s+\S")
 # "2.1 Data", "3.4.1 Sources": numbered two levels deep or more, no list item's "1."
 SUBSECTION_RE = re.compile(r"^\d{1,3}(?:\.\d{1,3})+\.?\s+\S")
@@ -105,13 +110,14 @@ def snap_ocr_sizes(pages: Sequence[PageLayout], body: float) -> None:
 
 
 def heading_sizes(pages: Sequence[PageLayout], body: float) -> list[float]:
-    """Distinct sizes clearly above the body size, largest first (level 1, 2, ...)."""
+    """Distinct sizes clearly above the body size, largest first (level 1, 2, ...); a
+    chapter's label ("Chapter 3", demote_chapter_labels) takes no level of its own."""
     found = {
         round(item.size_pt * 2) / 2
         for page in pages
         for item in page.items
         if isinstance(item, Line) and item.size_pt >= body * HEADING_SIZE_RATIO
-        and len(item.text) <= MAX_HEADING_CHARS
+        and len(item.text) <= MAX_HEADING_CHARS and not CHAPTER_LABEL_RE.match(item.text)
     }
     return sorted(found, reverse=True)
 
@@ -327,3 +333,15 @@ def _opens_section(last: Block, after: Block | None) -> bool:
     above the first section ("1 Quick Guide") take nothing from that section."""
     return bool(SECTION_NUMBER_RE.match(last.lines[0].text)) and after is not None and (
         after.kind in ("para", "item"))
+
+
+def demote_chapter_labels(blocks: Sequence[Block]) -> None:
+    """A "Chapter 3" label set over its chapter's title (LaTeX's book and report, Word's
+    chapter styles, IBM's Redpapers) is no heading of its own: set smaller than the
+    title, it had become a lower heading over a higher one ("## Chapter 1" over
+    "# Introduction").  It stays as a line of text before the title, as the docling
+    references keep it."""
+    for label, title in itertools.pairwise(blocks):
+        if (label.kind == "heading" and title.kind == "heading" and len(label.lines) == 1
+                and CHAPTER_LABEL_RE.match(label.lines[0].text)):
+            label.kind, label.level = "para", 0

@@ -28,6 +28,7 @@ from docwarden.engines.pdf.furniture import PageLayout, drop_furniture
 from docwarden.engines.pdf.headings import (
     body_size,
     capitals_sizes,
+    demote_chapter_labels,
     demote_heading_runs,
     demote_numbered_lists,
     heading_level,
@@ -177,6 +178,7 @@ def page_blocks(
     demote_heading_runs(grouper.blocks)
     demote_numbered_lists(grouper.blocks)
     demote_dates(grouper.blocks)
+    demote_chapter_labels(grouper.blocks)
     return grouper.blocks
 
 
