@@ -208,3 +208,5 @@ def test_a_task_in_no_nodes_hands_with_its_queue_empty_is_sent_again_under_its_i
 def test_a_held_or_queued_task_is_never_sent_again(monkeypatch: pytest.MonkeyPatch) -> None:
     assert resends(HeldCluster, 0, 1.4, monkeypatch) == [None]
     assert resends(LosingCluster, 3, 1.4, monkeypatch) == [None]  # still waiting in line
+    monkeypatch.setattr("docwarden.celery.board.NodeBoard.reachable", False)
+    assert resends(LosingCluster, 0, 1.4, monkeypatch) == [None]  # a stale view of the queue

@@ -109,7 +109,8 @@ class CeleryDispatcher:
 
     async def _resend_if_lost(self, sent: Sending, task_id: str, watch: LossWatch) -> None:
         """In no node's hands while its queue is empty, for LOST_AFTER_S: lost in transit."""
-        queued = self.board.view.depths.get(sent.engine, 0) > 0
+        # A stale view of the queue proves nothing: the task may be waiting in it.
+        queued = not self.board.reachable or self.board.view.depths.get(sent.engine, 0) > 0
         missing = not queued and not await self._io(self._in_hand, task_id)
         if watch.lost(missing, time.monotonic()):
             log.warning("task lost on its way to a node (none holds it, its queue is "
