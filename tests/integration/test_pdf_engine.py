@@ -178,6 +178,13 @@ def test_tex_bitmap_fonts_without_unicode_are_read_in_texs_encoding(engine: PdfE
     assert "The first office suites made “efficient” file formats – and then—much" in markdown
 
 
+def test_filled_form_fields_are_read_after_their_labels(engine: PdfEngine) -> None:
+    """A form's values live in its widgets, not in the text layer: they had been lost."""
+    markdown = convert(engine, DATA / "generated" / "form_filled.pdf")["markdown"]
+    assert ("Full name: Ana Silva\n\nCity: Lisbon\n\nCard number: LX-2026-0417\n\n"
+            "Member of staff: [x]\n") in markdown
+
+
 def test_a_slide_with_only_its_title_is_read_from_its_text_layer(engine: PdfEngine) -> None:
     """A section slide holds one short title: under MIN_TEXT_CHARS, it had been read by
     OCR, which measured "Method" smaller than the other slides' titles (an h2)."""

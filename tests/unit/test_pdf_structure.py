@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from docwarden.engines.pdf.bidi import logical_order, unshape
+from docwarden.engines.pdf.forms import with_fields
 from docwarden.engines.pdf.furniture import PageLayout
 from docwarden.engines.pdf.layout import Char, Line
 from docwarden.engines.pdf.lines import build_lines
@@ -405,3 +406,10 @@ def test_total_rows_under_an_amount_column_are_rows_of_their_own() -> None:
              if text]
     tables = [item for item in layout_page(lines) if isinstance(item, Table)]
     assert [row[2:] for row in tables[0].rows] == [list(row[2:]) for row in rows]
+
+
+def test_a_form_fields_value_follows_the_label_left_of_it_in_its_row() -> None:
+    labels = [line("Full name:", 72, 100, 55), line("Notes", 72, 200, 30)]
+    fields = [line("Ana Silva", 180, 101, 50), line("[x]", 480, 300, 12)]
+    texts = [ln.text for ln in with_fields(labels, fields)]
+    assert texts == ["Full name: Ana Silva", "Notes", "[x]"]  # the box alone: a line of its own

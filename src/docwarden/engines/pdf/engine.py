@@ -19,6 +19,7 @@ import pypdfium2 as pdfium
 from docwarden.engines.base import Engine, JobInput
 from docwarden.engines.pdf.document import PDFIUM_LOCK, opened, select_pages
 from docwarden.engines.pdf.figures import take_figures
+from docwarden.engines.pdf.forms import field_lines, with_fields, with_forms
 from docwarden.engines.pdf.furniture import PageLayout
 from docwarden.engines.pdf.markdown import build_markdown
 from docwarden.engines.pdf.order import layout_page
@@ -176,6 +177,7 @@ class PdfEngine(Engine):
         with opened(job.data, params.password) as document:
             with PDFIUM_LOCK:
                 _, indices = select_pages(document, params.pages, self.settings.max_pdf_pages)
+                with_forms(document)
             for done, index in enumerate(indices, start=1):
                 outcome.layouts.append(self._convert(document, index, params, outcome))
                 job.progress(done, len(indices))
@@ -235,6 +237,8 @@ class PdfEngine(Engine):
                 textpage.close()
             if text.turns:
                 graphics = Graphics()
+            else:
+                text.lines = with_fields(text.lines, field_lines(document, page))
             if (_readable(text) or _has_ocr_layer(text) or _empty(page)
                     or _short_text_only(page, text)):
                 return text, None, graphics
