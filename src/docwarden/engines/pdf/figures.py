@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from docwarden.engines.geometry import DisjointSets
-from docwarden.engines.pdf.layout import Area, Line, size_chars
+from docwarden.engines.pdf.layout import Area, Line, body_pt
 from docwarden.engines.pdf.tables import group_rows
 
 Box = tuple[float, float, float, float]  # x0, y0, x1, y1 in the top-left page frame
@@ -117,12 +117,7 @@ def _inside(line: Line, box: Box) -> bool:
     return holds(box, line.cx, line.cy)
 
 
-def _page_body_pt(lines: Sequence[Line]) -> float:
-    sizes = size_chars(lines)
-    return sizes.most_common(1)[0][0] if sizes else 0.0
-
-
-def _labels(inside: Sequence[Line], region: Region, body_pt: float) -> bool:
+def _labels(inside: Sequence[Line], region: Region, page_body_pt: float) -> bool:
     """Lines that read as a figure's labels: mostly short, sparse over its area, and
     over a picture alone set smaller than the page's text (a cover's title, or prose
     laid over a background picture, is set at least as large)."""
@@ -130,7 +125,7 @@ def _labels(inside: Sequence[Line], region: Region, body_pt: float) -> bool:
     box = region.box
     inked = sum(ln.width * ln.height for ln in inside)
     area = max((box[2] - box[0]) * (box[3] - box[1]), 1.0)
-    small = statistics.median(ln.size_pt for ln in inside) < SMALLER * body_pt
+    small = statistics.median(ln.size_pt for ln in inside) < SMALLER * page_body_pt
     return (len(short) >= MIN_LABEL_SHARE * len(inside) and inked <= MAX_INKED * area
             and (region.drawn or small))
 
@@ -150,11 +145,11 @@ def take_figures(lines: Sequence[Line], regions: Sequence[Region]
     """Figures holding the label lines inside them, and the lines left outside."""
     figures: list[Figure] = []
     taken: set[int] = set()
-    body_pt = _page_body_pt(lines)
+    body = body_pt(lines)
     for region in regions:
         within = {id(ln) for ln in lines if _inside(ln, region.box)}
         inside = [ln for ln in lines if id(ln) in within and id(ln) not in taken]
-        if not inside or not _labels(inside, region, body_pt) or _flows_out(
+        if not inside or not _labels(inside, region, body) or _flows_out(
                 inside, [ln for ln in lines if id(ln) not in within]):
             for line in inside:
                 line.in_drawing = region.drawn

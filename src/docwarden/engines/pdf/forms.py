@@ -22,7 +22,7 @@ from collections.abc import Sequence
 import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
 
-from docwarden.engines.pdf.layout import Line
+from docwarden.engines.pdf.layout import Line, same_row
 
 TEXT_KINDS = frozenset({pdfium_c.FPDF_FORMFIELD_TEXTFIELD, pdfium_c.FPDF_FORMFIELD_COMBOBOX,
                         pdfium_c.FPDF_FORMFIELD_LISTBOX})
@@ -111,6 +111,5 @@ def with_fields(lines: Sequence[Line], fields: Sequence[Line]) -> list[Line]:
 def _label(lines: Sequence[Line], field: Line) -> int | None:
     reach = LABEL_GAP_EM * field.size_pt
     mates = [i for i, ln in enumerate(lines) if ln.x1 <= field.x0 + 1
-             and field.x0 - ln.x1 <= reach
-             and min(ln.y1, field.y1) - max(ln.y0, field.y0) > 0.5 * min(ln.height, field.height)]
+             and field.x0 - ln.x1 <= reach and same_row(ln, field)]
     return max(mates, key=lambda i: lines[i].x1) if mates else None

@@ -19,7 +19,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from docwarden.engines.pdf.addresses import ADDRESS_RE
-from docwarden.engines.pdf.layout import Line, size_chars
+from docwarden.engines.pdf.layout import Line, body_pt
 from docwarden.engines.pdf.order import Item
 
 MARGIN_FRACTION = 0.12  # top and bottom bands where headers and footers live
@@ -113,8 +113,7 @@ def is_stamp(text: str) -> bool:
 
 def _body_pt(page: PageLayout) -> float:
     """The size most of the page's text is set in."""
-    sizes = size_chars(item for item in page.items if isinstance(item, Line))
-    return sizes.most_common(1)[0][0] if sizes else 0.0
+    return body_pt(item for item in page.items if isinstance(item, Line))
 
 
 def _margin_lines(page: PageLayout) -> list[tuple[str, Line]]:
@@ -201,10 +200,10 @@ def _quoting_headers(pages: Sequence[PageLayout], loose: list[list[Line]]
     return found
 
 
-def _titles(lines: Sequence[Line], body_pt: float) -> list[str]:
+def _titles(lines: Sequence[Line], page_body_pt: float) -> list[str]:
     """The page's lines set clearly larger than its text, and each run of them in one
     size joined (a chapter's title wrapped over two lines)."""
-    large = [ln for ln in lines if ln.size_pt > body_pt + TITLE_PT]
+    large = [ln for ln in lines if ln.size_pt > page_body_pt + TITLE_PT]
     runs: list[list[Line]] = []
     for ln in sorted(large, key=lambda ln: ln.y0):
         last = runs[-1][-1] if runs else None

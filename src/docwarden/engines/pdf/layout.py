@@ -252,6 +252,12 @@ def size_chars(lines: Iterable[Line]) -> Counter[float]:
     return sizes
 
 
+def body_pt(lines: Iterable[Line]) -> float:
+    """The size most of these lines' characters are set in (0 when there are none)."""
+    sizes = size_chars(lines)
+    return sizes.most_common(1)[0][0] if sizes else 0.0
+
+
 def runs_on(last: str, first: str) -> bool:
     """A sentence broken by a column or page end: no sentence end, then lower case."""
     last, first = last.rstrip(), first.lstrip()

@@ -17,10 +17,10 @@ from docwarden.engines.pdf.layout import (
     Char,
     Line,
     Wall,
+    body_pt,
     char_fragments,
     fragment_line,
     join_rtl_fragments,
-    size_chars,
     size_jump,
 )
 from docwarden.engines.pdf.spacing import SPACE_GAP_EM
@@ -95,29 +95,29 @@ def _sentence_gap(left: Line, right: Line, edges: _Edges | None) -> bool:
             and edges.spanned(left, right))
 
 
-def _leads(left: Line, right: Line, body_pt: float = 0.0) -> bool:
+def _leads(left: Line, right: Line, page_body_pt: float = 0.0) -> bool:
     """`left` is a list marker, section number or footnote mark that belongs to the text
     on its right.  A bare number heads bold text ("1 Introduction"), or, in fonts that
     tell no weight (TeX's bitmap fonts), a title in its size set larger than the page's
-    text (`body_pt`)."""
+    text (`page_body_pt`)."""
     if LEAD_RE.match(left.text) or (is_mark_text(left.text) and raised(left, right)):
         return True
     if not BARE_NUMBER_RE.match(left.text):
         return False
-    title = (body_pt > 0 and left.size_pt > body_pt + TITLE_OVER_BODY_PT
+    title = (page_body_pt > 0 and left.size_pt > page_body_pt + TITLE_OVER_BODY_PT
              and abs(left.size_pt - right.size_pt) < 0.1 and right.text[:1].isupper()
              and not right.mono)
     return (left.bold and right.bold) or title
 
 
 def _mergeable(left: Line, right: Line, walls: Sequence[Wall] = (),
-               edges: _Edges | None = None, body_pt: float = 0.0) -> bool:
+               edges: _Edges | None = None, page_body_pt: float = 0.0) -> bool:
     overlap = min(left.y1, right.y1) - max(left.y0, right.y0)
     if overlap < 0.6 * min(left.height, right.height):
         return False
     em = max(min(left.size_pt, right.size_pt), 1.0)
     gap = right.x0 - left.x1
-    lead = _leads(left, right, body_pt)
+    lead = _leads(left, right, page_body_pt)
     limit = MARKER_GAP_EM if lead else MERGE_GAP_EM
     if gap > limit * em and gap <= SENTENCE_GAP_EM * em and _sentence_gap(left, right, edges):
         limit = SENTENCE_GAP_EM
@@ -173,15 +173,14 @@ def merge_fragments(frags: list[Line], walls: Sequence[Wall] = ()) -> list[Line]
     """Join fragments that sit side by side on one visual line (out-of-order streams)."""
     pending = sorted(frags, key=lambda f: (round(f.y0), f.x0))
     edges = _Edges(frags)
-    sizes = size_chars(frags)
-    body_pt = sizes.most_common(1)[0][0] if sizes else 0.0
+    body = body_pt(frags)
     lines: list[Line] = []
     for frag in pending:
         for i in range(len(lines) - 1, max(len(lines) - 40, 0) - 1, -1):
-            if _mergeable(lines[i], frag, walls, edges, body_pt):
+            if _mergeable(lines[i], frag, walls, edges, body):
                 lines[i] = _merge(lines[i], frag)
                 break
-            if _mergeable(frag, lines[i], walls, edges, body_pt):
+            if _mergeable(frag, lines[i], walls, edges, body):
                 lines[i] = _merge(frag, lines[i])
                 break
         else:
