@@ -280,3 +280,20 @@ def test_hostile_pdfs_finish_with_an_expected_outcome() -> None:
     # Typical peak here is ~210 MB; one loaded CI run saw ~1 GB (glibc malloc, no jemalloc in
     # this child). The bound catches a decoded bomb (the 400 MB image alone) without flaking.
     assert max(r.get("peak_rss_mb", 0) for r in results) < 1536
+
+
+def test_code_quoted_in_prose_headings_and_items_stays_prose(engine: PdfEngine) -> None:
+    """Chromium sets inline code smaller than the text: a heading or line mostly in code
+    had been taken for a code block (its heading lost, "W ith" spaced by the code's
+    pitch), a paragraph's last line in code was fenced, and a list item broken at a
+    long URL's hyphen lost its second line."""
+    markdown = convert(engine, DATA / "generated" / "inline_code_chromium.pdf")["markdown"]
+    assert "### Using secondary_log_colors\n" in markdown
+    assert "### With dictConfig\n" in markdown
+    assert "- secondary_log_colors (default=None): A mapping of names to log_colors style " \
+        "mappings.\n" in markdown
+    assert "- Meetup notes: https://lfaidata.example.org/wiki/spaces/DL/pages/" in markdown
+    assert "either pip install 'colour[asyncio]' or with pip install 'colour[trio]'.\n" \
+        in markdown
+    assert markdown.count("```") == 2  # the one real listing
+    assert '```\nformatter = ColoredFormatter(\n    "%(log_color)s%(message)s",' in markdown

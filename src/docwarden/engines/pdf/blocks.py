@@ -22,7 +22,14 @@ from docwarden.engines.pdf.addresses import ADDRESS_RE
 from docwarden.engines.pdf.bidi import is_rtl_line
 from docwarden.engines.pdf.figures import Figure
 from docwarden.engines.pdf.footnotes import NOTE_START_RE
-from docwarden.engines.pdf.layout import BULLET_GLYPHS, SENTENCE_END, Line, runs_on, same_row
+from docwarden.engines.pdf.layout import (
+    BULLET_GLYPHS,
+    SENTENCE_END,
+    SOFT_HYPHEN,
+    Line,
+    runs_on,
+    same_row,
+)
 from docwarden.engines.pdf.tables import Table
 
 PARA_GAP_EM = 0.5  # extra vertical gap (beyond the usual leading) that ends a paragraph
@@ -269,9 +276,11 @@ class Grouper:
         (legal clauses: "(1) The name ... is" / "not registered ..."): the next line
         starts where the item does (`indent` from it), the item's last line reaches
         across the column (`reach` from the item's start) and its sentence runs on.
-        A paragraph after a list starts past a line that ends one."""
+        A paragraph after a list starts past a line that ends one.  A line broken at a
+        hyphen runs on however short (a long URL wrapped at its "-")."""
         return (self.column_width > 0 and abs(indent) <= 0.3 * em
-                and reach >= FULL_LINE_SHARE * self.column_width
+                and (reach >= FULL_LINE_SHARE * self.column_width
+                     or prev.text.endswith((SOFT_HYPHEN, "-")))
                 and not prev.text.rstrip().endswith(SENTENCE_END))
 
 

@@ -24,7 +24,7 @@ from docwarden.engines.pdf.footnotes import (
     may_mark,
     raised_marks,
 )
-from docwarden.engines.pdf.spacing import spaced
+from docwarden.engines.pdf.spacing import is_wide, spaced
 
 SOFT_HYPHEN = "\u00ad"
 UNMAPPED = "\ufffc"  # a glyph without a Unicode mapping (symbol fonts, junk)
@@ -39,6 +39,8 @@ MERGE_GAP_EM = 0.8  # fragments closer than this on one line are merged
 # its own fragment when the sizes differ this much and a gap wider than the small
 # font's em separates them; superscripts and drop caps touch their neighbours.
 SIZE_JUMP_RATIO = 1.8
+PROSE_WORD_LETTERS = 2  # letters in a proportional face that make a line with code prose
+PROSE_CLOSING = ".,;:!?)"  # ... or one of these ending it
 WALL_GAP_EM = 0.15  # a cell border splits a run only across a gap this wide
 SENTENCE_END = tuple(".!?:;。！？：；")
 
@@ -136,11 +138,11 @@ def size_jump(a: Char | Line, b: Char | Line) -> bool:
 def fragment_line(frag: list[Char], pairs: set[tuple[int, int]], index: int) -> Line:
     space_before, real_space_before = frag[0].space_before, frag[0].real_space_before
     chars = spaced(frag, pairs)
-    sizes: Counter[float] = Counter()
+    prose = _prose_word(chars)
+    sizes = Counter(round(c.size_pt, 1) for c in chars if not (prose and c.mono))
     bold = italic = mono = 0
     parts: list[str] = []
     for char in chars:
-        sizes[round(char.size_pt, 1)] += 1
         bold += char.bold
         italic += char.italic
         mono += char.mono
@@ -157,10 +159,30 @@ def fragment_line(frag: list[Char], pairs: set[tuple[int, int]], index: int) -> 
         x0=min(c.x0 for c in frag), y0=min(c.y0 for c in frag),
         x1=max(c.x1 for c in frag), y1=max(c.y1 for c in frag),
         size_pt=sizes.most_common(1)[0][0], bold=bold * 2 > len(frag),
-        italic=italic * 2 > len(frag), mono=mono * 2 > len(frag),
+        italic=italic * 2 > len(frag), mono=mono * 2 > len(frag) and not prose,
         stream_span=(index, index), space_before=space_before,
         real_space_before=real_space_before,
     )
+
+
+def _prose_word(chars: Sequence[Char]) -> bool:
+    """A word of two or more upright letters in a proportional face beside typewriter
+    glyphs, or a sentence's closing marks in that face after them: prose quoting code
+    ("Using `secondary_log_colors`", a paragraph's last line "`'httpcore[trio]'`."), no
+    code.  Its size is the line's: a browser sets typewriter type smaller than the text
+    around it.  Code names its placeholders in italics ("epsfbox{<filename>}")."""
+    if not any(char.mono for char in chars):
+        return False
+    if not chars[-1].mono and chars[-1].text and chars[-1].text in PROSE_CLOSING:
+        return True
+    run = 0
+    for char in chars:
+        letter = not (char.mono or char.italic) and char.text.isalpha() and not is_wide(
+            char.text)
+        run = run + 1 if letter and not (run and char.space_before) else int(letter)
+        if run >= PROSE_WORD_LETTERS:
+            return True
+    return False
 
 
 def _marked_parts(chars: Sequence[Char], marks: Sequence[bool]) -> list[str]:

@@ -43,21 +43,24 @@ def _mono_pitch(frag: list[G]) -> float:
     """The character advance of monospaced text (0 otherwise): gaps in code are in pitches.
 
     Tight glyph boxes of a typewriter font leave gaps around narrow glyphs ("(", ".")
-    that are no word breaks; only an advance of 1.5 pitches or more is one.
+    that are no word breaks; only an advance of 1.5 pitches or more is one.  The pitch
+    is that of typewriter glyphs side by side: a heading's word in its own face ("Using
+    `secondary_log_colors`") has wider letters, which are no gaps.
     """
     if len(frag) < 4 or sum(c.mono for c in frag) * 2 <= len(frag):
         return 0.0
-    steps = sorted(b.x0 - a.x0 for a, b in itertools.pairwise(frag) if not b.space_before)
+    steps = sorted(b.x0 - a.x0 for a, b in itertools.pairwise(frag)
+                   if a.mono and b.mono and not b.space_before)
     return steps[len(steps) // 2] if steps and steps[len(steps) // 2] > 0 else 0.0
 
 
-def _wide(char: str) -> bool:
+def is_wide(char: str) -> bool:
     return unicodedata.east_asian_width(char[:1]) in ("W", "F")
 
 
 def _script_seam(prev: Spaced, char: Spaced) -> bool:
     """East Asian text meeting Latin letters, digits or signs ("40%까지")."""
-    return _wide(prev.text) != _wide(char.text)
+    return is_wide(prev.text) != is_wide(char.text)
 
 
 def _plain_break(prev: Spaced, char: Spaced) -> bool:
@@ -89,6 +92,20 @@ def _word_breaks(frag: list[G]) -> list[bool]:
     return breaks
 
 
+def _ltr_breaks(frag: list[G]) -> list[bool]:
+    """Word breaks of a left-to-right run; between two typewriter glyphs a gap counts
+    in pitches."""
+    breaks = _word_breaks(frag)
+    pitch = _mono_pitch(frag)
+    if not pitch:
+        return breaks
+    for i in range(1, len(frag)):
+        prev, char = frag[i - 1], frag[i]
+        if prev.mono and char.mono:
+            breaks[i] = char.space_before or char.x0 - prev.x0 > 1.5 * pitch
+    return breaks
+
+
 def _widest_gap(visual: list[G], a: int, b: int) -> float:
     """The widest gap between glyphs drawn from slot `a` to slot `b` of a line.
 
@@ -107,11 +124,7 @@ def spaced(frag: list[G], pairs: set[tuple[int, int]]) -> list[G]:
     right-to-left line is reordered, a space belongs between the same two chars.
     """
     if not any(direction(c.text) == "R" for c in frag):
-        pitch = _mono_pitch(frag)
-        breaks = _word_breaks(frag) if not pitch else [
-            i > 0 and (c.space_before or c.x0 - frag[i - 1].x0 > 1.5 * pitch)
-            for i, c in enumerate(frag)]
-        for char, broken in zip(frag, breaks, strict=True):
+        for char, broken in zip(frag, _ltr_breaks(frag), strict=True):
             char.space_before = broken
         return frag
     ordered = logical_order(frag)
