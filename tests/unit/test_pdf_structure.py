@@ -227,6 +227,40 @@ def test_code_cut_by_a_page_break_is_one_block() -> None:
     assert build_markdown(pages).count("```") == 2
 
 
+def test_a_bold_heading_over_code_in_bold_keywords_is_no_sentence_running_on() -> None:
+    # pandoc's LaTeX: "Parse a whole form" in bold over "from io import BytesIO", whose
+    # keywords are bold; the code is no words of the heading's sentence.
+    lines = [line("Parse a whole form", 72, 100, 100, bold=True),
+             line("from io import BytesIO", 72, 116, 120, bold=True, mono=True),
+             line("from python_multipart import parse_form", 72, 130, 220, mono=True),
+             line("The form is parsed as it streams in, one part after another.", 72, 160)]
+    markdown = markdown_of(lines)
+    assert "Parse a whole form\n\n```\nfrom io import BytesIO\n" in markdown
+
+
+def test_code_quoted_in_a_heading_leaves_it_prose_sized_and_spaced() -> None:
+    # Chromium: "Using" in the heading's 12.5 pt bold face, the code at 85 % (10.6 pt);
+    # its typewriter pitch had split the heading's word ("U sing").
+    word = [Char(ch, 65 + i * 8.0, 60, 65 + (i + 1) * 8.0, 75, 12.5, True)
+            for i, ch in enumerate("Using")]
+    code = [Char(ch, 110 + i * 6.4, 62, 110 + (i + 1) * 6.4, 75, 10.6, True, mono=True,
+                 space_before=i == 0) for i, ch in enumerate("secondary_log_colors")]
+    (heading,) = build_lines([*word, *code])
+    assert (heading.text, heading.size_pt, heading.mono) == (
+        "Using secondary_log_colors", 12.5, False)
+    # Code with placeholders in italics stays code: "\\epsfbox{<file>}".
+    text = "\\epsfbox{file}"
+    placeholder = range(text.index("file"), text.index("}"))
+    glyphs = [Char(ch, 72 + i * 5.0, 100, 77 + i * 5.0, 112, 10.0, False,
+                   italic=i in placeholder, mono=i not in placeholder)
+              for i, ch in enumerate(text)]
+    assert build_lines(glyphs)[0].mono
+    # A paragraph's last line all code but its full stop is prose.
+    tail = [Char(ch, 72 + i * 5.0, 100, 77 + i * 5.0, 112, 10.0, False, mono=ch != ".")
+            for i, ch in enumerate("'colour[trio]'.")]
+    assert not build_lines(tail)[0].mono
+
+
 def test_typewriter_bullets_are_list_items_and_the_paragraph_after_them_is_not() -> None:
     # libtasn1: "• SET;" items in typewriter type; the paragraph after the list starts
     # with an indent, right of the bullets but left of their text.

@@ -192,11 +192,13 @@ class Grouper:
         return next((block for block in reversed(self.blocks) if block.kind != "note"), None)
 
     def _prose_runs_on(self, block: Block, line: Line) -> bool:
-        """A typewriter line that carries on the sentence of the paragraph above."""
+        """A typewriter line that carries on the sentence of the paragraph above, whose
+        last line is full (a bold heading over code in bold keywords is no sentence)."""
         text = line.text
         letters = [ch for ch in text if ch.isalpha()]
         return (
             block.kind in ("para", "item") and not block.lines[-1].text.endswith(":")
+            and self._full_run_on(block.lines[-1], line)
             and len(text.split()) >= PROSE_MIN_WORDS
             and not CODE_MARK_RE.search(NAMED_FUNCTION_RE.sub("", text))
             and sum(ch.islower() for ch in letters) >= PROSE_MIN_LOWER * max(len(letters), 1)
