@@ -16,6 +16,7 @@ read (mdoc pages, such as OpenSSH's, come out without sections), are left out.
 from __future__ import annotations
 
 import gzip
+import shutil
 import subprocess
 from pathlib import Path
 from typing import Any
@@ -27,6 +28,14 @@ from bench.accuracy.pdf_realset import docx_pdf, html, web_pdf
 
 MAN_DIR = Path("/usr/share/man/man1")
 PAGES = ("ls", "tar", "grep", "sed", "find", "sort", "date")
+MAKERS = {"docx": "soffice", "web": "chromium"}  # the program each kind of PDF needs
+
+
+def _installed(program: str, needed_for: str) -> bool:
+    if shutil.which(program) is None:
+        print(f"manuals: {needed_for} left out: {program} is not installed")
+        return False
+    return True
 
 
 def reference(page: str) -> str | None:
@@ -42,9 +51,12 @@ def reference(page: str) -> str | None:
 
 def manual_items(folder: Path, only: str) -> list[dict[str, Any]]:
     """Bench items (see pdf.dataset) for each manual page, from Word and from the web."""
-    items = []
+    items: list[dict[str, Any]] = []
+    if not _installed("pandoc", "every file (pandoc reads the references)"):
+        return items
+    kinds = [kind for kind, program in MAKERS.items() if _installed(program, f"{kind} files")]
     for page in PAGES:
-        wanted = [kind for kind in ("docx", "web") if only in f"manuals/{page}_{kind}.pdf"]
+        wanted = [kind for kind in kinds if only in f"manuals/{page}_{kind}.pdf"]
         markdown = reference(page) if wanted else None
         if markdown is None:
             continue
