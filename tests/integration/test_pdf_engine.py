@@ -297,3 +297,17 @@ def test_code_quoted_in_prose_headings_and_items_stays_prose(engine: PdfEngine) 
         in markdown
     assert markdown.count("```") == 2  # the one real listing
     assert '```\nformatter = ColoredFormatter(\n    "%(log_color)s%(message)s",' in markdown
+
+
+def test_a_sphinx_book_keeps_its_listings_and_chapter_titles(engine: PdfEngine) -> None:
+    """Sphinx's LaTeX (Read the Docs' PDFs): code in txfonts' typewriter "t1xtt", which
+    no name rule knew (its listings came out as paragraphs); a listing a page break
+    cuts, between "(continues on next page)" and "(continued from previous page)";
+    "CHAPTER" over "TWO" over the chapter's title (the number word had been a heading
+    and, with the title and its first section, a run of headings that lost the title)."""
+    markdown = convert(engine, DATA / "generated" / "sphinx_book.pdf")["markdown"]
+    listing = "\n".join(f"handler_{i} = colorlog.StreamHandler(level={i})" for i in range(120))
+    assert f"```\n{listing}\n```\n" in markdown
+    assert "continue" not in markdown
+    assert "\n### LOG FORMATTING WITH COLOURS\n" in markdown
+    assert "\nTWO\n\n### RELEASE INFORMATION\n\n### 2.1 Added\n" in markdown

@@ -8,10 +8,13 @@ style as such a header (the section's title beside the chapter's), and a header
 or footer that quotes the current section's or chapter's title (`\\markright`,
 KOMA-Script's clauses, LuaTeX's manual): on two pages or more, at one height, a
 margin line in body size repeating a title of that page or an earlier one.
+Notes that a listing goes on over a page break ("(continues on next page)") go
+too, so that its two parts join again.
 """
 
 from __future__ import annotations
 
+import itertools
 import math
 import re
 from collections import defaultdict
@@ -44,6 +47,8 @@ STAMP_RE = re.compile(
 )
 _DIGITS_RE = re.compile(r"\d+")
 _NUMBER_ENDS_RE = re.compile(r"^[#.\s]+|[#.\s]+$")
+BRACKETED_RE = re.compile(r"^\([^()]{4,60}\)$")
+NOTE_REACH = 4  # lines from a page's end or start (past a running header) a note may be
 _TRAILING_ROMAN_RE = re.compile(rf"\s(?=[mdclxvi]+$){_ROMAN}$", re.IGNORECASE)
 
 
@@ -245,4 +250,29 @@ def drop_furniture(pages: Sequence[PageLayout]) -> int:
     doomed |= _row_mates(rows, doomed)
     for page in pages:
         page.items = [item for item in page.items if id(item) not in doomed]
+    doomed |= _continuation_notes(pages)
+    for page in pages:
+        page.items = [item for item in page.items if id(item) not in doomed]
     return len(doomed)
+
+
+def _continuation_notes(pages: Sequence[PageLayout]) -> set[int]:
+    """Sphinx's notes on a listing a page break cuts: "(continues on next page)" after
+    the page's last code line, "(continued from previous page)" before the next page's
+    first, each in brackets and smaller than the text (in the document's language).
+    Only such a pair around a page break counts."""
+    doomed: set[int] = set()
+    for page, following in itertools.pairwise(pages):
+        ends = [item for item in page.items if isinstance(item, Line)][-NOTE_REACH:]
+        starts = [item for item in following.items if isinstance(item, Line)][:NOTE_REACH]
+        below = next((note for code, note in itertools.pairwise(ends)
+                      if code.mono and _bracketed_note(note, _body_pt(page))), None)
+        above = next((note for note, code in itertools.pairwise(starts)
+                      if code.mono and _bracketed_note(note, _body_pt(following))), None)
+        if below is not None and above is not None:
+            doomed |= {id(below), id(above)}
+    return doomed
+
+
+def _bracketed_note(line: Line, page_body_pt: float) -> bool:
+    return bool(BRACKETED_RE.match(line.text)) and line.size_pt < page_body_pt and not line.mono

@@ -40,11 +40,18 @@ TERM_STARTS = "-\u2010\u2011\u2012\u2013\u2014\u2212:#/\\"
 GLUED_COMMA_RE = re.compile(r",[^\s\d]")
 # ... nor is a web address alone one ("ibm.com/redbooks" on a cover).
 DRAWN_LABEL_MAX_RATIO = 1.3  # text over a drawing this close to body size is a label
-# "Chapter 3", "PART II", "Appendix A" alone on a line: a chapter's label (no heading).
+# A chapter's number in words: "Two", "Twenty-one", fncychap's "TWENTYONE".
+_UNITS = "one|two|three|four|five|six|seven|eight|nine"
+_NUMBER_WORD = (rf"(?:(?:twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety)"
+                rf"(?:[\s-]?(?:{_UNITS}))?|{_UNITS}|ten|eleven|twelve|(?:thir|four|fif|six|"
+                rf"seven|eigh|nine)teen)")
+# "Chapter 3", "PART II", "Appendix A" alone on a line: a chapter's label (no heading);
+# so is a number in words alone (Sphinx's PDFs: "CHAPTER" over "ONE" over the title).
 CHAPTER_LABEL_RE = re.compile(
-    r"^(?:chapter|part|appendix|kapitel|teil|anhang|chapitre|partie|annexe|cap[ií]tulo|"
+    r"^(?:(?:chapter|part|appendix|kapitel|teil|anhang|chapitre|partie|annexe|cap[ií]tulo|"
     r"parte|ap[eé]ndice|hoofdstuk|rozdzia[łl]|глава|第\s*\S+\s*章)"
-    r"(?:\s+(?:\d{1,3}|[IVXLC]{1,6}|[A-Z]))?\.?$", re.IGNORECASE)
+    rf"(?:\s+(?:\d{{1,3}}|[IVXLC]{{1,6}}|[A-Z]|{_NUMBER_WORD}))?|{_NUMBER_WORD})\.?$",
+    re.IGNORECASE)
 SECTION_NUMBER_RE = re.compile(r"^(?:\d{1,3}(?:\.\d{1,3})*\.?|[IVX]{1,5}\.|[A-Z]\.)\s+\S")
 # "2.1 Data", "3.4.1 Sources": numbered two levels deep or more, no list item's "1."
 SUBSECTION_RE = re.compile(r"^\d{1,3}(?:\.\d{1,3})+\.?\s+\S")

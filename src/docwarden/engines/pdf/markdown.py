@@ -175,10 +175,10 @@ def page_blocks(
             block.kind, block.level = "heading", level
     if first:
         demote_byline(grouper.blocks)
+    demote_chapter_labels(grouper.blocks)  # first: a label makes no run of headings
     demote_heading_runs(grouper.blocks)
     demote_numbered_lists(grouper.blocks)
     demote_dates(grouper.blocks)
-    demote_chapter_labels(grouper.blocks)
     return grouper.blocks
 
 

@@ -28,9 +28,13 @@ FIXED_PITCH_FLAG = 1 << 0
 # pdfium marks a hyphen that ends a line with IsHyphen and often reports it as 0x2.
 HYPHEN_CODES = frozenset({0x2, 0x2D, 0x2010, 0x2011, 0xAD, 0xFFFE})
 MONO_NAME_RE = re.compile(
-    r"courier|mono|consol|menlo|monaco|inconsolata|typewriter|^[a-z]{0,4}tt\d+$|code",
+    r"courier|mono|consol|menlo|monaco|inconsolata|typewriter|^[a-z]{0,4}tt\d+$|code"
+    r"|cursor|nimbusmon",  # TeX Gyre Cursor and URW's Nimbus Mono L, Courier's clones
     re.IGNORECASE,
 )
+# TeX's typewriter fonts by their lowercase names: txfonts' "t1xtt", "t1xbtt", "tcxtt"
+# (Sphinx's default), "cmsltt10", "ectt1000"; a slanted copy is "t1xtt-Slant_167".
+TEX_MONO_NAME_RE = re.compile(r"^[a-z0-9]{0,5}tt(?:\d+|-\w+)?$")
 ITALIC_NAME_RE = re.compile(r"italic|oblique|^[a-z]{0,4}ti\d*$", re.IGNORECASE)
 BOLD_WEIGHT = 600
 # A digit whose ink starts this far (of its size) above its baseline is a font's
@@ -86,7 +90,8 @@ def _font_style(textpage: pdfium.PdfTextPage, index: int) -> tuple[bool, bool, b
     weight = pdfium_c.FPDFText_GetFontWeight(textpage, index)
     bold = is_bold(name, weight, flags.value)
     italic = bool(ITALIC_NAME_RE.search(name)) or bool(flags.value & ITALIC_FLAG)
-    mono = bool(MONO_NAME_RE.search(name)) or bool(flags.value & FIXED_PITCH_FLAG)
+    mono = (bool(MONO_NAME_RE.search(name) or TEX_MONO_NAME_RE.match(name))
+            or bool(flags.value & FIXED_PITCH_FLAG))
     return bold, italic, mono
 
 
