@@ -51,6 +51,13 @@ def test_a_stray_space_with_no_room_is_no_word_break() -> None:
     assert [ln.text for ln in build_lines(chars)] == ["됩니다."]
 
 
+def test_a_word_gap_of_a_quarter_em_without_a_space_is_a_word_break() -> None:
+    # groff's man pages through Ghostscript: Times' space is 0.25 em and no space is
+    # written or generated ("directory,and", "likeparenthesizing" had run together).
+    chars = run("directory,", 0, 5, size=10) + run("and", 52.5, 5, size=10)
+    assert [ln.text for ln in build_lines(chars)] == ["directory, and"]
+
+
 def test_right_to_left_spaces_come_from_gaps_between_glyphs_drawn_side_by_side() -> None:
     # "حوالي 15%" drawn (left to right) as "%15 يلاوح": no space inside "15%".
     visual = run("%15", 0, 6) + run("يلاوح", 24, 6)

@@ -17,7 +17,7 @@ from typing import Protocol, TypeVar
 
 from docwarden.engines.pdf.bidi import direction, logical_order
 
-SPACE_GAP_EM = 0.25  # an unspaced gap wider than this still separates words
+SPACE_GAP_EM = 0.22  # an unspaced gap wider than this still separates words (Times: 0.25)
 MIN_SPACE_GAP_EM = 0.05  # a space needs at least this much room between its neighbours
 AUTOSPACE_GAP_EM = 0.3  # East Asian text meeting Latin: wider than autospace is a space
 SEAM_SHARE = 0.9  # ... or a gap this close to the line's own word gaps
