@@ -261,6 +261,41 @@ def test_code_quoted_in_a_heading_leaves_it_prose_sized_and_spaced() -> None:
     assert not build_lines(tail)[0].mono
 
 
+def test_a_man_pages_section_names_stand_apart_from_the_text_set_in_under_them() -> None:
+    # groff's grep(1): "SYNOPSIS" at the margin, its bold lines 3.6 em in, "DESCRIPTION"
+    # at the margin again; "OPTIONS" over its subsection's name 1.5 em in.  All bold and
+    # near one size, they had run into one paragraph, a heading lost in it.
+    lines = [line("SYNOPSIS", 72, 100, 53, size=10.9, bold=True),
+             line("grep [OPTION...] PATTERNS [FILE...]", 108, 113, 168, bold=True),
+             line("grep [OPTION...] -e PATTERNS ... [FILE...]", 108, 125, 194, bold=True),
+             line("DESCRIPTION", 72, 141, 76, size=10.9, bold=True),
+             line("grep searches for PATTERNS in each FILE and prints each line that", 108, 154,
+                  432),
+             line("matches a pattern.", 108, 166, 90),
+             line("OPTIONS", 72, 184, 49, size=10.9, bold=True),
+             line("Generic Program Information", 87, 197, 129, bold=True),
+             line("--help Output a usage message and exit.", 108, 209, 169)]
+    markdown = markdown_of(lines)
+    assert "## SYNOPSIS\n" in markdown and "## DESCRIPTION\n" in markdown
+    assert "## OPTIONS\n" in markdown and "Generic Program Information\n" in markdown
+    assert "grep [OPTION...] PATTERNS [FILE...] grep [OPTION...] -e PATTERNS ... [FILE...]\n" \
+        in markdown
+
+
+def test_a_one_line_paragraph_ends_before_the_next_ones_indent_and_centred_lines_keep() -> None:
+    # LaTeX: "Do use a spell-checker, please!" alone, then a paragraph indented 1.5 em.
+    lines = [line("Do use a spell-checker, please!", 72, 100, 148),
+             line("You may also want to check grammar, style and so on. Actually you", 90, 114,
+                  370),
+             line("should do it. But you must check spelling!", 72, 128, 300)]
+    assert markdown_of(lines) == (
+        "Do use a spell-checker, please!\n\nYou may also want to check grammar, style and so "
+        "on. Actually you should do it. But you must check spelling!\n")
+    title = [line("A survey of the memory that serving models takes on", 150, 100, 300),
+             line("small machines", 258, 114, 84)]  # centred
+    assert markdown_of(title).count("\n\n") == 0
+
+
 def test_typewriter_bullets_are_list_items_and_the_paragraph_after_them_is_not() -> None:
     # libtasn1: "• SET;" items in typewriter type; the paragraph after the list starts
     # with an indent, right of the bullets but left of their text.

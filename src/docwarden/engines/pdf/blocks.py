@@ -34,6 +34,8 @@ from docwarden.engines.pdf.tables import Table
 
 PARA_GAP_EM = 0.5  # extra vertical gap (beyond the usual leading) that ends a paragraph
 INDENT_EM = 1.0
+RAGGED_EM = 0.5  # short lines whose right ends lie this close are set flush right
+OUTDENT_EM = 2.5  # a line set further out than a paragraph's indent (1-2 em) starts a block
 TYPESET_BULLET_RE = re.compile(rf"^[{BULLET_GLYPHS}]\s")  # no code starts so: a list item
 BULLET_RE = re.compile(rf"^(?:[{BULLET_GLYPHS}·]\s*|[-–—*]\s+)(?P<rest>\S.*)$")
 # "1." "1)" "(1)" and "a." "a)" "(a)"; an opening bracket needs its closing one ("(p. 15)
@@ -265,13 +267,32 @@ class Grouper:
                 # unless the item wraps to its number's edge: then a paragraph's indent
                 return not flush and not self._past_list(block, line)
             return self._wraps_to_marker(prev, start(line) - first, end(prev) - first, em)
-        # Past a paragraph's first line (which may be indented) the column's edges hold,
-        # or the edge its second line set (a hanging indent).
         settled = len(column) >= 2 or len(column) < len(block.lines)
-        if settled and start(line) > left + INDENT_EM * em and abs(start(line) - start(prev)) > 1:
+        if self._leaves_edge(settled, left, start(prev), start(line), prev, line):
             return False
         short = end(prev) < right - 0.15 * (right - left)
         return not (settled and short and prev.text.endswith(SENTENCE_END))
+
+    def _leaves_edge(self, settled: bool, left: float, prev_start: float, line_start: float,
+                     prev: Line, line: Line) -> bool:
+        """`line` starts off the paragraph's edge.  Past a paragraph's first line (which
+        may be indented) the column's edges hold, or the edge its second line set (a
+        hanging indent); a line set further out than an indent starts a block (a man
+        page's next section name).  Under a short first
+        line a line set further in is no wrap either: a man page's section name over
+        its text, a subsection's over its first option ("OPTIONS" / "Generic Program
+        Information").  Centred lines keep together however their ends fall, as do a
+        short first line and the next set flush right with it (a cover's authors)."""
+        em = max(prev.size_pt, 1.0)
+        shift, reach = line.x0 - prev.x0, line.x1 - prev.x1
+        short = self.column_width > 0 and prev.width < FULL_LINE_SHARE * self.column_width
+        if (abs(shift) > INDENT_EM * em and abs(shift + reach) <= em) or (
+                short and abs(reach) <= RAGGED_EM * em):  # centred, or flush right
+            return False
+        if settled:
+            return (line_start > left + INDENT_EM * em and abs(line_start - prev_start) > 1
+                    ) or line_start < left - OUTDENT_EM * em
+        return short and line_start > prev_start + INDENT_EM * em
 
     def _wraps_to_marker(self, prev: Line, indent: float, reach: float, em: float) -> bool:
         """A numbered paragraph wrapping back to its number's edge, not under its text
