@@ -294,6 +294,15 @@ def test_a_one_line_paragraph_ends_before_the_next_ones_indent_and_centred_lines
     title = [line("A survey of the memory that serving models takes on", 150, 100, 300),
              line("small machines", 258, 114, 84)]  # centred
     assert markdown_of(title).count("\n\n") == 0
+    # On a scan no typeface tells code: a loop's first line stays with its body (split,
+    # it had become a heading of its own).
+    loop = [line("Each record is checked against the limit in turn before it is stored;", 72,
+                 46, 380),
+            line("a record over the limit is logged and left out of the batch it came in.",
+                 72, 60, 380),
+            line("for item in items:", 72, 100, 95), line("if item.size > limit:", 90, 114, 110)]
+    scanned = PageLayout(1, 595.0, 842.0, "ocr", layout_page(loop, ()), 0)
+    assert "for item in items: if item.size > limit:" in build_markdown([scanned])
 
 
 def test_typewriter_bullets_are_list_items_and_the_paragraph_after_them_is_not() -> None:

@@ -148,7 +148,8 @@ def _line_gap(items: Sequence[Line]) -> float:
 class Grouper:
     """Groups one page's ordered lines into blocks."""
 
-    def __init__(self, lines: Sequence[Line]) -> None:
+    def __init__(self, lines: Sequence[Line], typed: bool = True) -> None:
+        self.typed = typed  # lines with their fonts, not OCR's (where code has no face)
         self.usual_gap = _line_gap(lines)
         widths = sorted(ln.width for ln in lines if len(ln.text) >= 20)
         self.column_width = widths[int(0.9 * (len(widths) - 1))] if widths else 0.0
@@ -278,11 +279,12 @@ class Grouper:
         """`line` starts off the paragraph's edge.  Past a paragraph's first line (which
         may be indented) the column's edges hold, or the edge its second line set (a
         hanging indent); a line set further out than an indent starts a block (a man
-        page's next section name).  Under a short first
-        line a line set further in is no wrap either: a man page's section name over
-        its text, a subsection's over its first option ("OPTIONS" / "Generic Program
-        Information").  Centred lines keep together however their ends fall, as do a
-        short first line and the next set flush right with it (a cover's authors)."""
+        page's next section name).  Under a short first line a line set further in is
+        no wrap either: a man page's section name over its text, a subsection's over
+        its first option ("OPTIONS" / "Generic Program Information"); not on a scan,
+        where no typeface tells code (a loop's first line over its body).  Centred
+        lines keep together however their ends fall, as do a short first line and the
+        next set flush right with it (a cover's authors)."""
         em = max(prev.size_pt, 1.0)
         shift, reach = line.x0 - prev.x0, line.x1 - prev.x1
         short = self.column_width > 0 and prev.width < FULL_LINE_SHARE * self.column_width
@@ -292,7 +294,7 @@ class Grouper:
         if settled:
             return (line_start > left + INDENT_EM * em and abs(line_start - prev_start) > 1
                     ) or line_start < left - OUTDENT_EM * em
-        return short and line_start > prev_start + INDENT_EM * em
+        return self.typed and short and line_start > prev_start + INDENT_EM * em
 
     def _wraps_to_marker(self, prev: Line, indent: float, reach: float, em: float) -> bool:
         """A numbered paragraph wrapping back to its number's edge, not under its text

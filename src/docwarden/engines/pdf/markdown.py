@@ -154,7 +154,7 @@ def page_blocks(
     author line under the title is no heading (before runs of headings are judged:
     title, authors and "Abstract" are no run of labels once the authors step down)."""
     lines = [item for item in page.items if isinstance(item, Line)]
-    grouper = Grouper(lines)
+    grouper = Grouper(lines, typed=page.method != "ocr")
     for item in page.items:
         grouper.add(item)
     split_counted_lists(grouper.blocks)
