@@ -305,6 +305,37 @@ def test_a_one_line_paragraph_ends_before_the_next_ones_indent_and_centred_lines
     assert "for item in items: if item.size > limit:" in build_markdown([scanned])
 
 
+def test_a_title_set_in_code_heads_its_text_and_a_manuals_term_stays_code() -> None:
+    # A README's "### `float8_e4m3fn`" set by pandoc's LaTeX: bold typewriter at body
+    # size, alone, over text that starts where it does.
+    body = "Exponent: 4, Mantissa: 3, bias: 7. Extended range: no infinity, NaN is 0x7f."
+    lines = [line("Specifications of the formats", 72, 80, 200, size=12, bold=True),
+             line("float8_e4m3fn", 72, 100, 68, bold=True, mono=True),
+             line(body, 72, 118, 380),
+             line("float8_e5m2", 72, 140, 57, bold=True, mono=True),
+             line(body, 72, 158, 380)]
+    markdown = markdown_of(lines)
+    assert "## float8_e4m3fn\n" in markdown and "## float8_e5m2\n" in markdown
+    # A term over its indented description, as manuals set options, is no title.
+    term = [line("Options of the command", 72, 80, 150, size=12, bold=True),
+            line("TAR_GNAME", 72, 100, 54, bold=True, mono=True),
+            line("The name of the group that owns the file, as the archive holds it.", 108,
+                 114, 330)]
+    assert "```\nTAR_GNAME\n```" in markdown_of(term)
+
+
+def test_numbered_lines_demoted_from_headings_keep_their_numbers() -> None:
+    # eurotex2003-ofs's references: bold "1. www.stormtype.com" in typewriter type (a
+    # title in code, code_titles), "2. ..." counting up: a heading then a list item
+    # rendered without its number (" www.stormtype.com").
+    lines = [line(f"{n}. www.example{n}.org", 72, 100 + 14 * n, 120, bold=True, mono=n == 1)
+             for n in range(1, 4)]
+    lines.append(line("The foundry's pages list every family it offers, with samples.", 72,
+                      170, 380))
+    assert "1. www.example1.org\n2. www.example2.org\n3. www.example3.org\n" in (
+        markdown_of(lines))
+
+
 def test_typewriter_bullets_are_list_items_and_the_paragraph_after_them_is_not() -> None:
     # libtasn1: "• SET;" items in typewriter type; the paragraph after the list starts
     # with an indent, right of the bullets but left of their text.

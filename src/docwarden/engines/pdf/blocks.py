@@ -52,6 +52,7 @@ CODE_MARK_RE = re.compile(r'[=<>{}\\"`;|]|\w\(|^\s*(?:#|//|\$)')
 # inflateEnd()."): empty brackets before a space, comma or full stop call nothing.
 NAMED_FUNCTION_RE = re.compile(r"\w\(\)(?=[\s,.:]|$)")
 PROSE_MIN_WORDS = 4
+MAX_CODE_TITLE_CHARS = 40
 LIST_GAP_SLACK_EM = 0.25
 FULL_LINE_SHARE = 0.85  # of the column's width: a full line of a paragraph
 PROSE_MIN_LOWER = 0.5  # of its letters: keywords in capitals (SQL) are code
@@ -134,6 +135,23 @@ def split_counted_lists(blocks: list[Block]) -> None:
             continue
         blocks[index:end] = items
         index += len(items)
+
+
+def code_titles(blocks: list[Block]) -> None:
+    """A lone bold line in typewriter type between prose, over text that starts where it
+    does, is a title set in code ("### `bfloat16`" printed from a README), no listing:
+    it becomes a paragraph for the heading rules to judge.  A manual's term over its
+    indented description, and a bold keyword beside a listing, stay code."""
+    for index, block in enumerate(blocks):
+        after = blocks[index + 1] if index + 1 < len(blocks) else None
+        before = blocks[index - 1] if index else None
+        if (block.kind != "code" or len(block.lines) != 1 or after is None
+                or after.kind not in ("para", "item") or (before and before.kind == "code")):
+            continue
+        title, text = block.lines[0], block.lines[0].text
+        if (title.bold and len(text) <= MAX_CODE_TITLE_CHARS and not CODE_MARK_RE.search(text)
+                and abs(after.lines[0].x0 - title.x0) <= INDENT_EM * title.size_pt):
+            block.kind = "para"
 
 
 def _line_gap(items: Sequence[Line]) -> float:

@@ -263,7 +263,8 @@ def _styled_heading(block: Block, text: str, body: float, column_width: float) -
     """A short bold (or italic, few words) line standing alone, at least body size."""
     few_words = len(text.split()) <= MAX_ITALIC_HEADING_WORDS
     return (
-        all(ln.styled for ln in block.lines) and len(block.lines) <= 2 and not _term(text)
+        all(ln.styled for ln in block.lines) and len(block.lines) <= 2
+        and (not _term(text) or all(ln.mono for ln in block.lines))  # see code_titles
         and (all(ln.bold for ln in block.lines) or few_words)
         and (max(ln.width for ln in block.lines) <= STYLED_HEADING_WIDTH * (column_width or 1e9)
              or few_words)  # a narrow column's heading may fill most of it
@@ -305,7 +306,8 @@ def demote_heading_runs(blocks: Sequence[Block]) -> None:
             if _opens_section(run[-1], blocks[end] if end < len(blocks) else None):
                 run = run[:-1]
             for block in run:
-                block.kind = "item" if list_marker(block.lines[0].text) else "para"
+                found = list_marker(block.lines[0].text)
+                block.kind, block.marker = ("item", found[0]) if found else ("para", "")
         start = end
 
 
@@ -332,6 +334,7 @@ def demote_numbered_lists(blocks: Sequence[Block]) -> None:
         if len(run) >= 2 and any(block.kind == "heading" for block in run):
             for block in run:
                 block.kind, block.level = "item", 0
+                block.marker = block.marker or f"{_list_number(block)}."
         start = end
 
 

@@ -19,6 +19,7 @@ from docwarden.engines.pdf.bidi import is_rtl_line, reading_columns
 from docwarden.engines.pdf.blocks import (
     Block,
     Grouper,
+    code_titles,
     counted_marker,
     list_marker,
     split_counted_lists,
@@ -158,6 +159,7 @@ def page_blocks(
     for item in page.items:
         grouper.add(item)
     split_counted_lists(grouper.blocks)
+    code_titles(grouper.blocks)
     local_body = page_body_size(page, body)
     blocks = grouper.blocks
     levels = []
