@@ -21,6 +21,7 @@ dependency on it, and without it the peer is skipped as not installed.)
 
     python -m bench.accuracy.pdf [--only SUBSTRING] [--peers-python PATH | --no-peers]
                                  [--scans] [--manuals] [--producers] [--publishers]
+                                 [--readmes]
 
 `--scans` adds `real-scanned`: the real-producer set's Latin-script PDFs printed
 to image-only PDFs at 200 dpi (bench/accuracy/pdf_scans.py), read by OCR.
@@ -28,6 +29,8 @@ to image-only PDFs at 200 dpi (bench/accuracy/pdf_scans.py), read by OCR.
 Chromium (bench/accuracy/pdf_manuals.py; needs pandoc, LibreOffice, Chromium).
 `--producers` adds `producers`: reports made by WeasyPrint, Typst and ReportLab
 (bench/accuracy/pdf_producers.py; needs them in the peers' interpreter).
+`--readmes` adds `readmes`: the installed packages' Markdown READMEs printed by
+Chromium and set by pdfLaTeX (bench/accuracy/pdf_readmes.py; needs pandoc).
 `--publishers` adds `publishers`: one paper set by IEEE's, ACM's, Springer's and
 Elsevier's LaTeX classes (bench/accuracy/pdf_publishers.py; needs texlive-publishers).
 
@@ -55,6 +58,7 @@ from bench.accuracy.pdf_manuals import manual_items
 from bench.accuracy.pdf_metrics import compare, norm
 from bench.accuracy.pdf_producers import producer_items
 from bench.accuracy.pdf_publishers import publisher_items
+from bench.accuracy.pdf_readmes import readme_items
 from bench.accuracy.pdf_scans import scanned_items
 from docwarden.engines.base import JobInput
 from docwarden.engines.pdf import PdfEngine
@@ -232,6 +236,8 @@ def main() -> int:
                         help="add reports by WeasyPrint, Typst, ReportLab (group producers)")
     parser.add_argument("--publishers", action="store_true",
                         help="add a paper set by publishers' LaTeX classes (group publishers)")
+    parser.add_argument("--readmes", action="store_true",
+                        help="add installed packages' READMEs, printed (group readmes)")
     args = parser.parse_args()
     if not TESTDATA.is_dir():
         print(f"test data not found at {TESTDATA}")
@@ -248,6 +254,9 @@ def main() -> int:
         if args.publishers:
             (Path(made) / "publishers").mkdir()
             items += publisher_items(Path(made) / "publishers", args.only)
+        if args.readmes:
+            (Path(made) / "readmes").mkdir()
+            items += readme_items(Path(made) / "readmes", args.only)
         return _run(items, args)
 
 

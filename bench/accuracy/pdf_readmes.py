@@ -1,0 +1,123 @@
+"""Real authors' READMEs as PDFs: the Markdown long descriptions of the Python
+distributions installed beside this benchmark, printed two ways.
+
+Each README (Markdown, 2 500-25 000 characters, three headings or more) is read
+by pandoc, which drops its images, raw HTML and link targets (a PDF shows a
+link's text only) and characters the printers here lack (emoji); that Markdown
+is the reference.  It is printed by Chromium from pandoc's standalone HTML (its
+stylesheet sets inline code at 85 % of the text) and set by pandoc's LaTeX
+template with pdfLaTeX.  Headings with code in them, inline code in every
+other line, nested lists, tables and listings come from hundreds of authors
+rather than from this project's generators.  Which READMEs there are depends
+on the installed versions; the run's JSON names them.  The files go to a
+temporary folder for one run; a README pdfLaTeX cannot set is left out.
+
+    python -m bench.accuracy.pdf --readmes            # adds the group "readmes"
+"""
+
+from __future__ import annotations
+
+import email
+import importlib.metadata
+import shutil
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pypdfium2 as pdfium
+
+from bench.accuracy.pdf_metrics import headings
+from bench.accuracy.pdf_realset import WEB_CSS, chromium_pdf
+
+MIN_CHARS, MAX_CHARS = 2_500, 25_000
+MIN_HEADINGS = 3
+MAX_READMES = 40  # the first by name: two PDFs each keep the group to a few minutes
+STRIP_LUA = """
+function Image(el) return {} end
+function Link(el) return el.content end
+function RawBlock(el) return {} end
+function RawInline(el) return {} end
+"""
+KEPT_SYMBOLS = "–—‘’“”…•→"  # past U+2000, what both printers set
+
+
+def _printable(text: str) -> str:
+    """The README without U+FFFD and the symbols and emoji neither printer sets."""
+    return "".join(ch for ch in text if (ch != "\ufffd" and ord(ch) < 0x2000)
+                   or ch in KEPT_SYMBOLS)
+
+
+def readmes() -> dict[str, str]:
+    """Markdown long descriptions of the installed distributions, by name."""
+    found: dict[str, str] = {}
+    for dist in importlib.metadata.distributions():
+        meta = email.message_from_string(dist.read_text("METADATA") or "")
+        name, body = (meta["Name"] or "").lower(), meta.get_payload()
+        if (name and name not in found and body not in found.values()
+                and "markdown" in (meta["Description-Content-Type"] or "")
+                and isinstance(body, str) and MIN_CHARS < len(body) < MAX_CHARS
+                and body.count("\n#") >= MIN_HEADINGS):
+            found[name] = body
+    found = {name: _printable(body) for name, body in found.items()}
+    return dict(sorted(found.items())[:MAX_READMES])
+
+
+def _pandoc(source: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        ["pandoc", "-f", "gfm", "--lua-filter", str(source.with_suffix(".lua")), *args,
+         str(source)], capture_output=True, text=True, timeout=120, check=False)
+
+
+def _reference(source: Path) -> str | None:
+    done = _pandoc(source, "-t", "gfm", "--wrap=none")
+    return done.stdout if done.returncode == 0 and len(headings(done.stdout)) else None
+
+
+def _web(source: Path, out: Path) -> bool:
+    page = out.with_suffix(".html")
+    done = _pandoc(source, "-t", "html5", "-s", "--metadata", f"pagetitle={source.stem}",
+                   "-o", str(page))
+    if done.returncode:
+        return False
+    styled = page.read_text("utf-8").replace("</head>", f"<style>{WEB_CSS}</style></head>")
+    page.write_text(styled, "utf-8")
+    chromium_pdf(page, out, chrome=False, timeout_s=120)
+    return out.exists()
+
+
+def _latex(source: Path, out: Path) -> bool:
+    return _pandoc(source, "-V", "geometry:margin=2.5cm", "-o", str(out)).returncode == 0
+
+
+MAKERS = {"web": ("chromium", _web), "latex": ("pdflatex", _latex)}
+
+
+def readme_items(folder: Path, only: str) -> list[dict[str, Any]]:
+    """Bench items (see pdf.dataset) for each README, from Chromium and from pdfLaTeX."""
+    items: list[dict[str, Any]] = []
+    if shutil.which("pandoc") is None:
+        print("readmes left out: no pandoc")
+        return items
+    kinds = {}
+    for kind, (program, make) in MAKERS.items():
+        if shutil.which(program) is None:
+            print(f"readmes: the {kind} files left out: no {program}")
+        else:
+            kinds[kind] = make
+    for name, markdown in readmes().items():
+        source = folder / f"{name}.md"
+        source.write_text(markdown, "utf-8")
+        source.with_suffix(".lua").write_text(STRIP_LUA, "utf-8")
+        reference = _reference(source)
+        for kind, make in kinds.items():
+            out = folder / f"{name}_{kind}.pdf"
+            rel = f"readmes/{out.name}"
+            if reference is None or only not in rel:
+                continue
+            if not make(source, out):
+                print(f"readmes: {out.name} left out: its printer failed")
+                continue
+            items.append({"file": rel, "path": str(out), "group": "readmes", "pages": None,
+                          "page_count": len(pdfium.PdfDocument(str(out))), "truth": {},
+                          "reference": reference, "password": None, "scanned": False})
+    return items
