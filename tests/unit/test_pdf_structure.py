@@ -324,6 +324,22 @@ def test_a_title_set_in_code_heads_its_text_and_a_manuals_term_stays_code() -> N
     assert "```\nTAR_GNAME\n```" in markdown_of(term)
 
 
+def test_a_bold_heading_opening_with_code_in_lower_case_is_no_term() -> None:
+    # FastAPI's README set by pandoc's LaTeX: "### `standard` Dependencies", bold at
+    # body size; its lower-case first word had made it a manual's term.
+    def page(first: str, code_start: bool) -> str:
+        heading = line(first, 72, 100, 114, bold=True)
+        heading.code_start = code_start
+        text = [line("Some of the dependencies are installed with the standard extra, and",
+                     72, 118, 380),
+                line("the others with the extras named after what they are for, as below.",
+                     72, 130, 380)]
+        return markdown_of([line("Dependencies", 72, 80, 80, size=12, bold=True), heading,
+                            *text])
+    assert "## standard Dependencies\n" in page("standard Dependencies", True)
+    assert "#" not in page("standard Dependencies", False).split("\n\n")[1]
+
+
 def test_numbered_lines_demoted_from_headings_keep_their_numbers() -> None:
     # eurotex2003-ofs's references: bold "1. www.stormtype.com" in typewriter type (a
     # title in code, code_titles), "2. ..." counting up: a heading then a list item

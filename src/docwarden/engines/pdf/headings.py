@@ -247,16 +247,21 @@ def _drawn_label(block: Block, body: float) -> bool:
         block.lines[0].size_pt < body * DRAWN_LABEL_MAX_RATIO)
 
 
-def _term(text: str) -> bool:
+def _term(text: str, code_start: bool = False) -> bool:
     """A definition list's term, set bold on a line of its own as manuals set their
     options, variables, values and commands ("-a, --all", "TAR_GNAME", "none, off",
     "/regexp/", sed's "0,addr2"): it starts with a dash or a sign of syntax, its first
     word is an identifier or holds a comma glued to what follows ("1,000" aside), or it
     starts in lower case (a heading starts with a capital, a digit
-    or an opening mark; "iPhone" keeps its capital)."""
-    first = text.split(maxsplit=1)[0]
-    return first[0] in TERM_STARTS or "_" in first or bool(GLUED_COMMA_RE.search(first)) or (
-        first[0].islower() and not any(char.isupper() for char in first))
+    or an opening mark; "iPhone" keeps its capital).  A bold heading may open with
+    code followed by words ("`standard` Dependencies"): then only its signs count
+    (an italic syntax line, "dest PDF String PDF Dest", stays a term)."""
+    words = text.split()
+    first = words[0]
+    if first[0] in TERM_STARTS or GLUED_COMMA_RE.search(first):
+        return True
+    return not (code_start and len(words) > 1) and (
+        "_" in first or (first[0].islower() and not any(char.isupper() for char in first)))
 
 
 def _styled_heading(block: Block, text: str, body: float, column_width: float) -> bool:
@@ -264,7 +269,8 @@ def _styled_heading(block: Block, text: str, body: float, column_width: float) -
     few_words = len(text.split()) <= MAX_ITALIC_HEADING_WORDS
     return (
         all(ln.styled for ln in block.lines) and len(block.lines) <= 2
-        and (not _term(text) or all(ln.mono for ln in block.lines))  # see code_titles
+        and (not _term(text, block.lines[0].code_start and block.lines[0].bold)
+             or all(ln.mono for ln in block.lines))  # see code_titles
         and (all(ln.bold for ln in block.lines) or few_words)
         and (max(ln.width for ln in block.lines) <= STYLED_HEADING_WIDTH * (column_width or 1e9)
              or few_words)  # a narrow column's heading may fill most of it

@@ -58,6 +58,7 @@ class Line(Extent):
     bold: bool = False
     italic: bool = False
     mono: bool = False
+    code_start: bool = False  # its first glyph is typewriter type ("`standard` Dependencies")
     in_drawing: bool = False  # set over a drawing (a diagram's label), see figures.py
     # The content stream's fragments it holds (first, last) and whether the stream had a
     # space before the first (a space character: real_space_before): _merge's word
@@ -160,7 +161,7 @@ def fragment_line(frag: list[Char], pairs: set[tuple[int, int]], index: int) -> 
         x1=max(c.x1 for c in frag), y1=max(c.y1 for c in frag),
         size_pt=sizes.most_common(1)[0][0], bold=bold * 2 > len(frag),
         italic=italic * 2 > len(frag), mono=mono * 2 > len(frag) and not prose,
-        stream_span=(index, index), space_before=space_before,
+        code_start=chars[0].mono, stream_span=(index, index), space_before=space_before,
         real_space_before=real_space_before,
     )
 

@@ -147,13 +147,15 @@ def _merge(left: Line, right: Line) -> Line:
     streamed_first = left if left.stream_span[0] <= right.stream_span[0] else right
     longer = left if len(left.text) >= len(right.text) else right
     first, second = _marked(left, right), _marked(right, left)
-    if is_rtl_line(first + second):
+    rtl = is_rtl_line(first + second)
+    if rtl:
         first, second = second, first
     return Line(
         text=f"{first}{sep}{second}",
         x0=left.x0, y0=min(left.y0, right.y0), x1=max(left.x1, right.x1),
         y1=max(left.y1, right.y1), size_pt=longer.size_pt, bold=longer.bold,
         italic=longer.italic, mono=left.mono and right.mono,
+        code_start=(right if rtl else left).code_start,
         stream_span=(min(left.stream_span[0], right.stream_span[0]),
                      max(left.stream_span[1], right.stream_span[1])),
         space_before=streamed_first.space_before,
