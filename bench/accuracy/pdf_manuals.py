@@ -16,7 +16,6 @@ read (mdoc pages, such as OpenSSH's, come out without sections), are left out.
 from __future__ import annotations
 
 import gzip
-import shutil
 import subprocess
 from pathlib import Path
 from typing import Any
@@ -24,18 +23,11 @@ from typing import Any
 import pypdfium2 as pdfium
 
 from bench.accuracy.pdf_metrics import headings
-from bench.accuracy.pdf_realset import docx_pdf, html, web_pdf
+from bench.accuracy.pdf_realset import docx_pdf, html, installed, web_pdf
 
 MAN_DIR = Path("/usr/share/man/man1")
 PAGES = ("ls", "tar", "grep", "sed", "find", "sort", "date")
 MAKERS = {"docx": "soffice", "web": "chromium"}  # the program each kind of PDF needs
-
-
-def _installed(program: str, needed_for: str) -> bool:
-    if shutil.which(program) is None:
-        print(f"manuals: {needed_for} left out: {program} is not installed")
-        return False
-    return True
 
 
 def reference(page: str) -> str | None:
@@ -52,9 +44,10 @@ def reference(page: str) -> str | None:
 def manual_items(folder: Path, only: str) -> list[dict[str, Any]]:
     """Bench items (see pdf.dataset) for each manual page, from Word and from the web."""
     items: list[dict[str, Any]] = []
-    if not _installed("pandoc", "every file (pandoc reads the references)"):
+    if not installed("pandoc", "manuals (pandoc reads their references)"):
         return items
-    kinds = [kind for kind, program in MAKERS.items() if _installed(program, f"{kind} files")]
+    kinds = [kind for kind, program in MAKERS.items()
+             if installed(program, f"manuals: the {kind} files")]
     for page in PAGES:
         wanted = [kind for kind in kinds if only in f"manuals/{page}_{kind}.pdf"]
         markdown = reference(page) if wanted else None

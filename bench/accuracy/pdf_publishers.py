@@ -19,11 +19,12 @@ temporary folder for one run.
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+
+from bench.accuracy.pdf_realset import installed
 
 TITLE = "Governed Worker Processes for Serving Document Models on Small Servers"
 AUTHORS = (("Ana Silva", "University of Lisbon"), ("Ben Okafor", "Lagos Data Lab"),
@@ -199,8 +200,7 @@ PAPERS: dict[str, Callable[[], tuple[str, str]]] = {
 def build(folder: Path, name: str) -> Path | None:
     """The paper set by one class in `folder` (source, PDF, reference); None with a
     message when pdflatex or the class is missing."""
-    if shutil.which("pdflatex") is None:
-        print("publishers left out: no pdflatex")
+    if not installed("pdflatex", "publishers"):
         return None
     head, ref = PAPERS[name]()
     tex = folder / f"{name}.tex"

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import email
 import importlib.metadata
-import shutil
 import subprocess
 from pathlib import Path
 from typing import Any
@@ -27,7 +26,7 @@ from typing import Any
 import pypdfium2 as pdfium
 
 from bench.accuracy.pdf_metrics import headings
-from bench.accuracy.pdf_realset import WEB_CSS, chromium_pdf
+from bench.accuracy.pdf_realset import WEB_CSS, chromium_pdf, installed
 
 MIN_CHARS, MAX_CHARS = 2_500, 25_000
 MIN_HEADINGS = 3
@@ -95,15 +94,10 @@ MAKERS = {"web": ("chromium", _web), "latex": ("pdflatex", _latex)}
 def readme_items(folder: Path, only: str) -> list[dict[str, Any]]:
     """Bench items (see pdf.dataset) for each README, from Chromium and from pdfLaTeX."""
     items: list[dict[str, Any]] = []
-    if shutil.which("pandoc") is None:
-        print("readmes left out: no pandoc")
+    if not installed("pandoc", "readmes"):
         return items
-    kinds = {}
-    for kind, (program, make) in MAKERS.items():
-        if shutil.which(program) is None:
-            print(f"readmes: the {kind} files left out: no {program}")
-        else:
-            kinds[kind] = make
+    kinds = {kind: make for kind, (program, make) in MAKERS.items()
+             if installed(program, f"readmes: the {kind} files")}
     for name, markdown in readmes().items():
         source = folder / f"{name}.md"
         source.write_text(markdown, "utf-8")

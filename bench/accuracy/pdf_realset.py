@@ -81,6 +81,14 @@ CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic
                   "--disable-component-update", "--disable-sync"]
 
 
+def installed(program: str, left_out: str) -> bool:
+    """Whether `program` is on the PATH; if not, says what is left out for want of it."""
+    if shutil.which(program) is None:
+        print(f"{left_out} left out: {program} is not installed")
+        return False
+    return True
+
+
 def run(*args: str, cwd: Path | None = None, timeout_s: float = 300) -> None:
     subprocess.run(list(args), cwd=cwd, check=True, capture_output=True, timeout=timeout_s)
 

@@ -266,13 +266,15 @@ def _continuation_notes(pages: Sequence[PageLayout]) -> set[int]:
         ends = [item for item in page.items if isinstance(item, Line)][-NOTE_REACH:]
         starts = [item for item in following.items if isinstance(item, Line)][:NOTE_REACH]
         below = next((note for code, note in itertools.pairwise(ends)
-                      if code.mono and _bracketed_note(note, _body_pt(page))), None)
+                      if code.mono and _bracketed_note(note, page)), None)
         above = next((note for note, code in itertools.pairwise(starts)
-                      if code.mono and _bracketed_note(note, _body_pt(following))), None)
+                      if code.mono and _bracketed_note(note, following)), None)
         if below is not None and above is not None:
             doomed |= {id(below), id(above)}
     return doomed
 
 
-def _bracketed_note(line: Line, page_body_pt: float) -> bool:
-    return bool(BRACKETED_RE.match(line.text)) and line.size_pt < page_body_pt and not line.mono
+def _bracketed_note(line: Line, page: PageLayout) -> bool:
+    """A line wholly in brackets, set smaller than its page's text (measured only then)."""
+    return (not line.mono and bool(BRACKETED_RE.match(line.text))
+            and line.size_pt < _body_pt(page))
