@@ -1,16 +1,18 @@
 """Real authors' READMEs as PDFs: the Markdown long descriptions of the Python
-distributions installed beside this benchmark, printed two ways.
+distributions installed beside this benchmark, printed three ways.
 
 Each README (Markdown, 2 500-25 000 characters, three headings or more) is read
 by pandoc, which drops its images, raw HTML and link targets (a PDF shows a
 link's text only) and characters the printers here lack (emoji); that Markdown
 is the reference.  It is printed by Chromium from pandoc's standalone HTML (its
-stylesheet sets inline code at 85 % of the text) and set by pandoc's LaTeX
-template with pdfLaTeX.  Headings with code in them, inline code in every
-other line, nested lists, tables and listings come from hundreds of authors
-rather than from this project's generators.  Which READMEs there are depends
-on the installed versions; the run's JSON names them.  The files go to a
-temporary folder for one run; a README pdfLaTeX cannot set is left out.
+stylesheet sets inline code at 85 % of the text), set by pandoc's LaTeX
+template with pdfLaTeX, and written by pandoc as a Word document that
+LibreOffice exports (code at 11 pt in 12 pt text, tables without borders).
+Headings with code in them, inline code in every other line, nested lists,
+tables and listings come from hundreds of authors rather than from this
+project's generators.  Which READMEs there are depends on the installed
+versions; the run's JSON names them.  The files go to a temporary folder for
+one run; a README a printer cannot set is left out.
 
     python -m bench.accuracy.pdf --readmes            # adds the group "readmes"
 """
@@ -26,7 +28,7 @@ from typing import Any
 import pypdfium2 as pdfium
 
 from bench.accuracy.pdf_metrics import headings
-from bench.accuracy.pdf_realset import WEB_CSS, chromium_pdf, installed
+from bench.accuracy.pdf_realset import WEB_CSS, chromium_pdf, installed, soffice_pdf
 
 MIN_CHARS, MAX_CHARS = 2_500, 25_000
 MIN_HEADINGS = 3
@@ -88,11 +90,21 @@ def _latex(source: Path, out: Path) -> bool:
     return _pandoc(source, "-V", "geometry:margin=2.5cm", "-o", str(out)).returncode == 0
 
 
-MAKERS = {"web": ("chromium", _web), "latex": ("pdflatex", _latex)}
+def _docx(source: Path, out: Path) -> bool:
+    """pandoc's Word document (its default styles), exported by LibreOffice."""
+    docx = out.with_suffix(".docx")
+    if _pandoc(source, "-o", str(docx)).returncode:
+        return False
+    soffice_pdf(docx, out)
+    return out.exists()
+
+
+MAKERS = {"web": ("chromium", _web), "latex": ("pdflatex", _latex),
+          "docx": ("soffice", _docx)}
 
 
 def readme_items(folder: Path, only: str) -> list[dict[str, Any]]:
-    """Bench items (see pdf.dataset) for each README, from Chromium and from pdfLaTeX."""
+    """Bench items (see pdf.dataset) for each README, one per printer installed."""
     items: list[dict[str, Any]] = []
     if not installed("pandoc", "readmes"):
         return items

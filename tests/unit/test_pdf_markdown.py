@@ -33,6 +33,17 @@ def test_join_lines_reflows_latin_and_joins_hyphenated_words() -> None:
     assert join_lines(["ends with a dash -", "Next"]) == "ends with a dash - Next"
 
 
+def test_a_compound_wrapped_at_its_hyphen_keeps_it() -> None:
+    # pdfium reports a line-end hyphen as a soft one; LibreOffice wrapped "Real-ESRGAN"
+    # and "ISO-8859" there, and they had come out "RealESRGAN", "ISO8859".
+    assert join_lines([f"the pre-trained Real{SOFT_HYPHEN}", "ESRGAN model"]) == (
+        "the pre-trained Real-ESRGAN model")
+    assert join_lines([f"ISO{SOFT_HYPHEN}", "8859 text"]) == "ISO-8859 text"
+    # A word hyphenated by the typesetter, in capitals too, joins without one.
+    assert join_lines([f"INTER{SOFT_HYPHEN}", "NATIONAL"]) == "INTERNATIONAL"
+    assert join_lines([f"al{SOFT_HYPHEN}", "ternative"]) == "alternative"
+
+
 def test_join_lines_keeps_a_wrapped_web_address_whole() -> None:
     assert join_lines(["see https://example.org/docs/", "install.html for more"]) == (
         "see https://example.org/docs/install.html for more")

@@ -324,6 +324,23 @@ def test_a_title_set_in_code_heads_its_text_and_a_manuals_term_stays_code() -> N
     assert "```\nTAR_GNAME\n```" in markdown_of(term)
 
 
+def test_a_title_in_code_may_be_set_smaller_than_its_text() -> None:
+    # The same README through pandoc's Word styles and LibreOffice: the title's code is
+    # 11 pt bold typewriter in 12 pt text (below the 0.95 a bold heading in the text's
+    # face needs); 12 of ml_dtypes' 22 headings had been paragraphs.
+    body = "Exponent: 4, Mantissa: 3, bias: 7. Extended range: no infinity, NaN is 0x7f."
+    lines = [line("Specifications of the formats", 72, 80, 200, size=14, bold=True),
+             line("float8_e4m3fn", 72, 104, 86, size=11, bold=True, mono=True),
+             line(body, 72, 124, 440, size=12),
+             line("float8_e5m2", 72, 150, 72, size=11, bold=True, mono=True),
+             line(body, 72, 170, 440, size=12)]
+    markdown = markdown_of(lines)
+    assert "## float8_e4m3fn\n" in markdown and "## float8_e5m2\n" in markdown
+    # A bold line in the text's own face that small is no heading.
+    lines[1] = line("Float formats", 72, 104, 80, size=11, bold=True)
+    assert "#" not in markdown_of(lines).split("\n\n")[1]
+
+
 def test_a_bold_heading_opening_with_code_in_lower_case_is_no_term() -> None:
     # FastAPI's README set by pandoc's LaTeX: "### `standard` Dependencies", bold at
     # body size; its lower-case first word had made it a manual's term.
@@ -338,6 +355,22 @@ def test_a_bold_heading_opening_with_code_in_lower_case_is_no_term() -> None:
                             *text])
     assert "## standard Dependencies\n" in page("standard Dependencies", True)
     assert "#" not in page("standard Dependencies", False).split("\n\n")[1]
+
+
+def test_a_bold_line_in_lower_case_over_a_listing_is_a_heading_not_a_term() -> None:
+    # realesrgan-ncnn-py's README through pandoc's Word styles: "### ffmpeg", bold at
+    # the text's size, over its example; as a manual's term it had been a paragraph.
+    listing = [line("import subprocess as sp", 72, 118, 150, mono=True),
+               line("pipe = sp.Popen(command, stdout=sp.PIPE)", 72, 130, 250, mono=True)]
+    intro = line("The frames can come from any program that writes them to a pipe.", 72, 60,
+                 380)
+    assert "## ffmpeg\n" in markdown_of([intro, line("ffmpeg", 72, 96, 40, bold=True),
+                                          *listing])
+    # Signs of syntax still make a term, and a term over its description stays one.
+    assert "#" not in markdown_of([intro, line("--pipe", 72, 96, 40, bold=True), *listing])
+    description = line("Reads the frames from a pipe rather than from the file named.", 90,
+                       110, 340)
+    assert "#" not in markdown_of([intro, line("ffmpeg", 72, 96, 40, bold=True), description])
 
 
 def test_numbered_lines_demoted_from_headings_keep_their_numbers() -> None:
@@ -373,6 +406,40 @@ def test_monospaced_tight_boxes_are_not_spaced_apart() -> None:
              for i, ch in enumerate(text)]
     chars.append(Char("x", 15 * 6.0, 100.0, 15 * 6.0 + 5.5, 112.0, 10.0, False, mono=True))
     assert [ln.text for ln in build_lines(chars)] == ["log(add(3,5)); x"]
+
+
+def test_the_usual_line_gap_comes_from_wrapped_lines_below_each_other() -> None:
+    # pandoc's Word export: the loose cells of a table's row (gaps below zero between
+    # neighbours in one row) had made the page's usual gap negative, so every wrapped
+    # line of the paragraph under it became a paragraph of its own.
+    cells = [Line(text, 72 + 80 * i, 300, 112 + 80 * i, 309, 12, False) for i, text in
+             enumerate(("Linux", "CI", "yes", "no", "yes"))]  # boxes the glyphs' height
+    prose = ["Real-ESRGAN aims at developing practical algorithms for general image",
+             "restoration. We extend the powerful ESRGAN to a practical restoration",
+             "application, which is trained with pure synthetic data."]
+    wrapped = [line(text, 72, 340 + 16.3 * i, 450 if i < 2 else 300, size=12)
+               for i, text in enumerate(prose)]
+    assert " ".join(prose) in markdown_of(cells + wrapped)
+    # A page of one-line paragraphs and one wrapped paragraph (pdfLaTeX's parskip): the
+    # gap under the wrapped lines is the usual one, so the others stay apart.
+    prose.insert(2, "for real images, and it wraps on a fourth line as papers do.")
+    wrapped = [line(text, 72, 100 + 12 * i, 360 if i < 3 else 240)
+               for i, text in enumerate(prose)]
+    singles = [line(f"Paragraph {n} of the page is one line long.", 72, 154 + 18 * n, 200)
+               for n in range(6)]
+    markdown = markdown_of(wrapped + singles)
+    assert "long.\n\nParagraph 1" in markdown and " ".join(prose) in markdown
+
+
+def test_a_paragraph_gap_of_four_tenths_of_a_line_ends_a_paragraph() -> None:
+    # groff's man pages space paragraphs 0.4 line (4.8 pt at 12 pt leading, 10 pt type).
+    first = ["The -H, -L and -P options control the treatment of symbolic links given",
+             "on the command line and met while the tree is searched for files."]
+    second = ["This manual page talks about options within the expression list, which",
+              "come after the last path name and before the tests and the actions."]
+    lines = [line(t, 72, 100 + 12 * i, 400) for i, t in enumerate(first)]
+    lines += [line(t, 72, 100 + 24 + 4.8 + 12 * i, 400) for i, t in enumerate(second)]
+    assert "searched for files.\n\nThis manual page" in markdown_of(lines)
 
 
 def test_korean_lines_join_with_a_space_chinese_without() -> None:

@@ -32,7 +32,9 @@ from docwarden.engines.pdf.layout import (
 )
 from docwarden.engines.pdf.tables import Table
 
-PARA_GAP_EM = 0.5  # extra vertical gap (beyond the usual leading) that ends a paragraph
+MIN_WRAPS = 3  # full lines a page needs for their gaps to set the usual one
+NEXT_ROW_EM = 0.5  # a line whose top is this far below another's is on a later row
+PARA_GAP_EM = 0.4  # extra vertical gap (beyond the usual leading) that ends a paragraph
 INDENT_EM = 1.0
 RAGGED_EM = 0.5  # short lines whose right ends lie this close are set flush right
 OUTDENT_EM = 2.5  # a line set further out than a paragraph's indent (1-2 em) starts a block
@@ -154,12 +156,21 @@ def code_titles(blocks: list[Block]) -> None:
             block.kind = "para"
 
 
-def _line_gap(items: Sequence[Line]) -> float:
-    """The usual gap between consecutive lines of one paragraph on this page."""
-    gaps = [
-        b.y0 - a.y1 for a, b in itertools.pairwise(items)
+def _line_gap(items: Sequence[Line], column_width: float) -> float:
+    """The usual gap between consecutive lines of one paragraph on this page: below a
+    full line, which wraps, when there are a few (a page of one-line paragraphs and
+    listings had the gap between paragraphs for its usual one) and set in the text's
+    face (a listing's lines may overlap), else below any line.
+    Only a line a row below the last counts (the loose cells of a table's row, a
+    run-in heading and its text, had made the usual gap negative)."""
+    pairs = [
+        (a, b.y0 - a.y1) for a, b in itertools.pairwise(items)
         if abs(a.size_pt - b.size_pt) < 0.5 and -a.size_pt < b.y0 - a.y1 < a.size_pt
+        and b.y0 - a.y0 >= NEXT_ROW_EM * a.size_pt
     ]
+    wraps = [gap for a, gap in pairs
+             if a.width >= FULL_LINE_SHARE * column_width > 0 and not a.mono]
+    gaps = wraps if len(wraps) >= MIN_WRAPS else [gap for _, gap in pairs]
     return statistics.median(gaps) if gaps else 0.0
 
 
@@ -168,9 +179,9 @@ class Grouper:
 
     def __init__(self, lines: Sequence[Line], typed: bool = True) -> None:
         self.typed = typed  # lines with their fonts, not OCR's (where code has no face)
-        self.usual_gap = _line_gap(lines)
         widths = sorted(ln.width for ln in lines if len(ln.text) >= 20)
         self.column_width = widths[int(0.9 * (len(widths) - 1))] if widths else 0.0
+        self.usual_gap = _line_gap(lines, self.column_width)
         self.blocks: list[Block] = []
 
     def add(self, item: Line | Table | Figure) -> None:

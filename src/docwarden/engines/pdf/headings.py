@@ -27,6 +27,10 @@ MAX_BOLD_HEADING_CHARS = 120
 MAX_SIZE_LEVELS = 3
 MAX_ITALIC_HEADING_WORDS = 8
 STYLED_HEADING_WIDTH = 0.75  # a bold/italic heading is shorter than this share of a column
+STYLED_SIZE_RATIO = 0.95  # ... and at least this share of the text's size
+# A title set in code (code_titles) may be smaller: pandoc's Word styles set code at 11 pt
+# in 12 pt text, Chromium at 85 %.
+CODE_TITLE_SIZE_RATIO = 0.85
 MAX_NUMBERED_HEADING_CHARS = 90
 # Headings hold no code: angle brackets, braces, semicolons, assignments ...
 CODE_SIGN_RE = re.compile(r"[<>{};=]|^\W*$")
@@ -182,6 +186,7 @@ def _unnumbered_capitals(text: str, size: float, capitals: frozenset[float]) -> 
 def heading_level(
     block: Block, body: float, sizes: list[float], column_width: float, local_body: float,
     next_size: float = 0.0, typed: bool = True, capitals: frozenset[float] = frozenset(),
+    over_code: bool = False,
 ) -> int:
     """Heading level of a block, 0 when it is not a heading.
 
@@ -191,7 +196,7 @@ def heading_level(
     set smaller than the body (LaTeX's "Abstract" over its 9 pt abstract) is judged
     against that text.  `typed`: the page's text came with its fonts (not from OCR,
     whose lines have no monospaced face to tell code by).  `capitals`: the sizes of
-    numbered sections in capitals (capitals_sizes).
+    numbered sections in capitals (capitals_sizes).  `over_code`: a listing follows.
     """
     text = " ".join(ln.text for ln in block.lines)
     if not (block.kind == "para" or _numbered_heading(block, body)):
@@ -203,7 +208,8 @@ def heading_level(
     short = len(block.lines) <= 3 and len(text) <= MAX_HEADING_CHARS
     if size in sizes and short:
         return min(sizes.index(size), MAX_SIZE_LEVELS - 1) + 1
-    if _styled_heading(block, text, min(local_body, next_size or local_body), column_width):
+    if _styled_heading(block, text, min(local_body, next_size or local_body), column_width,
+                       over_code):
         return max(2, min(len(sizes), MAX_SIZE_LEVELS) + 1)
     if local_body < body and size >= local_body * HEADING_SIZE_RATIO and short:
         return max(1, min(len(sizes), MAX_SIZE_LEVELS))
@@ -247,34 +253,41 @@ def _drawn_label(block: Block, body: float) -> bool:
         block.lines[0].size_pt < body * DRAWN_LABEL_MAX_RATIO)
 
 
-def _term(text: str, code_start: bool = False) -> bool:
+def _term(text: str, signs_only: bool = False) -> bool:
     """A definition list's term, set bold on a line of its own as manuals set their
     options, variables, values and commands ("-a, --all", "TAR_GNAME", "none, off",
     "/regexp/", sed's "0,addr2"): it starts with a dash or a sign of syntax, its first
-    word is an identifier or holds a comma glued to what follows ("1,000" aside), or it
-    starts in lower case (a heading starts with a capital, a digit
-    or an opening mark; "iPhone" keeps its capital).  A bold heading may open with
-    code followed by words ("`standard` Dependencies"): then only its signs count
-    (an italic syntax line, "dest PDF String PDF Dest", stays a term)."""
-    words = text.split()
-    first = words[0]
+    word holds a comma glued to what follows ("1,000" aside) or, unless `signs_only`,
+    is an identifier or starts in lower case (a heading starts with a capital, a digit
+    or an opening mark; "iPhone" keeps its capital)."""
+    first = text.split(maxsplit=1)[0]
     if first[0] in TERM_STARTS or GLUED_COMMA_RE.search(first):
         return True
-    return not (code_start and len(words) > 1) and (
+    return not signs_only and (
         "_" in first or (first[0].islower() and not any(char.isupper() for char in first)))
 
 
-def _styled_heading(block: Block, text: str, body: float, column_width: float) -> bool:
-    """A short bold (or italic, few words) line standing alone, at least body size."""
-    few_words = len(text.split()) <= MAX_ITALIC_HEADING_WORDS
+def _styled_heading(
+    block: Block, text: str, body: float, column_width: float, over_code: bool = False,
+) -> bool:
+    """A short bold (or italic, few words) line standing alone, at least body size.
+    Only signs of syntax make a term of a bold line that opens with code followed by
+    words ("`standard` Dependencies"; an italic syntax line, "dest PDF String PDF
+    Dest", stays a term) or that a listing follows: it heads no description (a
+    README's "### ffmpeg" over its example)."""
+    words = text.split()
+    few_words = len(words) <= MAX_ITALIC_HEADING_WORDS
+    code = all(ln.mono for ln in block.lines)
+    bold = all(ln.bold for ln in block.lines)
+    signs_only = bold and (over_code or (block.lines[0].code_start and len(words) > 1))
     return (
         all(ln.styled for ln in block.lines) and len(block.lines) <= 2
-        and (not _term(text, block.lines[0].code_start and block.lines[0].bold)
-             or all(ln.mono for ln in block.lines))  # see code_titles
-        and (all(ln.bold for ln in block.lines) or few_words)
+        and (not _term(text, signs_only) or code)  # see code_titles
+        and (bold or few_words)
         and (max(ln.width for ln in block.lines) <= STYLED_HEADING_WIDTH * (column_width or 1e9)
              or few_words)  # a narrow column's heading may fill most of it
-        and len(text) <= MAX_BOLD_HEADING_CHARS and block.lines[0].size_pt >= body * 0.95
+        and len(text) <= MAX_BOLD_HEADING_CHARS
+        and block.lines[0].size_pt >= body * (CODE_TITLE_SIZE_RATIO if code else STYLED_SIZE_RATIO)
         and not text.rstrip(CLOSING_MARKS).endswith((".", ",", ";", ":", "。", "，"))
     )
 

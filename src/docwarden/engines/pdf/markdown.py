@@ -118,6 +118,15 @@ def _bare(token: str) -> str:
     return token.strip(WORD_EDGE_MARKS)
 
 
+def _compound_break(before: str, after: str) -> bool:
+    """A hyphen pdfium marks as a line's soft one, wrapped inside a compound whose next
+    part starts with a capital or a digit ("Real-" / "ESRGAN", "ISO-" / "8859"): no
+    hyphenation breaks a word there (an all-capitals word's does: "INTER-" /
+    "NATIONAL"), so the hyphen is the text's own."""
+    return bool(before) and (after[0].isdigit() or (
+        after[0].isupper() and not (before[-1].isupper() and after[:2].isupper())))
+
+
 def join_lines(texts: Sequence[str], lexicon: Lexicon | None = None,
                spaced: Sequence[bool] = ()) -> str:
     """Re-flow wrapped lines into one paragraph string.
@@ -138,7 +147,7 @@ def join_lines(texts: Sequence[str], lexicon: Lexicon | None = None,
         if wrapped_inside_address(out, text):
             out += text
         elif out.endswith(SOFT_HYPHEN) or (hyphenated and text[0].islower()):
-            out = out[:-1] + text
+            out = out[:-1] + ("-" if _compound_break(out[:-1], text) else "") + text
         elif cjk_block or _is_cjk(out[-1]) or _is_cjk(text[0]) or (
                 lexicon is not None and lexicon.glued(out, text, between_words)):
             out += text
@@ -169,7 +178,8 @@ def page_blocks(
         prose = after is not None and after.kind == "para" and len(after.lines) >= 2
         next_size = after.lines[0].size_pt if after is not None and prose else 0.0
         levels.append(heading_level(block, body, sizes, grouper.column_width, local_body,
-                                    next_size, typed=page.method != "ocr", capitals=capitals))
+                                    next_size, typed=page.method != "ocr", capitals=capitals,
+                                    over_code=after is not None and after.kind == "code"))
     gutter = prose_gutter(lines) if any(levels) else None
     for block, level in zip(blocks, levels, strict=True):
         # A cell of a row of three or more is a table's, however it is set.
