@@ -91,9 +91,13 @@ def _latex(source: Path, out: Path) -> bool:
 
 
 def _docx(source: Path, out: Path) -> bool:
-    """pandoc's Word document (its default styles), exported by LibreOffice."""
-    docx = out.with_suffix(".docx")
-    if _pandoc(source, "-o", str(docx)).returncode:
+    """pandoc's Word document (its default styles), exported by LibreOffice.  It is
+    written from the filtered Markdown: for a Word file pandoc fetches the images
+    before any filter runs and sets the alt text of those it cannot fetch."""
+    filtered, docx = out.with_suffix(".md"), out.with_suffix(".docx")
+    if _pandoc(source, "-t", "gfm", "--wrap=none", "-o", str(filtered)).returncode or (
+            subprocess.run(["pandoc", "-f", "gfm", str(filtered), "-o", str(docx)],
+                           capture_output=True, timeout=120, check=False).returncode):
         return False
     soffice_pdf(docx, out)
     return out.exists()

@@ -52,6 +52,16 @@ def test_join_lines_keeps_a_wrapped_web_address_whole() -> None:
     assert join_lines(["clone https://github.com/my-", "org/tool"]) == (
         "clone https://github.com/my-org/tool")
     assert join_lines(["www.example.com/a?x=1&", "y=2 works"]) == "www.example.com/a?x=1&y=2 works"
+    # LibreOffice breaks an address too long for its line between any two letters.
+    assert join_lines(["see https://example.org/wiki/pages/Instructions+f",
+                       "or+Event+Hosts+-+March+2021"]) == (
+        "see https://example.org/wiki/pages/Instructions+for+Event+Hosts+-+March+2021")
+    assert join_lines(["https://example.org/pages/LF+AI+Day+-", "ONNX+Community+Day"]) == (
+        "https://example.org/pages/LF+AI+Day+-ONNX+Community+Day")
+    assert join_lines([f"https://lf{SOFT_HYPHEN}", "aidata.example.net/wiki"]) == (
+        "https://lf-aidata.example.net/wiki")  # pdfium's soft hyphen is the address's own
+    assert join_lines(["read https://example.org/docs", "and then"]) == (
+        "read https://example.org/docs and then")
     # A sentence that ends with an address still ends there.
     assert join_lines(["Read https://example.org.", "Then go on"]) == (
         "Read https://example.org. Then go on")

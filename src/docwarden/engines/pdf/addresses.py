@@ -19,10 +19,16 @@ ADDRESS_RE = re.compile(rf"^{_WHOLE}$", re.IGNORECASE)
 # ... or a bare domain: a heading that reads "example.org" names a site, not a section.
 BARE_ADDRESS_RE = re.compile(rf"^(?:{_WHOLE}|[^\s/:]+{_DOMAIN_END})$", re.IGNORECASE)
 # A line ending at one of an address's joints, and the next line going on with it.
-ADDRESS_END_RE = re.compile(rf"(?:^|\s)<?{_START}\S*[/.\-_?=&#%~]$", re.IGNORECASE)
-ADDRESS_GOES_ON_RE = re.compile(r"^(?:[a-z0-9]|\S*[/.=&?#_-]\w)")
+ADDRESS_END_RE = re.compile(rf"(?:^|\s)<?{_START}\S*[/.\-_?=&#%~+]$", re.IGNORECASE)
+ADDRESS_GOES_ON_RE = re.compile(r"^(?:[a-z0-9]|\S*[/.=&?#_+%-]\w)")
+# A line ending anywhere inside an address, and the next going on with a path's or a
+# query's run of words ("Instructions+f" / "or+Event+Hosts"): a printer breaks an
+# address too long for the line between any two letters.
+ADDRESS_TAIL_RE = re.compile(rf"(?:^|\s)<?{_START}\S*\w$", re.IGNORECASE)
+PATH_RUN_RE = re.compile(r"^\w+[/+%=&]\w")
 
 
 def wrapped_inside_address(line: str, following: str) -> bool:
     """`line` breaks an address that `following` goes on with: join them, no space."""
-    return bool(ADDRESS_END_RE.search(line) and ADDRESS_GOES_ON_RE.match(following))
+    return bool(ADDRESS_END_RE.search(line) and ADDRESS_GOES_ON_RE.match(following)) or bool(
+        ADDRESS_TAIL_RE.search(line) and PATH_RUN_RE.match(following))

@@ -143,6 +143,8 @@ def join_lines(texts: Sequence[str], lexicon: Lexicon | None = None,
     cjk_block = cjk > latin
     out = texts[0]
     for text, between_words in pairs[1:]:
+        if out.endswith(SOFT_HYPHEN) and wrapped_inside_address(out[:-1] + "-", text):
+            out = out[:-1] + "-"  # an address's own: no printer hyphenates inside one
         hyphenated = out.endswith("-") and len(out) > 1 and out[-2].isalpha()
         if wrapped_inside_address(out, text):
             out += text
