@@ -7,8 +7,9 @@ import re
 from docwarden.engines.pdf.blocks import list_marker
 from docwarden.engines.pdf.furniture import PageLayout
 from docwarden.engines.pdf.layout import SOFT_HYPHEN, Line
-from docwarden.engines.pdf.markdown import build_markdown, join_lines
+from docwarden.engines.pdf.markdown import build_markdown
 from docwarden.engines.pdf.order import layout_page
+from docwarden.engines.pdf.wraps import Lexicon, join_lines
 
 BODY = 10.0
 
@@ -42,6 +43,22 @@ def test_a_compound_wrapped_at_its_hyphen_keeps_it() -> None:
     # A word hyphenated by the typesetter, in capitals too, joins without one.
     assert join_lines([f"INTER{SOFT_HYPHEN}", "NATIONAL"]) == "INTERNATIONAL"
     assert join_lines([f"al{SOFT_HYPHEN}", "ternative"]) == "alternative"
+
+
+def test_a_word_wrapped_at_a_hyphen_keeps_it_as_the_documents_words_tell() -> None:
+    # WeasyPrint and Chromium hyphenate nothing: they wrap compounds at their hyphens.
+    browser = ["The annotated-types package adds constraints to Python types.",
+               "Install annotated-", "types with pip; a floating-", "point bound works too."]
+    lexicon = Lexicon(browser)
+    assert join_lines(browser[1:3], lexicon) == "Install annotated-types with pip; a floating-"
+    assert join_lines(browser[2:], lexicon) == "types with pip; a floating-point bound works too."
+    # A typesetter that hyphenates breaks words the document spells whole elsewhere;
+    # there only a compound it spells with its hyphen keeps one.
+    typeset = ["This document is a well-known guide to the document class options.",
+               "Read the docu-", "ment and the well-", "known al-", "ternative."]
+    lexicon = Lexicon(typeset)
+    assert join_lines(typeset[1:], lexicon) == (
+        "Read the document and the well-known alternative.")
 
 
 def test_join_lines_keeps_a_wrapped_web_address_whole() -> None:

@@ -8,10 +8,11 @@ from docwarden.engines.pdf.bidi import reading_columns
 from docwarden.engines.pdf.furniture import PageLayout, is_stamp
 from docwarden.engines.pdf.layout import Char, Line
 from docwarden.engines.pdf.lines import build_lines
-from docwarden.engines.pdf.markdown import Lexicon, build_markdown, join_lines
+from docwarden.engines.pdf.markdown import build_markdown
 from docwarden.engines.pdf.order import layout_page
 from docwarden.engines.pdf.rules import mark_bullets
 from docwarden.engines.pdf.tables import Table
+from docwarden.engines.pdf.wraps import Lexicon, join_lines
 
 
 def run(text: str, x0: float, advance: float = 6.0, size: float = 12.0,

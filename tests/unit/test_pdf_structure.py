@@ -7,10 +7,11 @@ from docwarden.engines.pdf.forms import with_fields
 from docwarden.engines.pdf.furniture import PageLayout
 from docwarden.engines.pdf.layout import Char, Line
 from docwarden.engines.pdf.lines import build_lines
-from docwarden.engines.pdf.markdown import build_markdown, join_lines
+from docwarden.engines.pdf.markdown import build_markdown
 from docwarden.engines.pdf.order import layout_page
 from docwarden.engines.pdf.rules import Rule, ruled_tables
 from docwarden.engines.pdf.tables import Table
+from docwarden.engines.pdf.wraps import join_lines
 
 
 def glyph(text: str, x0: float, y0: float = 100.0, width: float = 5.0, size: float = 10.0,

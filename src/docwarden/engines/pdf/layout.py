@@ -62,7 +62,7 @@ class Line(Extent):
     in_drawing: bool = False  # set over a drawing (a diagram's label), see figures.py
     # The content stream's fragments it holds (first, last) and whether the stream had a
     # space before the first (a space character: real_space_before): _merge's word
-    # break between stream neighbours, markdown.join_lines's between a line and the last.
+    # break between stream neighbours, wraps.join_lines's between a line and the last.
     stream_span: tuple[int, int] = (-1, -1)
     space_before: bool = False
     real_space_before: bool = False

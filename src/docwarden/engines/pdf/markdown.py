@@ -3,7 +3,7 @@
 Pages are grouped into blocks (blocks.py), headings ranked (headings.py), and a
 paragraph or table that a page break cut is joined back.  Paragraphs are
 re-flowed across line breaks (Chinese and Japanese joined without spaces,
-Korean with them, hyphenated words joined); code keeps its indentation.
+Korean with them, hyphenated words joined: wraps.py); code keeps its indentation.
 """
 
 from __future__ import annotations
@@ -11,10 +11,8 @@ from __future__ import annotations
 import itertools
 import re
 import statistics
-from collections.abc import Iterable, Sequence
-from enum import Enum
+from collections.abc import Sequence
 
-from docwarden.engines.pdf.addresses import wrapped_inside_address
 from docwarden.engines.pdf.bidi import is_rtl_line, reading_columns
 from docwarden.engines.pdf.blocks import (
     Block,
@@ -37,125 +35,20 @@ from docwarden.engines.pdf.headings import (
     page_body_size,
     snap_ocr_sizes,
 )
-from docwarden.engines.pdf.layout import SOFT_HYPHEN, Line, runs_on, same_row
+from docwarden.engines.pdf.layout import Line, runs_on, same_row
 from docwarden.engines.pdf.tables import Table, continue_table, overlap, prose_gutter
 from docwarden.engines.pdf.titles import demote_byline, demote_dates
+from docwarden.engines.pdf.wraps import Lexicon, join_lines
 
-# Scripts written without spaces between words (Han, kana, CJK punctuation); Hangul
-# separates words with spaces and is not among them.
-CJK_RE = re.compile(
-    "[\u2e80-\u2fdf\u3000-\u303f\u3040-\u30ff\u3100-\u31ff\u3400-\u4dbf\u4e00-\u9fff"
-    "\uf900-\ufaff\ufe30-\ufe4f\uff00-\uffef]"
-)
-HANGUL_RE = re.compile("[\uac00-\ud7a3]")
 # What would turn a paragraph into another block, backslash-escaped: a heading's "# ",
 # a quote's ">", a rule's "---" ("# of users" is a paragraph).
 BLOCK_SYNTAX_RE = re.compile(r"^(?:#{1,6}(?=\s|$)|>|[-*_](?=(?:\s*[-*_]){2,}\s*$))")
-MIN_MIDWORD_WRAPS = 2  # wraps inside known words that show a document wraps anywhere
-WORD_EDGE_MARKS = ".,;:!?()[]\"'“”‘’"
 CROWDED_ROW_MATES = 2  # lines beside a line in its row that make it a table's cell
 CROWDED_SIZE_RATIO = 1.2  # ... when it is set no larger than this over theirs
 CODE_EDGE_PT = 2.0  # code on the next page set from the same edge goes on
 CODE_BLANK_LINE_STEPS = 1.6  # a gap this many line steps wide is a blank line in code
 
 
-def _is_cjk(char: str) -> bool:
-    return bool(CJK_RE.match(char))
-
-
-class Lexicon:
-    """The Hangul words a document spells whole inside its lines, and how it wraps.
-
-    LibreOffice and browsers wrap Korean between any two syllables, Word and
-    most typesetters between words, and a wrapped line keeps no trace of which.
-    A wrap inside a word the document spells whole elsewhere shows the first
-    kind; in such a document the halves of a wrap join unless one of them is a
-    word of its own, elsewhere only a wrap inside a known word joins.
-    """
-
-    def __init__(self, texts: Iterable[str], spaced: Iterable[bool] = ()) -> None:
-        lines = list(texts)
-        self.words: set[str] = set()
-        for text in lines:
-            tokens = text.split()  # a line's first and last tokens may be halves
-            self.words.update(_bare(t) for t in tokens[1:-1] if HANGUL_RE.search(t))
-        splits = [self._halves(before, after) for before, after in itertools.pairwise(lines)]
-        self.anywhere = splits.count(WordSplit.INSIDE) >= MIN_MIDWORD_WRAPS
-        # Whether a space the stream keeps at a wrap marks one between words: Typst keeps
-        # one only there, LibreOffice at every wrap ("불량률 " / "이" of "불량률이").
-        self.spaces_tell = not any(split == WordSplit.INSIDE and flag for split, flag in zip(
-            splits, list(spaced)[1:], strict=False))
-
-    def _halves(self, before: str, after: str) -> WordSplit:
-        before, after = before.rstrip(), after.lstrip()  # `before` may be a long paragraph
-        if not (before and after and HANGUL_RE.match(before[-1]) and HANGUL_RE.match(after[0])):
-            return WordSplit.NONE
-        head, tail = before.rsplit(maxsplit=1)[-1], after.split(maxsplit=1)[0]
-        halves = [part for part in (_bare(head), _bare(tail)) if part in self.words]
-        if _bare(head + tail) in self.words and len(halves) < 2:
-            return WordSplit.INSIDE
-        return WordSplit.BETWEEN if halves else WordSplit.UNKNOWN
-
-    def glued(self, before: str, after: str, spaced: bool = False) -> bool:
-        """Whether `after` continues the word `before` ends with; `spaced`: the stream
-        has a space character between them."""
-        if spaced and self.spaces_tell:
-            return False
-        split = self._halves(before, after)
-        return split == WordSplit.INSIDE or (self.anywhere and split == WordSplit.UNKNOWN)
-
-
-class WordSplit(Enum):
-    """Where a line wrap falls in Hangul text, as far as the document's words tell."""
-
-    NONE = "no Hangul on both sides"
-    BETWEEN = "between two words"
-    INSIDE = "inside a word"
-    UNKNOWN = "unknown"
-
-
-def _bare(token: str) -> str:
-    return token.strip(WORD_EDGE_MARKS)
-
-
-def _compound_break(before: str, after: str) -> bool:
-    """A hyphen pdfium marks as a line's soft one, wrapped inside a compound whose next
-    part starts with a capital or a digit ("Real-" / "ESRGAN", "ISO-" / "8859"): no
-    hyphenation breaks a word there (an all-capitals word's does: "INTER-" /
-    "NATIONAL"), so the hyphen is the text's own."""
-    return bool(before) and (after[0].isdigit() or (
-        after[0].isupper() and not (before[-1].isupper() and after[:2].isupper())))
-
-
-def join_lines(texts: Sequence[str], lexicon: Lexicon | None = None,
-               spaced: Sequence[bool] = ()) -> str:
-    """Re-flow wrapped lines into one paragraph string.
-
-    `spaced[i]`: the content stream has a space character before line i, at the wrap
-    (a space pdfium generates from a gap says nothing); for Korean the lexicon weighs it.
-    """
-    pairs = [(t.strip(), bool(spaced) and spaced[i]) for i, t in enumerate(texts) if t.strip()]
-    if not pairs:
-        return ""
-    texts = [t for t, _ in pairs]
-    cjk = sum(len(CJK_RE.findall(t)) for t in texts)
-    latin = sum(1 for t in texts for ch in t if ch.isascii() and ch.isalpha())
-    cjk_block = cjk > latin
-    out = texts[0]
-    for text, between_words in pairs[1:]:
-        if out.endswith(SOFT_HYPHEN) and wrapped_inside_address(out[:-1] + "-", text):
-            out = out[:-1] + "-"  # an address's own: no printer hyphenates inside one
-        hyphenated = out.endswith("-") and len(out) > 1 and out[-2].isalpha()
-        if wrapped_inside_address(out, text):
-            out += text
-        elif out.endswith(SOFT_HYPHEN) or (hyphenated and text[0].islower()):
-            out = out[:-1] + ("-" if _compound_break(out[:-1], text) else "") + text
-        elif cjk_block or _is_cjk(out[-1]) or _is_cjk(text[0]) or (
-                lexicon is not None and lexicon.glued(out, text, between_words)):
-            out += text
-        else:
-            out += " " + text
-    return out.replace(SOFT_HYPHEN, "")
 
 
 def page_blocks(

@@ -22,9 +22,9 @@ import pypdfium2.raw as pdfium_c
 from docwarden.engines.geometry import DisjointSets
 from docwarden.engines.pdf.figures import Box, Region, figure_regions, holds
 from docwarden.engines.pdf.layout import Line
-from docwarden.engines.pdf.markdown import join_lines
 from docwarden.engines.pdf.objects import page_objects
 from docwarden.engines.pdf.tables import Table
+from docwarden.engines.pdf.wraps import join_lines
 
 THIN_PT = 2.5  # a rule is at most this thick
 MIN_RULE_PT = 6.0
