@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import re
 
+import pypdfium2 as pdfium
+
 from docwarden.engines.pdf.blocks import list_marker
+from docwarden.engines.pdf.document import hyphenates
 from docwarden.engines.pdf.furniture import PageLayout
 from docwarden.engines.pdf.layout import SOFT_HYPHEN, Line
 from docwarden.engines.pdf.markdown import build_markdown
@@ -59,6 +62,50 @@ def test_a_word_wrapped_at_a_hyphen_keeps_it_as_the_documents_words_tell() -> No
     lexicon = Lexicon(typeset)
     assert join_lines(typeset[1:], lexicon) == (
         "Read the document and the well-known alternative.")
+
+
+def test_a_maker_that_hyphenates_nothing_keeps_the_hyphens_its_words_do_not_tell() -> None:
+    # markdown-it-py's README printed by WeasyPrint: no word of it tells "command-" /
+    # "line", but WeasyPrint breaks lines at compounds' hyphens only.
+    lines = ["Use it from the command-", "line: markdown-it README.md"]
+    assert join_lines(lines, Lexicon(lines, hyphenates=False)) == (
+        "Use it from the command-line: markdown-it README.md")
+    assert join_lines(lines, Lexicon(lines)) == (
+        "Use it from the commandline: markdown-it README.md")
+    # An option's name holds hyphens of its own: no typesetter breaks it elsewhere ...
+    option = ["Set the logging configuration with --log-", "config, as a file."]
+    assert join_lines(option, Lexicon(option)).endswith("with --log-config, as a file.")
+    # ... unless the document is seen hyphenating words (groff's "root-squash-" / "ing").
+    groff = ["A squashing server maps the root user away.", "when the server does root-squash-",
+             "ing, or it squash-", "ing a user."]
+    assert join_lines(groff[1:3], Lexicon(groff)) == (
+        "when the server does root-squashing, or it squash-")
+
+
+def _pdf_made_by(producer: str) -> pdfium.PdfDocument:
+    """A one-page PDF whose Info dictionary names its producer."""
+    objects = [b"<< /Type /Catalog /Pages 2 0 R >>",
+               b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+               b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 200 200] >>",
+               b"<< /Producer (" + producer.encode() + b") >>"]
+    out, offsets = bytearray(b"%PDF-1.4\n"), []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n%s\nendobj\n" % (number, body)
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R /Info 4 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
+        len(objects) + 1, xref)
+    return pdfium.PdfDocument(bytes(out))
+
+
+def test_the_pdfs_maker_tells_whether_it_hyphenates() -> None:
+    made_by = _pdf_made_by
+    assert not hyphenates(made_by("Skia/PDF m156"))  # Chromium, Google Docs
+    assert not hyphenates(made_by("LibreOffice 7.4"))
+    assert hyphenates(made_by("pdfTeX-1.40.24"))
+    assert hyphenates(made_by(""))
 
 
 def test_join_lines_keeps_a_wrapped_web_address_whole() -> None:

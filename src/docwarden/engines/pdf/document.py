@@ -20,6 +20,11 @@ from docwarden.errors import InputTooLarge, InvalidInput
 PDFIUM_LOCK = threading.RLock()
 _RANGE_RE = re.compile(r"^(\d+)\s*(?:-\s*(\d*))?$")
 _MAX_SPEC_CHARS = 1000
+# Programs that hyphenate no word unless told to (a browser's CSS `hyphens: manual`,
+# a word processor's hyphenation off): they break lines only at compounds' hyphens.
+# Chromium and Google Docs write "Skia/PDF".
+HYPHENATE_NOTHING_RE = re.compile(
+    r"Skia/PDF|WeasyPrint|wkhtmltopdf|LibreOffice|OpenOffice|Microsoft.{0,3} Word", re.I)
 
 
 def parse_pages(spec: str | None, total_pages: int) -> list[int]:
@@ -102,3 +107,10 @@ def opened(data: bytes, password: str | None) -> Iterator[pdfium.PdfDocument]:
     finally:
         with PDFIUM_LOCK:
             document.close()
+
+
+def hyphenates(document: pdfium.PdfDocument) -> bool:
+    """Whether the program that made the PDF (its Producer or Creator) may have
+    hyphenated words at line ends; True when it does not say."""
+    meta = document.get_metadata_dict()
+    return not HYPHENATE_NOTHING_RE.search(f"{meta.get('Producer', '')} {meta.get('Creator', '')}")

@@ -17,7 +17,7 @@ from typing import Any, ClassVar
 import pypdfium2 as pdfium
 
 from docwarden.engines.base import Engine, JobInput
-from docwarden.engines.pdf.document import PDFIUM_LOCK, opened, select_pages
+from docwarden.engines.pdf.document import PDFIUM_LOCK, hyphenates, opened, select_pages
 from docwarden.engines.pdf.figures import take_figures
 from docwarden.engines.pdf.forms import field_lines, with_fields, with_forms
 from docwarden.engines.pdf.furniture import PageLayout
@@ -60,6 +60,7 @@ class _Outcome:
     layouts: list[PageLayout] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     failures: list[DocwardenError] = field(default_factory=list)
+    hyphenates: bool = True  # the PDF's maker may have hyphenated words (document.py)
 
 
 def _flag(value: object, name: str) -> bool:
@@ -178,6 +179,7 @@ class PdfEngine(Engine):
             with PDFIUM_LOCK:
                 _, indices = select_pages(document, params.pages, self.settings.max_pdf_pages)
                 with_forms(document)
+                outcome.hyphenates = hyphenates(document)
             for done, index in enumerate(indices, start=1):
                 outcome.layouts.append(self._convert(document, index, params, outcome))
                 job.progress(done, len(indices))
@@ -187,7 +189,8 @@ class PdfEngine(Engine):
                 f"no page of the PDF could be read: {outcome.failures[0].message}"
             )
         return {
-            "markdown": build_markdown(outcome.layouts, params.page_separators),
+            "markdown": build_markdown(outcome.layouts, params.page_separators,
+                                       outcome.hyphenates),
             "pages": [
                 {"number": p.number, "method": p.method, "chars": p.chars}
                 for p in outcome.layouts

@@ -252,8 +252,11 @@ def _notes_last(blocks: Sequence[Block]) -> list[Block]:
     return text + notes
 
 
-def build_markdown(pages: Sequence[PageLayout], page_separators: bool = False) -> str:
-    """The document's Markdown; page furniture is removed from `pages` in place."""
+def build_markdown(
+    pages: Sequence[PageLayout], page_separators: bool = False, hyphenates: bool = True,
+) -> str:
+    """The document's Markdown; page furniture is removed from `pages` in place.
+    `hyphenates`: the PDF's maker may have hyphenated words (Lexicon)."""
     drop_furniture(pages)
     _relabel_notes(pages)
     body = body_size(pages)
@@ -263,7 +266,8 @@ def build_markdown(pages: Sequence[PageLayout], page_separators: bool = False) -
     per_page = [_join_column_breaks(page_blocks(page, body, sizes, index == 0, capitals))
                 for index, page in enumerate(pages)]
     lines = [item for page in pages for item in page.items if isinstance(item, Line)]
-    lexicon = Lexicon((line.text for line in lines), (line.real_space_before for line in lines))
+    lexicon = Lexicon((line.text for line in lines), (line.real_space_before for line in lines),
+                      hyphenates)
     if page_separators:
         chunks = [
             f"<!-- page {page.number} -->\n\n{_join_blocks(_notes_last(blocks), lexicon)}".rstrip()

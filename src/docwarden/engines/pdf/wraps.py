@@ -27,7 +27,8 @@ CJK_RE = re.compile(
 HANGUL_RE = re.compile("[\uac00-\ud7a3]")
 MIN_MIDWORD_WRAPS = 2  # wraps inside known words that show a document wraps anywhere
 WORD_EDGE_MARKS = ".,;:!?()[]\"'“”‘’"
-LATIN_WORD_RE = re.compile(r"^[^\W\d_]+(?:-[^\W\d_]+)*$")  # letters, maybe hyphen-joined
+# Letters, maybe hyphen-joined, maybe an option's ("--log-level").
+LATIN_WORD_RE = re.compile(r"^-{0,2}[^\W\d_]+(?:-[^\W\d_]+)*$")
 
 
 def _is_cjk(char: str) -> bool:
@@ -65,7 +66,8 @@ class Lexicon:
     that are words of their own tell nothing: "further-more", "us-able").
     """
 
-    def __init__(self, texts: Iterable[str], spaced: Iterable[bool] = ()) -> None:
+    def __init__(self, texts: Iterable[str], spaced: Iterable[bool] = (),
+                 hyphenates: bool = True) -> None:
         lines = list(texts)
         self.words: set[str] = set()
         for text in lines:
@@ -81,9 +83,11 @@ class Lexicon:
         halves = [pair for before, after in itertools.pairwise(lines)
                   if (pair := _hyphen_halves(before.rstrip(), after.lstrip())) is not None]
         told = [told for pair in halves if (told := self._told_hyphen(pair)) is not None]
-        # Wraps at compounds' own hyphens and none inside a word spelled whole: a
-        # printer that breaks lines at hyphens only, whose other wraps keep theirs too.
-        self.keeps_hyphens = True in told and False not in told
+        # Wraps at compounds' own hyphens and none inside a word spelled whole, or a
+        # maker that hyphenates nothing (`hyphenates` False) and no such wrap: lines
+        # broken at hyphens only, whose other wraps keep theirs too.
+        self.hyphenated = False in told
+        self.keeps_hyphens = not self.hyphenated and (True in told or not hyphenates)
 
     def _halves(self, before: str, after: str) -> WordSplit:
         before, after = before.rstrip(), after.lstrip()  # `before` may be a long paragraph
@@ -112,11 +116,15 @@ class Lexicon:
     def own_hyphen(self, before: str, after: str) -> bool:
         """Whether the hyphen `before` ends with is the word's own ("floating-point"),
         not a typesetter's ("docu-ment"): as the document's words tell, else as its
-        other wraps at hyphens do."""
+        other wraps at hyphens do.  Where no word is seen hyphenated, a word with a
+        hyphen of its own ("mdit-py-" / "plugins", "--log-" / "config") is broken
+        there only (groff hyphenates inside compounds: "root-squash-" / "ing")."""
         pair = _hyphen_halves(before, after)
         if pair is None:
             return False
         told = self._told_hyphen(pair)
+        if told is None and not self.hyphenated and any("-" in half for half in pair):
+            return True
         return self.keeps_hyphens if told is None else told
 
 
