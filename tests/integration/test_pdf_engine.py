@@ -292,7 +292,7 @@ def test_code_quoted_in_prose_headings_and_items_stays_prose(engine: PdfEngine) 
     assert "### With dictConfig\n" in markdown
     assert "- secondary_log_colors (default=None): A mapping of names to log_colors style " \
         "mappings.\n" in markdown
-    assert "- Meetup notes: https://lfaidata.example.org/wiki/spaces/DL/pages/" in markdown
+    assert "- Meetup notes: https://lf-aidata.example.org/wiki/spaces/DL/pages/" in markdown
     assert "either pip install 'colour[asyncio]' or with pip install 'colour[trio]'.\n" \
         in markdown
     assert markdown.count("```") == 2  # the one real listing
