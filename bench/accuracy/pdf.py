@@ -256,7 +256,8 @@ def main() -> int:
             items += publisher_items(Path(made) / "publishers", args.only)
         if args.readmes:
             (Path(made) / "readmes").mkdir()
-            items += readme_items(Path(made) / "readmes", args.only)
+            items += readme_items(Path(made) / "readmes", args.only,
+                                  None if args.no_peers else args.peers_python)
         return _run(items, args)
 
 

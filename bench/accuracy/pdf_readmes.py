@@ -1,13 +1,14 @@
 """Real authors' READMEs as PDFs: the Markdown long descriptions of the Python
-distributions installed beside this benchmark, printed three ways.
+distributions installed beside this benchmark, printed four ways.
 
 Each README (Markdown, 2 500-25 000 characters, three headings or more) is read
 by pandoc, which drops its images, raw HTML and link targets (a PDF shows a
 link's text only) and characters the printers here lack (emoji); that Markdown
 is the reference.  It is printed by Chromium from pandoc's standalone HTML (its
 stylesheet sets inline code at 85 % of the text), set by pandoc's LaTeX
-template with pdfLaTeX, and written by pandoc as a Word document that
-LibreOffice exports (code at 11 pt in 12 pt text, tables without borders).
+template with pdfLaTeX, written by pandoc as a Word document that LibreOffice
+exports (code at 11 pt in 12 pt text, tables without borders), and printed by
+WeasyPrint (from the peers' environment) from pandoc's HTML with its own style.
 Headings with code in them, inline code in every other line, nested lists,
 tables and listings come from hundreds of authors rather than from this
 project's generators.  Which READMEs there are depends on the installed
@@ -20,8 +21,10 @@ one run; a README a printer cannot set is left out.
 from __future__ import annotations
 
 import email
+import functools
 import importlib.metadata
 import subprocess
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -103,17 +106,40 @@ def _docx(source: Path, out: Path) -> bool:
     return out.exists()
 
 
+def _weasy(weasyprint: Path, source: Path, out: Path) -> bool:
+    """pandoc's standalone HTML (its own stylesheet) printed by WeasyPrint."""
+    page = out.with_suffix(".html")
+    if _pandoc(source, "-t", "html5", "-s", "--metadata", f"pagetitle={source.stem}",
+               "-o", str(page)).returncode:
+        return False
+    return subprocess.run([str(weasyprint), str(page), str(out)], capture_output=True,
+                          timeout=120, check=False).returncode == 0 and out.exists()
+
+
 MAKERS = {"web": ("chromium", _web), "latex": ("pdflatex", _latex),
           "docx": ("soffice", _docx)}
 
 
-def readme_items(folder: Path, only: str) -> list[dict[str, Any]]:
+def _makers(peers_python: Path | None) -> dict[str, Callable[[Path, Path], bool]]:
+    """The printers installed: on the PATH, and WeasyPrint beside the peers' Python."""
+    kinds: dict[str, Callable[[Path, Path], bool]] = {
+        kind: make for kind, (program, make) in MAKERS.items()
+        if installed(program, f"readmes: the {kind} files")}
+    weasyprint = peers_python.parent / "weasyprint" if peers_python else None
+    if weasyprint is not None and weasyprint.exists():
+        kinds["weasy"] = functools.partial(_weasy, weasyprint)
+    else:
+        print("readmes: the weasy files left out: no weasyprint beside the peers' Python")
+    return kinds
+
+
+def readme_items(folder: Path, only: str, peers_python: Path | None = None,
+                 ) -> list[dict[str, Any]]:
     """Bench items (see pdf.dataset) for each README, one per printer installed."""
     items: list[dict[str, Any]] = []
     if not installed("pandoc", "readmes"):
         return items
-    kinds = {kind: make for kind, (program, make) in MAKERS.items()
-             if installed(program, f"readmes: the {kind} files")}
+    kinds = _makers(peers_python)
     for name, markdown in readmes().items():
         source = folder / f"{name}.md"
         source.write_text(markdown, "utf-8")
