@@ -1,4 +1,5 @@
-"""Opening a PDF safely: password, page selection and the page limit.
+"""Opening a PDF safely: password, page selection and the page limit; and what the
+program that made it says about its text (whether it hyphenated words).
 
 pdfium is not thread-safe (not even across documents), so every call into it
 from this package happens under `PDFIUM_LOCK`; work that needs no pdfium (OCR,

@@ -61,9 +61,10 @@ class Lexicon:
     breaking words the document spells whole elsewhere; browsers and word
     processors hyphenate nothing unless told to, and break lines only at the
     hyphens of compounds (which the document may spell so elsewhere).  Where the
-    document's words do not tell, its other wraps at hyphens do: only once some
-    are a compound's and none a whole word's is an unknown one kept (two halves
-    that are words of their own tell nothing: "further-more", "us-able").
+    document's words do not tell, its other wraps at hyphens do (some at a
+    compound's and none inside a whole word: keep), else its maker
+    (`hyphenates`, see document.hyphenates).  Two halves that are words of their
+    own tell nothing: "further-more", "us-able".
     """
 
     def __init__(self, texts: Iterable[str], spaced: Iterable[bool] = (),
@@ -72,8 +73,8 @@ class Lexicon:
         self.words: set[str] = set()
         for text in lines:
             tokens = text.split()  # a line's first and last tokens may be halves
-            self.words.update(_bare(t) for t in tokens[1:-1] if HANGUL_RE.search(t))
-            self.words.update(_bare(t).lower() for t in tokens[1:-1] if not HANGUL_RE.search(t))
+            self.words.update(_bare(t) if HANGUL_RE.search(t) else _bare(t).lower()
+                              for t in tokens[1:-1])
         splits = [self._halves(before, after) for before, after in itertools.pairwise(lines)]
         self.anywhere = splits.count(WordSplit.INSIDE) >= MIN_MIDWORD_WRAPS
         # Whether a space the stream keeps at a wrap marks one between words: Typst keeps
