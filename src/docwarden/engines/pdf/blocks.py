@@ -156,6 +156,12 @@ def code_titles(blocks: list[Block]) -> None:
             block.kind = "para"
 
 
+def _fills(width: float, column_width: float) -> bool:
+    """A line (or an item's reach) this wide fills its column: a paragraph's full line,
+    which wraps.  Without a column's width nothing does."""
+    return column_width > 0 and width >= FULL_LINE_SHARE * column_width
+
+
 def _line_gap(items: Sequence[Line], column_width: float) -> float:
     """The usual gap between consecutive lines of one paragraph on this page: below a
     full line, which wraps, when there are a few (a page of one-line paragraphs and
@@ -168,8 +174,7 @@ def _line_gap(items: Sequence[Line], column_width: float) -> float:
         if abs(a.size_pt - b.size_pt) < 0.5 and -a.size_pt < b.y0 - a.y1 < a.size_pt
         and b.y0 - a.y0 >= NEXT_ROW_EM * a.size_pt
     ]
-    wraps = [gap for a, gap in pairs
-             if a.width >= FULL_LINE_SHARE * column_width > 0 and not a.mono]
+    wraps = [gap for a, gap in pairs if _fills(a.width, column_width) and not a.mono]
     gaps = wraps if len(wraps) >= MIN_WRAPS else [gap for _, gap in pairs]
     return statistics.median(gaps) if gaps else 0.0
 
@@ -251,9 +256,7 @@ class Grouper:
         """A full line whose sentence runs on: a change of style after it is a phrase set
         in italics or bold that fills most of a line or ends the paragraph, no heading
         (a heading is short or ends)."""
-        full = FULL_LINE_SHARE * self.column_width
-        return (self.column_width > 0 and prev.width >= full
-                and not prev.text.endswith(SENTENCE_END))
+        return _fills(prev.width, self.column_width) and not prev.text.endswith(SENTENCE_END)
 
     def _code_continues(self, block: Block, line: Line) -> bool:
         prev = block.lines[-1]
@@ -316,7 +319,7 @@ class Grouper:
         next set flush right with it (a cover's authors)."""
         em = max(prev.size_pt, 1.0)
         shift, reach = line.x0 - prev.x0, line.x1 - prev.x1
-        short = self.column_width > 0 and prev.width < FULL_LINE_SHARE * self.column_width
+        short = self.column_width > 0 and not _fills(prev.width, self.column_width)
         if (abs(shift) > INDENT_EM * em and abs(shift + reach) <= em) or (
                 short and abs(reach) <= RAGGED_EM * em):  # centred, or flush right
             return False
@@ -333,8 +336,7 @@ class Grouper:
         A paragraph after a list starts past a line that ends one.  A line broken at a
         hyphen runs on however short (a long URL wrapped at its "-")."""
         return (self.column_width > 0 and abs(indent) <= 0.3 * em
-                and (reach >= FULL_LINE_SHARE * self.column_width
-                     or prev.text.endswith((SOFT_HYPHEN, "-")))
+                and (_fills(reach, self.column_width) or prev.text.endswith((SOFT_HYPHEN, "-")))
                 and not prev.text.rstrip().endswith(SENTENCE_END))
 
 

@@ -248,33 +248,33 @@ def drop_furniture(pages: Sequence[PageLayout]) -> int:
         if len({p for p, _, _ in occurrences}) >= min_pages:
             doomed.update(id(line) for line in _repeated(occurrences, min_pages))
     doomed |= _row_mates(rows, doomed)
-    for page in pages:
-        page.items = [item for item in page.items if id(item) not in doomed]
-    doomed |= _continuation_notes(pages)
+    doomed |= _continuation_notes(pages, doomed)
     for page in pages:
         page.items = [item for item in page.items if id(item) not in doomed]
     return len(doomed)
 
 
-def _continuation_notes(pages: Sequence[PageLayout]) -> set[int]:
+def _continuation_notes(pages: Sequence[PageLayout], doomed: set[int]) -> set[int]:
     """Sphinx's notes on a listing a page break cuts: "(continues on next page)" after
     the page's last code line, "(continued from previous page)" before the next page's
     first, each in brackets and smaller than the text (in the document's language).
-    Only such a pair around a page break counts."""
-    doomed: set[int] = set()
-    for page, following in itertools.pairwise(pages):
-        ends = [item for item in page.items if isinstance(item, Line)][-NOTE_REACH:]
-        starts = [item for item in following.items if isinstance(item, Line)][:NOTE_REACH]
+    Only such a pair around a page break counts, the `doomed` running headers and
+    footers set aside."""
+    kept = [[item for item in page.items if isinstance(item, Line) and id(item) not in doomed]
+            for page in pages]
+    notes: set[int] = set()
+    for lines, following in itertools.pairwise(kept):
+        ends, starts = lines[-NOTE_REACH:], following[:NOTE_REACH]
         below = next((note for code, note in itertools.pairwise(ends)
-                      if code.mono and _bracketed_note(note, page)), None)
+                      if code.mono and _bracketed_note(note, lines)), None)
         above = next((note for note, code in itertools.pairwise(starts)
                       if code.mono and _bracketed_note(note, following)), None)
         if below is not None and above is not None:
-            doomed |= {id(below), id(above)}
-    return doomed
+            notes |= {id(below), id(above)}
+    return notes
 
 
-def _bracketed_note(line: Line, page: PageLayout) -> bool:
+def _bracketed_note(line: Line, page_lines: Sequence[Line]) -> bool:
     """A line wholly in brackets, set smaller than its page's text (measured only then)."""
     return (not line.mono and bool(BRACKETED_RE.match(line.text))
-            and line.size_pt < _body_pt(page))
+            and line.size_pt < body_pt(page_lines))

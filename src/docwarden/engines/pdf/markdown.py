@@ -73,7 +73,7 @@ def page_blocks(
         prose = after is not None and after.kind == "para" and len(after.lines) >= 2
         next_size = after.lines[0].size_pt if after is not None and prose else 0.0
         levels.append(heading_level(block, body, sizes, grouper.column_width, local_body,
-                                    next_size, typed=page.method != "ocr", capitals=capitals,
+                                    next_size, typed=grouper.typed, capitals=capitals,
                                     over_code=after is not None and after.kind == "code"))
     gutter = prose_gutter(lines) if any(levels) else None
     for block, level in zip(blocks, levels, strict=True):
