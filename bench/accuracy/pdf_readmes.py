@@ -42,6 +42,7 @@ function Link(el) return el.content end
 function RawBlock(el) return {} end
 function RawInline(el) return {} end
 """
+REFERENCE_SUFFIX = ".gfm"  # the reference Markdown, written beside each README
 KEPT_SYMBOLS = "–—‘’“”…•→"  # past U+2000, what both printers set
 
 
@@ -77,11 +78,15 @@ def _reference(source: Path) -> str | None:
     return done.stdout if done.returncode == 0 and len(headings(done.stdout)) else None
 
 
+def _html(source: Path, page: Path) -> bool:
+    """pandoc's standalone HTML of the README (its own stylesheet)."""
+    return _pandoc(source, "-t", "html5", "-s", "--metadata", f"pagetitle={source.stem}",
+                   "-o", str(page)).returncode == 0
+
+
 def _web(source: Path, out: Path) -> bool:
     page = out.with_suffix(".html")
-    done = _pandoc(source, "-t", "html5", "-s", "--metadata", f"pagetitle={source.stem}",
-                   "-o", str(page))
-    if done.returncode:
+    if not _html(source, page):
         return False
     styled = page.read_text("utf-8").replace("</head>", f"<style>{WEB_CSS}</style></head>")
     page.write_text(styled, "utf-8")
@@ -95,22 +100,22 @@ def _latex(source: Path, out: Path) -> bool:
 
 def _docx(source: Path, out: Path) -> bool:
     """pandoc's Word document (its default styles), exported by LibreOffice.  It is
-    written from the filtered Markdown: for a Word file pandoc fetches the images
-    before any filter runs and sets the alt text of those it cannot fetch."""
-    filtered, docx = out.with_suffix(".md"), out.with_suffix(".docx")
-    if _pandoc(source, "-t", "gfm", "--wrap=none", "-o", str(filtered)).returncode or (
-            subprocess.run(["pandoc", "-f", "gfm", str(filtered), "-o", str(docx)],
-                           capture_output=True, timeout=120, check=False).returncode):
+    written from the reference beside the source (readme_items), the filtered
+    Markdown: for a Word file pandoc fetches the images before any filter runs and
+    sets the alt text of those it cannot fetch."""
+    docx = out.with_suffix(".docx")
+    if subprocess.run(["pandoc", "-f", "gfm", str(source.with_suffix(REFERENCE_SUFFIX)),
+                       "-o", str(docx)], capture_output=True, timeout=120,
+                      check=False).returncode:
         return False
     soffice_pdf(docx, out)
     return out.exists()
 
 
 def _weasy(weasyprint: Path, source: Path, out: Path) -> bool:
-    """pandoc's standalone HTML (its own stylesheet) printed by WeasyPrint."""
+    """pandoc's standalone HTML printed by WeasyPrint."""
     page = out.with_suffix(".html")
-    if _pandoc(source, "-t", "html5", "-s", "--metadata", f"pagetitle={source.stem}",
-               "-o", str(page)).returncode:
+    if not _html(source, page):
         return False
     return subprocess.run([str(weasyprint), str(page), str(out)], capture_output=True,
                           timeout=120, check=False).returncode == 0 and out.exists()
@@ -145,6 +150,8 @@ def readme_items(folder: Path, only: str, peers_python: Path | None = None,
         source.write_text(markdown, "utf-8")
         source.with_suffix(".lua").write_text(STRIP_LUA, "utf-8")
         reference = _reference(source)
+        if reference is not None:
+            source.with_suffix(REFERENCE_SUFFIX).write_text(reference, "utf-8")
         for kind, make in kinds.items():
             out = folder / f"{name}_{kind}.pdf"
             rel = f"readmes/{out.name}"
