@@ -1,6 +1,7 @@
-"""The scanned-page recogniser in fp32 and int8 (PDF_OCR_PRECISION), side by side.
+"""The scanned-page OCR models (detector and recogniser) in fp32 and int8
+(PDF_OCR_PRECISION), side by side.
 
-The real set's holdout and fresh parts (Latin script; the int8 model was
+The real set's holdout and fresh parts (Latin script; the int8 models were
 calibrated on the tune part and the devset) printed to scans three ways: clean
 at 200 dpi, noisy (150 dpi, grain, a slight blur, JPEG quality 35) and askew
 (300 dpi turned 0.7 degrees, JPEG quality 60).  Each way is read by one pdf
@@ -27,7 +28,7 @@ from bench.accuracy.pdf_metrics import compare
 from bench.accuracy.pdf_scans import UNREAD_SCRIPTS, rasterize
 from docwarden.engines.base import JobInput
 from docwarden.engines.pdf import PdfEngine
-from docwarden.settings import RecPrecision, Settings
+from docwarden.settings import OcrPrecision, Settings
 
 REALSET = ROOT / "tests" / "data" / "pdf" / "generated" / "realset"
 OUT = RESULTS / "pdf_precision.json"
@@ -68,7 +69,7 @@ def scan(source: Path, dpi: int, degrade: Degrade) -> bytes:
     return out.getvalue()
 
 
-def score(precision: RecPrecision, scans: list[tuple[Path, bytes]]) -> dict[str, Any]:
+def score(precision: OcrPrecision, scans: list[tuple[Path, bytes]]) -> dict[str, Any]:
     engine = PdfEngine(Settings(pdf_ocr_precision=precision))
     engine.recognizer()  # models loaded before timing
     seconds, rows = 0.0, []
@@ -92,7 +93,7 @@ def main() -> int:
     report: dict[str, Any] = {"files": [p.name for p in sources], "ways": {}}
     for way, (dpi, degrade) in WAYS.items():
         scans = [(source, scan(source, dpi, degrade)) for source in sources]
-        report["ways"][way] = {p.value: score(p, scans) for p in RecPrecision}
+        report["ways"][way] = {p.value: score(p, scans) for p in OcrPrecision}
         for precision, scores in report["ways"][way].items():
             print(f"{way:14} {precision:5} " + "  ".join(f"{k} {v}" for k, v in scores.items()),
                   flush=True)

@@ -1,3 +1,3 @@
 """docwarden: a governed inference server for document models."""
 
-__version__ = "0.3.1"
+__version__ = "0.3.2"

@@ -26,7 +26,7 @@ class Device(StrEnum):
     CUDA = "cuda"
 
 
-class RecPrecision(StrEnum):
+class OcrPrecision(StrEnum):
     FP32 = "fp32"
     INT8 = "int8"
 
@@ -131,9 +131,9 @@ class Settings(BaseSettings):
     ocr_max_side_px: int = Field(2000, ge=64, description="downscale OCR input to this side")
     ocr_det_limit_side_px: int = Field(960, ge=32, description="detector input bound")
     pdf_dpi: int = Field(200, ge=72, le=300, description="render DPI for scanned pages")
-    pdf_ocr_precision: RecPrecision = Field(
-        RecPrecision.INT8, description="scanned pages' text recogniser: docwarden's calibrated "
-        "int8 build of the OCR model (faster) or the wheel's fp32 model"
+    pdf_ocr_precision: OcrPrecision = Field(
+        OcrPrecision.INT8, description="scanned pages' OCR models: docwarden's calibrated "
+        "int8 builds of the detector and recogniser (faster) or the wheel's fp32 models"
     )
     enhance_model: str = Field("realesr-animevideov3", description="default enhancement model")
     enhance_model_dir: Path | None = Field(None, description="directory of user model plug-ins")

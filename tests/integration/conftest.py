@@ -46,12 +46,12 @@ def make_supervisor(tmp_path: Any) -> Iterator[SupervisorFactory]:
 
 @pytest.fixture(scope="module")
 def int8() -> Iterator[Any]:
-    """An OCR engine with the int8 recogniser (and its Latin build), as the PDF engine
-    reads scans; one per module, as tests wrap its sessions."""
+    """An OCR engine with the int8 detector and recogniser (and its Latin build), as the
+    PDF engine reads scans; one per module, as tests wrap its sessions."""
     from docwarden.engines.ocr.engine import OcrEngine
-    from docwarden.settings import RecPrecision
+    from docwarden.settings import OcrPrecision
 
-    engine = OcrEngine(Settings(), rec_precision=RecPrecision.INT8)
+    engine = OcrEngine(Settings(), precision=OcrPrecision.INT8)
     engine.load()
     yield engine
     engine.close()

@@ -98,10 +98,10 @@ def test_a_line_with_han_is_read_by_the_full_model_and_so_are_those_after_it(
 
 def test_the_latin_head_scores_only_latin_classes_and_names_them_as_the_full_model(
 ) -> None:
-    """tools/quantize_rec.latin_head on a small recogniser-like graph (features, a last
+    """tools/quantize_ocr.latin_head on a small recogniser-like graph (features, a last
     layer with per-class int8 weights and bias, a softmax; top1_head first): each
     step's top class among the kept ones, by its full index, with its logit."""
-    from tools.quantize_rec import latin_head, top1_head
+    from tools.quantize_ocr import latin_head, top1_head
 
     characters = ["a", "b", "张", "c", "李", "é"]  # classes: blank, these six, space
     classes, width = len(characters) + 2, 5

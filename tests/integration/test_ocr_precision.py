@@ -1,6 +1,6 @@
-"""The int8 recogniser scanned PDF pages are read with (PDF_OCR_PRECISION).
+"""The int8 detector and recogniser scanned PDF pages are read with (PDF_OCR_PRECISION).
 
-Built by tools/quantize_rec.py; bench/accuracy measures what it costs in accuracy.
+Built by tools/quantize_ocr.py; bench/accuracy measures what it costs in accuracy.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from docwarden.engines.base import JobInput
 from docwarden.engines.ocr import models
 from docwarden.engines.ocr.engine import OcrEngine
 from docwarden.engines.pdf import PdfEngine
-from docwarden.settings import Device, RecPrecision, Settings
+from docwarden.settings import Device, OcrPrecision, Settings
 
 SCAN = Path(__file__).resolve().parents[1] / "data" / "pdf" / "docling" / "scanned" / (
     "ocr_test_rotated_90.pdf")
@@ -53,14 +53,14 @@ def test_the_int8_model_returns_only_each_steps_top_class() -> None:
 
 
 def test_the_top1_head_decodes_as_every_class_would() -> None:
-    """tools/quantize_rec.top1_head on a graph ending as the quantized recogniser does
+    """tools/quantize_ocr.top1_head on a graph ending as the quantized recogniser does
     (quantized logits, softmax, quantized probabilities): the same characters, and
     each step's probability from the float softmax of the same logits."""
     from onnx import TensorProto, helper
     from rapidocr.ch_ppocr_rec.utils import CTCLabelDecode
 
     from docwarden.engines.ocr.engine import _Top1Decode
-    from tools.quantize_rec import top1_head
+    from tools.quantize_ocr import top1_head
 
     classes = 40
     qdq = [("logits", "q_logits", "s_in", "z_in"), ("probs", "q_probs", "s_out", "z_out")]
@@ -94,6 +94,54 @@ def test_the_top1_head_decodes_as_every_class_would() -> None:
     assert _Top1Decode(ctc)(top1)[0] == ctc(probs)[0]  # all classes, rapidocr's own way
 
 
+def _gelu_graph(divisor: float) -> Any:
+    """x -> x * (Erf(x / divisor) + 1) * 0.5 -> Relu, as the PP-OCR models spell GELU
+    (divisor sqrt 2)."""
+    from onnx import TensorProto, helper
+
+    nodes = [helper.make_node("Div", ["x", "root2"], ["scaled"]),
+             helper.make_node("Erf", ["scaled"], ["erf"]),
+             helper.make_node("Add", ["erf", "one"], ["plus1"]),
+             helper.make_node("Mul", ["x", "plus1"], ["times_x"]),
+             helper.make_node("Mul", ["times_x", "half"], ["gelu"]),
+             helper.make_node("Relu", ["gelu"], ["y"])]
+    constants = [helper.make_tensor(name, TensorProto.FLOAT, [], [value])
+                 for name, value in (("root2", divisor), ("one", 1.0), ("half", 0.5))]
+    graph = helper.make_graph(
+        nodes, "gelu", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [2, 50])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, [2, 50])], constants)
+    return helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)])
+
+
+def test_fuse_gelu_folds_the_spelled_out_gelu_into_one_node_of_the_same_values() -> None:
+    from tools.quantize_ocr import fuse_gelu
+
+    model = _gelu_graph(float(np.sqrt(2)))
+    x = np.linspace(-6, 6, 100, dtype=np.float32).reshape(2, 50)
+    before = ort.InferenceSession(model.SerializeToString(), providers=["CPUExecutionProvider"])
+    assert fuse_gelu(model) == 1
+    assert [node.op_type for node in model.graph.node] == ["Gelu", "Relu"]
+    after = ort.InferenceSession(model.SerializeToString(), providers=["CPUExecutionProvider"])
+    assert np.allclose(after.run(None, {"x": x})[0], before.run(None, {"x": x})[0], atol=1e-6)
+
+
+def test_fuse_gelu_leaves_a_chain_that_is_not_gelu() -> None:
+    from tools.quantize_ocr import fuse_gelu
+
+    model = _gelu_graph(2.0)  # x / 2, not x / sqrt 2
+    assert fuse_gelu(model) == 0 and len(model.graph.node) == 6
+
+
+@pytest.mark.parametrize("path", ["INT8_DET_PATH", "INT8_REC_PATH", "LATIN_REC_PATH"])
+def test_the_shipped_int8_models_run_gelu_as_one_float_step(path: str) -> None:
+    """Quantized as five spelled-out steps, GELU was ~40 % of the int8 recogniser's time
+    (tools/quantize_ocr.py): every Erf must have been folded into a Gelu."""
+    import onnx
+
+    op_types = [node.op_type for node in onnx.load(str(getattr(models, path))).graph.node]
+    assert "Erf" not in op_types and op_types.count("Gelu") >= 10
+
+
 def test_printed_lines_read_exactly_in_int8(int8: OcrEngine) -> None:
     found = int8.recognize(printed_page(LINES), upright=True, printed=True)
     assert [line.text for line in found] == LINES
@@ -102,10 +150,14 @@ def test_printed_lines_read_exactly_in_int8(int8: OcrEngine) -> None:
 def test_scanned_pdf_pages_are_read_in_int8_unless_set_to_fp32(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
+    for path in ("INT8_REC_PATH", "INT8_DET_PATH"):
+        with monkeypatch.context() as patch:
+            patch.setattr(models, path, tmp_path / "absent.onnx")
+            with pytest.raises(RuntimeError, match="DOCWARDEN_PDF_OCR_PRECISION=fp32"):
+                PdfEngine(Settings()).recognizer()  # the default reads scans in int8
     monkeypatch.setattr(models, "INT8_REC_PATH", tmp_path / "absent.onnx")
-    with pytest.raises(RuntimeError, match="DOCWARDEN_PDF_OCR_PRECISION=fp32"):
-        PdfEngine(Settings()).recognizer()  # the default reads scans in int8
-    fp32 = PdfEngine(Settings(pdf_ocr_precision=RecPrecision.FP32))
+    monkeypatch.setattr(models, "INT8_DET_PATH", tmp_path / "absent.onnx")
+    fp32 = PdfEngine(Settings(pdf_ocr_precision=OcrPrecision.FP32))
     result = fp32.run(JobInput(data=SCAN.read_bytes()))
     assert isinstance(result, dict) and SENTENCE in result["markdown"]
     fp32.close()
@@ -121,24 +173,27 @@ def test_a_scan_reads_the_same_in_int8() -> None:
 def test_the_build_tool_makes_a_model_that_reads_print(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    """tools/quantize_rec.py end to end, calibrated on one page of printed lines."""
-    from tools import quantize_rec
+    """tools/quantize_ocr.py end to end, calibrated on one page of printed lines."""
+    from tools import quantize_ocr
 
     fp32 = OcrEngine(Settings())
     fp32.load()
     assert fp32._models is not None
+    pages: list[Any] = []
     seen: list[Any] = []
-    recognizer = fp32._models.print_rec
-    recognizer.session.session = quantize_rec._Recording(recognizer.session.session, seen)
+    for stage, inputs in ((fp32._models.det, pages), (fp32._models.print_rec, seen)):
+        stage.session.session = quantize_ocr._Recording(stage.session.session, inputs)
     fp32.recognize(printed_page(LINES), upright=True, printed=True)
-    assert len(seen) == len(LINES)
-    built = tmp_path / "rec_int8.onnx"
-    quantize_rec.quantize(models.fp32_rec_path(), built, seen)
+    assert len(pages) == 1 and len(seen) == len(LINES)
+    built, detector = tmp_path / "rec_int8.onnx", tmp_path / "det_int8.onnx"
+    quantize_ocr.quantize(models.fp32_rec_path(), built, seen)
+    quantize_ocr.quantize_detector(models.fp32_det_path(), detector, pages)
     latin = built.with_name(models.LATIN_REC_PATH.name)  # built beside it
     monkeypatch.setattr(models, "INT8_REC_PATH", built)
     monkeypatch.setattr(models, "LATIN_REC_PATH", latin)
+    monkeypatch.setattr(models, "INT8_DET_PATH", detector)
     assert characters(built) == characters(latin) == characters(models.fp32_rec_path())
-    int8 = OcrEngine(Settings(), rec_precision=RecPrecision.INT8)
+    int8 = OcrEngine(Settings(), precision=OcrPrecision.INT8)
     int8.load()
     assert int8._models is not None and int8._models.latin_rec is not None
     assert [line.text for line in int8.recognize(printed_page(LINES), upright=True,
@@ -152,12 +207,18 @@ def test_a_gpu_reads_scans_with_the_fp32_model(monkeypatch: pytest.MonkeyPatch,
 
     monkeypatch.setattr(models, "INT8_REC_PATH", tmp_path / "absent.onnx")
     monkeypatch.setattr(models, "LATIN_REC_PATH", tmp_path / "absent_latin.onnx")
-    section = ParseParams.load(models.CONFIG_PATH).Rec
-    assert models.rec_model_path(section, RecPrecision.INT8, Device.CUDA) == (
+    monkeypatch.setattr(models, "INT8_DET_PATH", tmp_path / "absent_det.onnx")
+    config = ParseParams.load(models.CONFIG_PATH)
+    section = config.Rec
+    assert models.rec_model_path(section, OcrPrecision.INT8, Device.CUDA) == (
         models.fp32_rec_path())
-    assert models.latin_rec_path(RecPrecision.INT8, Device.CUDA) is None
-    assert models.latin_rec_path(RecPrecision.FP32, Device.CPU) is None
+    assert models.det_model_path(config.Det, OcrPrecision.INT8, Device.CUDA) == (
+        models.fp32_det_path())
     with pytest.raises(RuntimeError, match="PDF_OCR_PRECISION"):
-        models.rec_model_path(section, RecPrecision.INT8, Device.CPU)
+        models.det_model_path(config.Det, OcrPrecision.INT8, Device.CPU)
+    assert models.latin_rec_path(OcrPrecision.INT8, Device.CUDA) is None
+    assert models.latin_rec_path(OcrPrecision.FP32, Device.CPU) is None
     with pytest.raises(RuntimeError, match="PDF_OCR_PRECISION"):
-        models.latin_rec_path(RecPrecision.INT8, Device.CPU)
+        models.rec_model_path(section, OcrPrecision.INT8, Device.CPU)
+    with pytest.raises(RuntimeError, match="PDF_OCR_PRECISION"):
+        models.latin_rec_path(OcrPrecision.INT8, Device.CPU)

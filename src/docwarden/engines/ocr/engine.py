@@ -47,6 +47,7 @@ from docwarden.engines.ocr.models import (
     CONFIG_PATH,
     LATIN_OUTPUT,
     TOP1_OUTPUT,
+    det_model_path,
     latin_rec_path,
     model_path,
     rec_model_path,
@@ -62,7 +63,7 @@ from docwarden.engines.ocr.printed import (
 from docwarden.errors import GpuMemory, InvalidInput, UnsupportedMediaType
 from docwarden.jobdata import EngineResult
 from docwarden.media import sniff
-from docwarden.settings import Device, RecPrecision, Settings
+from docwarden.settings import Device, OcrPrecision, Settings
 
 SAMPLE_TEXT = "docwarden 123"
 # Lines recognised one at a time: a batch is padded to its widest line, and a page's
@@ -181,13 +182,13 @@ class OcrEngine(Engine):
 
     def __init__(
         self, settings: Settings, ort_options: OrtMemoryOptions = DEFAULT_ORT_OPTIONS,
-        rec_precision: RecPrecision = RecPrecision.FP32,
+        precision: OcrPrecision = OcrPrecision.FP32,
     ) -> None:
-        """`rec_precision`: the PDF engine reads print with the int8 recogniser (faster);
-        photos keep fp32, which int8 read less well (models.py, README "OCR")."""
+        """`precision`: the PDF engine reads print with the int8 detector and recogniser
+        (faster); photos keep fp32, which int8 read less well (models.py, README "OCR")."""
         super().__init__(settings)
         self.ort_options = ort_options
-        self.rec_precision = rec_precision
+        self.precision = precision
         self._models: _Models | None = None
         self._text_score = 0.5
         self._cls_thresh = 0.9
@@ -201,10 +202,11 @@ class OcrEngine(Engine):
         rec_overrides = {"font_path": None, "rec_batch_num": REC_BATCH,
                          "rec_img_shape": [3, REC_HEIGHT_PX, REC_MIN_WIDTH_PX]}
         rec = self._component_config(base.Rec, rec_model_path(
-            base.Rec, self.rec_precision, self.settings.device), rec_overrides)
-        latin = latin_rec_path(self.rec_precision, self.settings.device)
+            base.Rec, self.precision, self.settings.device), rec_overrides)
+        latin = latin_rec_path(self.precision, self.settings.device)
+        det = det_model_path(base.Det, self.precision, self.settings.device)
         self._models = _Models(
-            det=TextDetector(self._component_config(base.Det, model_path(base.Det), det_limits)),
+            det=TextDetector(self._component_config(base.Det, det, det_limits)),
             cls=TextClassifier(self._component_config(base.Cls, model_path(base.Cls), {})),
             rec=_decoding_its_output(TextRecognizer(rec)),
             print_rec=_decoding_its_output(PrintTextRecognizer(rec)),

@@ -1,6 +1,6 @@
 """Where the OCR engine's ONNX models come from: the rapidocr wheel, or docwarden's own
-int8 build of its recogniser (PDF_OCR_PRECISION=int8, scanned pages).  Nothing is ever downloaded; a
-missing file is a load error, not a fetch."""
+int8 builds of its detector and recogniser (PDF_OCR_PRECISION=int8, scanned pages).
+Nothing is ever downloaded; a missing file is a load error, not a fetch."""
 
 from __future__ import annotations
 
@@ -12,16 +12,17 @@ from omegaconf import DictConfig
 from rapidocr.inference_engine.base import FileInfo, InferSession
 from rapidocr.utils.parse_parameters import ParseParams
 
-from docwarden.settings import Device, RecPrecision
+from docwarden.settings import Device, OcrPrecision
 
 RAPIDOCR_DIR = Path(rapidocr.__file__).resolve().parent
 MODEL_DIR = RAPIDOCR_DIR / "models"
 CONFIG_PATH = RAPIDOCR_DIR / "config.yaml"
-# Built by tools/quantize_rec.py from the wheel's fp32 recogniser (same weights,
-# calibrated int8); licence as the model's, src/docwarden/data/PP-OCR-NOTICE.txt.
+# Built by tools/quantize_ocr.py from the wheel's fp32 models (same weights, calibrated
+# int8); licence as the models', src/docwarden/data/PP-OCR-NOTICE.txt.
 INT8_REC_PATH = Path(__file__).resolve().parents[2] / "data" / "PP-OCRv6_rec_small_int8.onnx"
+INT8_DET_PATH = INT8_REC_PATH.with_name("PP-OCRv6_det_small_int8.onnx")
 # The int8 build's one output: per time step the top class's probability and index
-# (as float), in place of every class's probability (tools/quantize_rec.top1_head).
+# (as float), in place of every class's probability (tools/quantize_ocr.top1_head).
 TOP1_OUTPUT = "top1_prob_index"
 # The same int8 model with its last layer cut to the classes below LATIN_LIMIT (9 % of
 # them: Latin, Greek, punctuation, symbols), which is most of that layer's work.  Its
@@ -52,30 +53,36 @@ def model_path(section: DictConfig) -> Path:
     return path
 
 
-def rec_model_path(section: DictConfig, precision: RecPrecision, device: Device) -> Path:
+def rec_model_path(section: DictConfig, precision: OcrPrecision, device: Device) -> Path:
     """The recogniser to load: the wheel's fp32 model, or its int8 build (CPU only: the
     int8 kernels are the CPU's; on a GPU the fp32 model is the fast one)."""
     return _built(INT8_REC_PATH, "the int8 recogniser") if _int8(precision, device) else (
         model_path(section))
 
 
-def latin_rec_path(precision: RecPrecision, device: Device) -> Path | None:
+def det_model_path(section: DictConfig, precision: OcrPrecision, device: Device) -> Path:
+    """The detector to load, chosen as rec_model_path chooses the recogniser."""
+    return _built(INT8_DET_PATH, "the int8 detector") if _int8(precision, device) else (
+        model_path(section))
+
+
+def latin_rec_path(precision: OcrPrecision, device: Device) -> Path | None:
     """The Latin build that goes with the int8 recogniser, when that is the one loaded."""
     if not _int8(precision, device):
         return None
     return _built(LATIN_REC_PATH, "the int8 recogniser's Latin build")
 
 
-def _int8(precision: RecPrecision, device: Device) -> bool:
-    return precision is RecPrecision.INT8 and device is Device.CPU
+def _int8(precision: OcrPrecision, device: Device) -> bool:
+    return precision is OcrPrecision.INT8 and device is Device.CPU
 
 
 def _built(path: Path, what: str) -> Path:
-    """One of docwarden's own builds (tools/quantize_rec.py), which must be installed."""
+    """One of docwarden's own builds (tools/quantize_ocr.py), which must be installed."""
     if not path.is_file():
         raise RuntimeError(
             f"{what} {path} is missing: reinstall docwarden, rebuild it "
-            "(python -m tools.quantize_rec), or set DOCWARDEN_PDF_OCR_PRECISION=fp32")
+            "(python -m tools.quantize_ocr), or set DOCWARDEN_PDF_OCR_PRECISION=fp32")
     return path
 
 
@@ -93,5 +100,10 @@ def is_latin(text: str) -> bool:
 
 
 def fp32_rec_path() -> Path:
-    """The wheel's fp32 recogniser (what tools/quantize_rec.py starts from)."""
+    """The wheel's fp32 recogniser (what tools/quantize_ocr.py starts from)."""
     return model_path(ParseParams.load(CONFIG_PATH).Rec)
+
+
+def fp32_det_path() -> Path:
+    """The wheel's fp32 detector (what tools/quantize_ocr.py starts from)."""
+    return model_path(ParseParams.load(CONFIG_PATH).Det)

@@ -164,7 +164,7 @@ class PdfEngine(Engine):
             if self._recognizer is None:
                 from docwarden.engines.ocr.engine import OcrEngine
 
-                ocr = OcrEngine(self.settings, rec_precision=self.settings.pdf_ocr_precision)
+                ocr = OcrEngine(self.settings, precision=self.settings.pdf_ocr_precision)
                 ocr.load()
                 recognize: Recognizer = ocr.recognize
                 self._ocr, self._recognizer = ocr, recognize
