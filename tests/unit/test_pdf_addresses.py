@@ -8,7 +8,8 @@ from docwarden.engines.pdf.addresses import ADDRESS_RE, BARE_ADDRESS_RE, wrapped
 
 
 @pytest.mark.parametrize("text", ["https://example.org/a?b=1", "<https://example.org>",
-                                  "www.example.com", "file:///tmp/page.html", "ftp://host/x"])
+                                  "www.example.com", "file:///tmp/page.html", "ftp://host/x",
+                                  "file:/tmp/page.html"])
 def test_a_line_that_is_an_address(text: str) -> None:
     assert ADDRESS_RE.match(text) and BARE_ADDRESS_RE.match(text)
 

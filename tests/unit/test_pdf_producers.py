@@ -92,6 +92,13 @@ def test_browser_margins_are_dropped_even_on_a_single_page() -> None:
     assert not is_stamp("Chapter 12") and not is_stamp("3.5")
 
 
+def test_a_scanned_browser_footer_read_with_one_slash_is_a_stamp() -> None:
+    """OCR's CTC decoding folds "file:///" to "file:/" (a run of one character is one)."""
+    lines = [line("A body line that stays where it is on the page.", 50, 300, 400),
+             line("file:/tmp/tmpwzits0nu/page.html", 20, 770, 90, size=8)]
+    assert page_markdown(lines) == "A body line that stays where it is on the page.\n"
+
+
 def test_a_letterheads_large_initial_is_no_page_number_and_keeps_its_row() -> None:
     # KOMA-Script's letter: the sender's lines beside a logo "M" (a roman numeral) set
     # 40 pt high in the top band; the "M" is no page number, so its row is no browser's.

@@ -9,7 +9,10 @@ from __future__ import annotations
 
 import re
 
-_START = r"(?:[a-z][a-z0-9+.-]*://|www\.)"  # a scheme ("https://", "file://") or "www."
+# A scheme ("https://", "file://"), "www.", or a local file's scheme with one slash
+# (RFC 8089's "file:/tmp/x", and how OCR reads "file:///": CTC decoding folds a run of
+# one character into one, so a scanned browser footer's "///" comes back as "/").
+_START = r"(?:[a-z][a-z0-9+.-]*://|www\.|file:/)"
 _DOMAIN_END = r"\.(?:com|org|net|edu|gov|io)(?:/\S*)?"  # a bare "example.org/path"
 
 _WHOLE = rf"<?{_START}\S+?>?"  # one address and nothing else ("<...>" as RFC 3986 quotes it)
