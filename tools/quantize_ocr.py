@@ -143,10 +143,8 @@ class _Reader(CalibrationDataReader):  # type: ignore[misc]  # onnxruntime is un
 
 def quantize(source: Path, target: Path, inputs: list[npt.NDArray[np.float32]]) -> None:
     """The int8 recogniser and, beside it, its Latin build."""
-    model = onnx.load(str(source))
-    quantized = _quantized(model, target, inputs)
+    quantized = _quantized(source, target, inputs)
     top1_head(quantized)
-    helper.set_model_props(quantized, {p.key: p.value for p in model.metadata_props})
     onnx.save(quantized, str(target))
     onnx.save(latin_head(quantized), str(target.with_name(models.LATIN_REC_PATH.name)))
 
@@ -155,16 +153,15 @@ def quantize_detector(source: Path, target: Path,
                       inputs: list[npt.NDArray[np.float32]]) -> None:
     """The int8 detector: its probability map is the wheel's, so rapidocr's
     post-processing reads it unchanged."""
-    model = onnx.load(str(source))
-    quantized = _quantized(model, target, inputs)
-    helper.set_model_props(quantized, {p.key: p.value for p in model.metadata_props})
-    onnx.save(quantized, str(target))
+    onnx.save(_quantized(source, target, inputs), str(target))
 
 
-def _quantized(model: onnx.ModelProto, target: Path,
+def _quantized(source: Path, target: Path,
                inputs: list[npt.NDArray[np.float32]]) -> onnx.ModelProto:
-    """`model` as static int8 QDQ (per-channel weights, uint8 activations calibrated on
-    `inputs`), its GELUs fused first; also written to `target`."""
+    """The model at `source` as static int8 QDQ (per-channel weights, uint8 activations
+    calibrated on `inputs`), its GELUs fused first and its metadata (the recogniser's
+    character list) kept; quantize_static writes a first copy to `target`."""
+    model = onnx.load(str(source))
     input_name = model.graph.input[0].name
     with tempfile.TemporaryDirectory() as tmp:
         upgraded, prepared = Path(tmp) / "opset13.onnx", Path(tmp) / "prepared.onnx"
@@ -176,7 +173,9 @@ def _quantized(model: onnx.ModelProto, target: Path,
         quantize_static(str(prepared), str(target), _Reader(input_name, inputs),
                         quant_format=QuantFormat.QDQ, per_channel=True,
                         activation_type=QuantType.QUInt8, weight_type=QuantType.QInt8)
-    return onnx.load(str(target))
+    quantized = onnx.load(str(target))
+    helper.set_model_props(quantized, {p.key: p.value for p in model.metadata_props})
+    return quantized
 
 
 def fuse_gelu(model: onnx.ModelProto) -> int:

@@ -54,16 +54,20 @@ def model_path(section: DictConfig) -> Path:
 
 
 def rec_model_path(section: DictConfig, precision: OcrPrecision, device: Device) -> Path:
-    """The recogniser to load: the wheel's fp32 model, or its int8 build (CPU only: the
-    int8 kernels are the CPU's; on a GPU the fp32 model is the fast one)."""
-    return _built(INT8_REC_PATH, "the int8 recogniser") if _int8(precision, device) else (
-        model_path(section))
+    """The recogniser to load (_chosen)."""
+    return _chosen(section, INT8_REC_PATH, "the int8 recogniser", precision, device)
 
 
 def det_model_path(section: DictConfig, precision: OcrPrecision, device: Device) -> Path:
-    """The detector to load, chosen as rec_model_path chooses the recogniser."""
-    return _built(INT8_DET_PATH, "the int8 detector") if _int8(precision, device) else (
-        model_path(section))
+    """The detector to load (_chosen)."""
+    return _chosen(section, INT8_DET_PATH, "the int8 detector", precision, device)
+
+
+def _chosen(section: DictConfig, int8_path: Path, what: str, precision: OcrPrecision,
+            device: Device) -> Path:
+    """The wheel's fp32 model, or docwarden's int8 build of it (CPU only: the int8
+    kernels are the CPU's; on a GPU the fp32 model is the fast one)."""
+    return _built(int8_path, what) if _int8(precision, device) else model_path(section)
 
 
 def latin_rec_path(precision: OcrPrecision, device: Device) -> Path | None:
